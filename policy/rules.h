@@ -1,0 +1,84 @@
+/*
+ * rules.h: allow/deny rule sets (the `policy` section of the configuration).
+ *
+ * A rule set is an ordered list of rules; the first rule whose keys all match
+ * decides, and when none matches the answer is deny. Match keys, all optional:
+ *   service   glob on the service type ("_ipp._tcp", "_*._tcp"), ASCII
+ *             case-insensitive; a subtype matches through its parent type
+ *   instance  glob on the instance label, case-insensitive (ASCII and the
+ *             simple case folds of UTF-8 letters), '*' and '?' step over whole
+ *             UTF-8 characters
+ *   host      glob on the host name without ".local"
+ *   address   CIDR; matches address records by their address and every other
+ *             record by the sender's address
+ * Globs support '*', '?' and '[...]' classes; '\' escapes. Rules are compiled
+ * when added, so policy_decide() does no allocation.
+ *
+ * Ownership: policy_ruleset_new() allocates (policy_ruleset_free()); strings
+ * passed to policy_ruleset_add() are copied.
+ */
+#ifndef SITECAST_POLICY_RULES_H
+#define SITECAST_POLICY_RULES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dnssd/addrmap.h"
+
+enum policy_action { POLICY_DENY = 0, POLICY_ALLOW = 1 };
+
+/* One rule's keys; NULL means the key is absent (matches anything). */
+struct policy_match {
+	const char *service;
+	const char *instance;
+	const char *host;
+	const struct dnssd_cidr *address;
+};
+
+/*
+ * What is being decided. NULL / af 0 means unknown. A rule key that needs an
+ * unknown field does not match, except in policy_decide_any_instance().
+ */
+struct policy_subject {
+	const char *service;   /* "_ipp._tcp" */
+	const char *subtype;   /* "_universal" or NULL */
+	const char *instance;  /* raw instance label (UTF-8) */
+	const char *host;      /* host label(s) without ".local" */
+	int addr_af;           /* address record's address, or 0 */
+	const uint8_t *addr;
+	int sender_af;         /* source of the packet, or 0 */
+	const uint8_t *sender;
+};
+
+struct policy_ruleset;
+
+struct policy_ruleset *policy_ruleset_new(const char *name);
+void policy_ruleset_free(struct policy_ruleset *rs);
+const char *policy_ruleset_name(const struct policy_ruleset *rs);
+size_t policy_ruleset_count(const struct policy_ruleset *rs);
+
+/* Append a rule. 0, -EINVAL (bad glob: *why set to a static message) or -ENOMEM. */
+int policy_ruleset_add(struct policy_ruleset *rs, enum policy_action action,
+		       const struct policy_match *m, const char **why);
+
+/* First match wins; none matching is POLICY_DENY. rs NULL denies everything. */
+enum policy_action policy_decide(const struct policy_ruleset *rs, const struct policy_subject *s);
+
+/*
+ * For service enumeration (_services._dns-sd._udp PTR): allow when some
+ * instance of s->service could be allowed, i.e. the first rule that matches
+ * on its service key (and address key) is an allow rule, or an allow rule
+ * with instance or host keys comes before any unconditional deny of the type.
+ */
+enum policy_action policy_decide_any_instance(const struct policy_ruleset *rs,
+					      const struct policy_subject *s);
+
+/* Whether a rule explicitly names this host (a `host` key without `service`) and allows it. */
+bool policy_host_named(const struct policy_ruleset *rs, const char *host, int af,
+		       const uint8_t *addr);
+
+/* Glob matching as rules use it, exposed for tests: fold selects case-insensitivity. */
+bool policy_glob_match(const char *pattern, const char *text, bool fold);
+
+#endif

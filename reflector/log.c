@@ -1,0 +1,103 @@
+/* log.c: stderr or syslog output for the daemon (see log.h). */
+#include "config.h"
+
+#include "reflector/log.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <time.h>
+
+static int log_foreground = 1;
+static int log_verbose;
+
+void log_init(int foreground, int verbosity, const char *ident)
+{
+	log_foreground = foreground;
+	log_verbose = verbosity;
+	if (!foreground)
+		openlog(ident, LOG_PID | LOG_NDELAY, LOG_DAEMON);
+}
+
+void log_setverbose(int verbosity)
+{
+	log_verbose = verbosity;
+}
+
+int log_getverbose(void)
+{
+	return log_verbose;
+}
+
+static void vlog(int pri, const char *fmt, va_list ap, const char *suffix)
+{
+	char line[2048];
+	int n = vsnprintf(line, sizeof(line), fmt, ap);
+
+	if (n < 0)
+		return;
+	if (suffix && (size_t)n < sizeof(line))
+		snprintf(line + n, sizeof(line) - (size_t)n, ": %s", suffix);
+	if (log_foreground) {
+		/* Monotonic seconds make test logs easy to correlate; the journal adds wall time. */
+		struct timespec ts;
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		fprintf(stderr, "[%ld.%03ld] %s\n", (long)ts.tv_sec, ts.tv_nsec / 1000000L, line);
+		fflush(stderr);
+	} else {
+		syslog(pri, "%s", line);
+	}
+}
+
+#define LOG_BODY(pri, suffix)                                                                  \
+	do {                                                                                   \
+		va_list ap;                                                                    \
+		va_start(ap, fmt);                                                             \
+		vlog(pri, fmt, ap, suffix);                                                    \
+		va_end(ap);                                                                    \
+	} while (0)
+
+void log_warn(const char *fmt, ...)
+{
+	const char *err = strerror(errno);
+	LOG_BODY(LOG_WARNING, err);
+}
+
+void log_warnx(const char *fmt, ...)
+{
+	LOG_BODY(LOG_WARNING, NULL);
+}
+
+void log_info(const char *fmt, ...)
+{
+	LOG_BODY(LOG_INFO, NULL);
+}
+
+void log_debug(const char *fmt, ...)
+{
+	if (log_verbose < 1)
+		return;
+	LOG_BODY(LOG_DEBUG, NULL);
+}
+
+void log_trace(const char *fmt, ...)
+{
+	if (log_verbose < 2)
+		return;
+	LOG_BODY(LOG_DEBUG, NULL);
+}
+
+void fatal(const char *fmt, ...)
+{
+	const char *err = strerror(errno);
+	LOG_BODY(LOG_CRIT, err);
+	exit(1);
+}
+
+void fatalx(const char *fmt, ...)
+{
+	LOG_BODY(LOG_CRIT, NULL);
+	exit(1);
+}
