@@ -11,9 +11,14 @@
  *  - put with the cache-flush bit: other entries of the same name, type, class
  *    and origin last refreshed more than one second ago are set to expire in one
  *    second (RFC 6762 §10.2).
- *  - bound: at most max_entries. When full, a new record evicts the entry that
- *    would expire soonest; if that entry outlives the new record, the new one is
- *    refused (-ENOSPC) instead.
+ *    A goodbye never flushes, and flushing never makes an entry live longer.
+ *  - bound: at most max_entries (0: no bound). When full, a new record evicts
+ *    the entry that would expire soonest; if that entry outlives the new
+ *    record, the new one is refused (-ENOSPC) instead.
+ *  - an entry whose time is up but that expire has not collected yet counts
+ *    as gone: a put of it is NEW (its aux slots start again at 0), a goodbye
+ *    for it is IGNORED, find skips it.
+ *  - a refresh from another origin hands the entry over to that origin.
  *
  * Each entry carries an origin tag (who it came from: the proxy uses the
  * interface index for LAN records and a peer id for remote ones) and two
@@ -60,8 +65,10 @@ int dnssd_cache_put(struct dnssd_cache *c, const ldns_rr *rr, uint32_t origin, u
 
 /*
  * Entries with this owner name and type (LDNS_RR_TYPE_ANY for all types) and
- * class (0 for any). Fills up to max pointers into out and returns how many
- * matched in total. Expired-but-not-yet-collected entries are skipped.
+ * class (0 or LDNS_RR_CLASS_ANY for any; the top bit is ignored). Fills up to
+ * max pointers into out and returns how many matched in total. Expired-but-
+ * not-yet-collected entries are skipped; goodbyes in their last second are
+ * not (dnssd_entry_is_goodbye() tells them apart).
  */
 size_t dnssd_cache_find(struct dnssd_cache *c, const ldns_rdf *name, uint16_t type,
 			uint16_t klass, uint64_t now_ms, struct dnssd_entry **out, size_t max);

@@ -58,8 +58,24 @@ struct dnssd_msg;
 
 /*
  * Decode a datagram. On success returns 0 and sets *out (caller frees). On
- * failure returns -EBADMSG, sets *reason and leaves *out NULL. Never reads past
- * buf + len. reason may be NULL.
+ * failure returns -EBADMSG, sets *reason and leaves *out NULL (-ENOMEM when
+ * memory runs out). Never reads past buf + len and keeps no pointer into buf.
+ * reason may be NULL.
+ *
+ * Checks, first failure wins: size (SHORT, TOO_LONG), opcode, rcode, then one
+ * walk over every name, pointer and rdata length. Compression pointers must
+ * point backwards, before the labels that led to them, and not into the
+ * header (POINTER). A datagram ending exactly where a counted entry should
+ * start, or followed by bytes that are whole records, has lying COUNTS; other
+ * bytes after the last counted record are TRAILING. RDATA is checked by type
+ * for A, AAAA, TXT, HINFO, SRV, NSEC, OPT and the types with names in rdata;
+ * every other type is kept as ldns parses it, and unknown types as one
+ * LDNS_RDF_TYPE_UNKNOWN field. An empty TXT is accepted (RFC 6763 §6.1).
+ *
+ * The OPT record (EDNS) is not kept as a record: as ldns_wire2pkt() does, it
+ * goes to the packet's EDNS fields (ldns_pkt_edns_udp_size() ...) and is not
+ * counted in the additional section. An OPT in another section or a second
+ * OPT is RDATA; a nonzero extended rcode is RCODE. Questions have TTL 0.
  */
 int dnssd_msg_decode(const uint8_t *buf, size_t len, struct dnssd_msg **out,
 		     enum dnssd_reason *reason);

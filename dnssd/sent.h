@@ -24,7 +24,7 @@
 
 struct dnssd_sent;
 
-/* max_entries bounds memory; when full the oldest-sent entry is forgotten. */
+/* max_entries bounds memory (0: no bound); when full the oldest-sent entry is forgotten. */
 struct dnssd_sent *dnssd_sent_new(size_t max_entries);
 void dnssd_sent_free(struct dnssd_sent *s);
 

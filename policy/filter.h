@@ -9,7 +9,14 @@
  * SRV targets it, or a rule names the host explicitly. Service enumeration
  * PTRs pass when some instance of the type could pass. NSEC and reverse
  * (in-addr.arpa, ip6.arpa) records never pass; neither does anything that is
- * not a DNS-SD or host name.
+ * not a DNS-SD or host name, nor any record whose class is not IN (the
+ * cache-flush bit aside), nor a PTR listing an instance of another type.
+ *
+ * The instance's subject: service type and instance label from its name, the
+ * subtype from a subtype PTR for it in the same message (the first one), the
+ * host from the SRV in the same message or else from instance_host(), and
+ * the sender's address. An address record that follows a service is not
+ * checked against `address` keys again: those apply to the service's sender.
  *
  * Ownership: nothing is allocated for the caller; allow[] is caller-provided.
  */

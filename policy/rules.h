@@ -11,8 +11,19 @@
  *   host      glob on the host name without ".local"
  *   address   CIDR; matches address records by their address and every other
  *             record by the sender's address
- * Globs support '*', '?' and '[...]' classes; '\' escapes. Rules are compiled
- * when added, so policy_decide() does no allocation.
+ * Globs support '*', '?' and '[...]' classes ("[a-z]", negated with '!' or
+ * '^', ']' first is literal); '\' escapes the next character; '*' and '?'
+ * step over whole UTF-8 characters everywhere. Instance folding is the
+ * simple case folding of ASCII, Latin-1 Supplement, Latin Extended-A and
+ * Additional, Greek, Cyrillic and fullwidth Latin letters, from a built-in
+ * table: it does not depend on the process locale.
+ *
+ * A service key may also name one subtype in full
+ * ("_universal._sub._ipp._tcp"): it then matches only instances announced
+ * with that subtype.
+ *
+ * Rules are compiled when added (literal service types are indexed), so
+ * policy_decide() does no allocation and skips the rules of other types.
  *
  * Ownership: policy_ruleset_new() allocates (policy_ruleset_free()); strings
  * passed to policy_ruleset_add() are copied.
@@ -53,12 +64,17 @@ struct policy_subject {
 
 struct policy_ruleset;
 
+/* name is copied; it may be NULL (policy_ruleset_name() then returns NULL). */
 struct policy_ruleset *policy_ruleset_new(const char *name);
 void policy_ruleset_free(struct policy_ruleset *rs);
 const char *policy_ruleset_name(const struct policy_ruleset *rs);
 size_t policy_ruleset_count(const struct policy_ruleset *rs);
 
-/* Append a rule. 0, -EINVAL (bad glob: *why set to a static message) or -ENOMEM. */
+/*
+ * Append a rule. 0, -EINVAL (bad glob or address prefix: *why set to a static
+ * message such as "unterminated character class", "trailing backslash",
+ * "empty pattern", "pattern is not valid UTF-8") or -ENOMEM. why may be NULL.
+ */
 int policy_ruleset_add(struct policy_ruleset *rs, enum policy_action action,
 		       const struct policy_match *m, const char **why);
 
@@ -70,15 +86,26 @@ enum policy_action policy_decide(const struct policy_ruleset *rs, const struct p
  * instance of s->service could be allowed, i.e. the first rule that matches
  * on its service key (and address key) is an allow rule, or an allow rule
  * with instance or host keys comes before any unconditional deny of the type.
+ * Generally: a key on a field s leaves unknown may match; a rule matching on
+ * its known keys decides, an allow that may match allows, a deny that may
+ * match is passed over.
  */
 enum policy_action policy_decide_any_instance(const struct policy_ruleset *rs,
 					      const struct policy_subject *s);
 
-/* Whether a rule explicitly names this host (a `host` key without `service`) and allows it. */
+/*
+ * Whether a rule explicitly names this host (a `host` key without `service`)
+ * and allows it: the first rule matching the host name (without ".local")
+ * and its address (af 0 / addr NULL: unknown) must be such an allow rule; a
+ * catch-all deny before it wins.
+ */
 bool policy_host_named(const struct policy_ruleset *rs, const char *host, int af,
 		       const uint8_t *addr);
 
-/* Glob matching as rules use it, exposed for tests: fold selects case-insensitivity. */
+/*
+ * Glob matching as rules use it, exposed for tests: fold selects the
+ * case-insensitivity of instance keys. False for an invalid pattern.
+ */
 bool policy_glob_match(const char *pattern, const char *text, bool fold);
 
 #endif

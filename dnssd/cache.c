@@ -1,0 +1,720 @@
+/*
+ * cache.c: the mDNS record cache.
+ *
+ * Entries live in a hash table on their whole key, which the entry holds, so
+ * a refresh touches one table slot and the entry, not the stored ldns record.
+ * Under a second table of owner names, entries are grouped into cache-flush
+ * sets (same name, type, class and origin): lookups by name skip whole sets
+ * of the wrong type, and cache-flush walks one set only. An entry knows
+ * whether it is alone in its set, so the usual refresh of a unique record (an
+ * SRV, a TXT, a host's one address) walks nothing.
+ *
+ * Expiry order is a binary min-heap of (time, entry) slots kept lazily: a
+ * slot's time may be earlier than its entry's expiry, never later. Refreshing
+ * a record (expiry moves later) then costs no heap work; the stale slot is
+ * corrected when it reaches the top. Expiry moving earlier (goodbye,
+ * cache-flush) sifts the slot up.
+ */
+#include "dnssd/cache.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dnssd/msg.h"
+#include "dnssd/rrkey.h"
+
+#define GOODBYE_GRACE_MS 1000 /* RFC 6762 §10.1 */
+#define FLUSH_GRACE_MS 1000   /* RFC 6762 §10.2 */
+
+struct rrset;
+
+struct name_node {
+	struct rrset *sets;
+	uint64_t hash; /* in cache->names */
+	size_t len;
+	uint8_t name[]; /* lowercase wire form */
+};
+
+struct rrset {
+	struct rrset *next; /* in node->sets */
+	struct name_node *node;
+	struct dnssd_entry *members;
+	size_t count;
+	uint32_t origin;
+	uint16_t type;
+	uint16_t klass;
+};
+
+struct dnssd_entry {
+	struct rrset *set;
+	ldns_rr *rr;
+	uint64_t hash; /* in cache->records */
+	uint64_t aux[DNSSD_ENTRY_AUX_SLOTS];
+	struct dnssd_entry *snext, **spprev; /* members of the same set */
+	struct dnssd_entry *next, **pprev;   /* all entries */
+	/*
+	 * What a refresh reads and writes comes last, right before the key it
+	 * compares, so that a refresh touches as few cache lines as it can.
+	 */
+	uint64_t expires;
+	uint64_t updated;
+	uint64_t spelling;
+	size_t heap_idx;
+	uint32_t origin;
+	uint32_t ttl;       /* as in rr */
+	uint16_t raw_class; /* as in rr, with the cache-flush bit */
+	uint16_t type;
+	uint16_t klass;
+	bool goodbye;
+	bool alone; /* the only member of its set */
+	uint32_t key_len;
+	uint8_t key[]; /* see rrkey.h */
+};
+
+struct heap_slot {
+	uint64_t at; /* <= entry->expires */
+	struct dnssd_entry *e;
+};
+
+struct dnssd_cache {
+	struct dnssd_table records;
+	struct dnssd_table names;
+	struct dnssd_entry *all;
+	struct heap_slot *heap; /* one slot per entry */
+	size_t count;
+	size_t heap_cap;
+	size_t max;
+	uint64_t seed;
+	struct dnssd_rrkey key; /* scratch for the record being looked up */
+};
+
+/* ---------------------------------------------------------------- heap */
+
+static void heap_set(struct dnssd_cache *c, size_t i, struct heap_slot s)
+{
+	c->heap[i] = s;
+	s.e->heap_idx = i;
+}
+
+static void heap_up(struct dnssd_cache *c, size_t i)
+{
+	struct heap_slot s = c->heap[i];
+	while (i > 0) {
+		size_t p = (i - 1) / 2;
+		if (c->heap[p].at <= s.at)
+			break;
+		heap_set(c, i, c->heap[p]);
+		i = p;
+	}
+	heap_set(c, i, s);
+}
+
+static void heap_down(struct dnssd_cache *c, size_t i)
+{
+	struct heap_slot s = c->heap[i];
+	size_t n = c->count;
+	for (;;) {
+		size_t l = 2 * i + 1;
+		if (l >= n)
+			break;
+		size_t m = l;
+		if (l + 1 < n && c->heap[l + 1].at < c->heap[l].at)
+			m = l + 1;
+		if (s.at <= c->heap[m].at)
+			break;
+		heap_set(c, i, c->heap[m]);
+		i = m;
+	}
+	heap_set(c, i, s);
+}
+
+static int heap_reserve(struct dnssd_cache *c)
+{
+	if (c->count < c->heap_cap)
+		return 0;
+	size_t ncap = c->heap_cap ? c->heap_cap * 2 : 64;
+	if (ncap > SIZE_MAX / sizeof(*c->heap))
+		return -ENOMEM;
+	struct heap_slot *h = realloc(c->heap, ncap * sizeof(*h));
+	if (!h)
+		return -ENOMEM;
+	c->heap = h;
+	c->heap_cap = ncap;
+	return 0;
+}
+
+/* Space must have been reserved. */
+static void heap_push(struct dnssd_cache *c, struct dnssd_entry *e)
+{
+	size_t i = c->count++;
+	heap_set(c, i, (struct heap_slot){.at = e->expires, .e = e});
+	heap_up(c, i);
+}
+
+static void heap_delete(struct dnssd_cache *c, size_t i)
+{
+	size_t last = --c->count;
+	if (i == last)
+		return;
+	uint64_t old = c->heap[i].at;
+	heap_set(c, i, c->heap[last]);
+	if (c->heap[i].at < old)
+		heap_up(c, i);
+	else
+		heap_down(c, i);
+}
+
+/* Correct stale slots at the top; returns the entry expiring soonest, or NULL. */
+static struct dnssd_entry *heap_settle(struct dnssd_cache *c)
+{
+	while (c->count && c->heap[0].at < c->heap[0].e->expires) {
+		c->heap[0].at = c->heap[0].e->expires;
+		heap_down(c, 0);
+	}
+	return c->count ? c->heap[0].e : NULL;
+}
+
+static void set_expiry(struct dnssd_cache *c, struct dnssd_entry *e, uint64_t t)
+{
+	bool later =
+	    t >= e->expires; /* then the slot, at most the old expiry, stays valid */
+	e->expires = t;
+	if (!later && t < c->heap[e->heap_idx].at) {
+		c->heap[e->heap_idx].at = t;
+		heap_up(c, e->heap_idx);
+	}
+}
+
+static uint64_t add_ms(uint64_t now, uint64_t ms)
+{
+	return ms > UINT64_MAX - now ? UINT64_MAX : now + ms;
+}
+
+/* ---------------------------------------------------------------- names and sets */
+
+static bool node_is(const void *item, const void *key)
+{
+	const struct name_node *n = item;
+	const struct dnssd_rrkey *k = key;
+	return n->len == k->name_len && memcmp(n->name, k->buf, n->len) == 0;
+}
+
+static bool entry_is(const void *item, const void *key)
+{
+	const struct dnssd_entry *e = item;
+	const struct dnssd_rrkey *k = key;
+	return e->key_len == k->len && memcmp(e->key, k->buf, k->len) == 0;
+}
+
+static uint64_t name_hash(const struct dnssd_cache *c)
+{
+	return dnssd_hash(c->key.buf, c->key.name_len, c->seed ^ 0x6e616d65);
+}
+
+static uint64_t key_hash(const struct dnssd_cache *c)
+{
+	return dnssd_hash(c->key.buf, c->key.len, c->seed);
+}
+
+/* The name node of the owner name in c->key, or NULL. */
+static struct name_node *find_node(const struct dnssd_cache *c, uint64_t hash)
+{
+	return dnssd_table_find(&c->names, hash, node_is, &c->key);
+}
+
+static struct rrset *find_set(const struct name_node *node, uint16_t type, uint16_t klass,
+                              uint32_t origin)
+{
+	for (struct rrset *s = node->sets; s; s = s->next)
+		if (s->type == type && s->klass == klass && s->origin == origin)
+			return s;
+	return NULL;
+}
+
+static struct rrset *new_set(struct name_node *node, uint16_t type, uint16_t klass,
+                             uint32_t origin)
+{
+	struct rrset *s = calloc(1, sizeof(*s));
+	if (!s)
+		return NULL;
+	s->node = node;
+	s->type = type;
+	s->klass = klass;
+	s->origin = origin;
+	s->next = node->sets;
+	node->sets = s;
+	return s;
+}
+
+static void set_add(struct rrset *s, struct dnssd_entry *e)
+{
+	e->set = s;
+	e->snext = s->members;
+	if (e->snext)
+		e->snext->spprev = &e->snext;
+	e->spprev = &s->members;
+	s->members = e;
+	s->count++;
+	e->alone = s->count == 1;
+	if (s->count == 2)
+		e->snext->alone = false;
+}
+
+/* Take e out of its set; frees the set when it empties and returns whether it did. */
+static bool set_del(struct dnssd_entry *e)
+{
+	struct rrset *s = e->set;
+	*e->spprev = e->snext;
+	if (e->snext)
+		e->snext->spprev = e->spprev;
+	e->set = NULL;
+	if (--s->count == 1)
+		s->members->alone = true;
+	if (s->count)
+		return false;
+	struct rrset **pp = &s->node->sets;
+	while (*pp != s)
+		pp = &(*pp)->next;
+	*pp = s->next;
+	free(s);
+	return true;
+}
+
+static void entry_destroy(struct dnssd_cache *c, struct dnssd_entry *e)
+{
+	struct name_node *node = e->set->node;
+	if (set_del(e) && !node->sets) {
+		dnssd_table_remove(&c->names, node->hash, node);
+		free(node);
+	}
+	heap_delete(c, e->heap_idx);
+	dnssd_table_remove(&c->records, e->hash, e);
+	*e->pprev = e->next;
+	if (e->next)
+		e->next->pprev = e->pprev;
+	ldns_rr_free(e->rr);
+	free(e);
+}
+
+/* A refresh from another origin moves the entry to that origin's set. */
+static int change_origin(struct dnssd_entry *e, uint32_t origin)
+{
+	struct name_node *node = e->set->node;
+	struct rrset *s = find_set(node, e->type, e->klass, origin);
+	if (!s && !(s = new_set(node, e->type, e->klass, origin)))
+		return -ENOMEM;
+	set_del(e); /* the node keeps s, so it stays */
+	e->origin = origin;
+	set_add(s, e);
+	return 0;
+}
+
+/* ---------------------------------------------------------------- public */
+
+struct dnssd_cache *dnssd_cache_new(size_t max_entries)
+{
+	struct dnssd_cache *c = calloc(1, sizeof(*c));
+	if (!c)
+		return NULL;
+	if (dnssd_table_init(&c->records) < 0) {
+		free(c);
+		return NULL;
+	}
+	if (dnssd_table_init(&c->names) < 0) {
+		dnssd_table_fini(&c->records);
+		free(c);
+		return NULL;
+	}
+	c->max = max_entries;
+	c->seed = dnssd_hash_seed(c);
+	dnssd_rrkey_init(&c->key);
+	return c;
+}
+
+void dnssd_cache_free(struct dnssd_cache *c)
+{
+	if (!c)
+		return;
+	struct dnssd_entry *e = c->all;
+	while (e) {
+		struct dnssd_entry *next = e->next;
+		ldns_rr_free(e->rr);
+		free(e);
+		e = next;
+	}
+	for (size_t i = 0; i <= c->names.mask; i++) {
+		struct name_node *node = c->names.slots[i].item;
+		if (!node)
+			continue;
+		struct rrset *s = node->sets;
+		while (s) {
+			struct rrset *next = s->next;
+			free(s);
+			s = next;
+		}
+		free(node);
+	}
+	dnssd_table_fini(&c->records);
+	dnssd_table_fini(&c->names);
+	dnssd_rrkey_fini(&c->key);
+	free(c->heap);
+	free(c);
+}
+
+/*
+ * RFC 6762 §10.2: the rest of the set, which the sender did not just
+ * refresh, goes away in one second. Members put within the last second are
+ * spared: they came in the same burst.
+ */
+static void cache_flush(struct dnssd_cache *c, const struct rrset *s,
+                        const struct dnssd_entry *self, uint64_t now)
+{
+	uint64_t t = add_ms(now, FLUSH_GRACE_MS);
+	for (struct dnssd_entry *e = s->members; e; e = e->snext) {
+		if (e == self || now <= e->updated || now - e->updated <= FLUSH_GRACE_MS)
+			continue;
+		if (e->expires > t)
+			set_expiry(c, e, t);
+	}
+}
+
+/*
+ * Keep the stored record as last put. Its key is equal, so only the TTL, the
+ * cache-flush bit and the case of its names can differ; the common refresh
+ * changes none of them and leaves the stored record untouched.
+ */
+static void store_rr(struct dnssd_entry *e, const ldns_rr *rr, uint64_t spelling)
+{
+	uint32_t ttl = ldns_rr_ttl(rr);
+	uint16_t raw_class = (uint16_t)ldns_rr_get_class(rr);
+	if (ttl != e->ttl || raw_class != e->raw_class) {
+		ldns_rr_set_ttl(e->rr, ttl);
+		ldns_rr_set_class(e->rr, (ldns_rr_class)raw_class);
+		e->ttl = ttl;
+		e->raw_class = raw_class;
+	}
+	if (spelling == e->spelling)
+		return;
+	/* On allocation failure the old spelling stays: same record all the same. */
+	ldns_rdf *owner = ldns_rdf_clone(ldns_rr_owner(rr));
+	if (!owner)
+		return;
+	ldns_rdf_deep_free(ldns_rr_owner(e->rr));
+	ldns_rr_set_owner(e->rr, owner);
+	for (size_t i = 0; i < ldns_rr_rd_count(rr); i++) {
+		const ldns_rdf *f = ldns_rr_rdf(rr, i);
+		if (ldns_rdf_get_type(f) != LDNS_RDF_TYPE_DNAME)
+			continue;
+		ldns_rdf *copy = ldns_rdf_clone(f);
+		if (!copy)
+			return;
+		ldns_rdf_deep_free(ldns_rr_set_rdf(e->rr, copy, i));
+	}
+	e->spelling = spelling;
+}
+
+static int insert_new(struct dnssd_cache *c, const ldns_rr *rr, uint32_t origin,
+                      uint64_t now, uint64_t expires, uint64_t hash,
+                      struct dnssd_entry **out)
+{
+	const struct dnssd_rrkey *k = &c->key;
+	uint16_t type = (uint16_t)ldns_rr_get_type(rr);
+	uint16_t klass = dnssd_rr_class(rr);
+	uint64_t nh = name_hash(c);
+	struct name_node *node = find_node(c, nh);
+	struct name_node *fresh_node = NULL;
+	struct rrset *set = node ? find_set(node, type, klass, origin) : NULL;
+	bool made_set = false;
+	struct dnssd_entry *e = NULL;
+	ldns_rr *copy = NULL;
+
+	if (heap_reserve(c) < 0)
+		return -ENOMEM;
+	if (!node) {
+		fresh_node = malloc(sizeof(*fresh_node) + k->name_len);
+		if (!fresh_node)
+			return -ENOMEM;
+		fresh_node->hash = nh;
+		fresh_node->sets = NULL;
+		fresh_node->len = k->name_len;
+		memcpy(fresh_node->name, k->buf, k->name_len);
+		node = fresh_node;
+	}
+	if (!set) {
+		set = new_set(node, type, klass, origin);
+		if (!set)
+			goto nomem;
+		made_set = true;
+	}
+	e = malloc(sizeof(*e) + k->len);
+	copy = e ? ldns_rr_clone(rr) : NULL;
+	if (!copy)
+		goto nomem;
+	if (dnssd_table_insert(&c->records, hash, e) < 0)
+		goto nomem;
+	if (fresh_node && dnssd_table_insert(&c->names, nh, fresh_node) < 0) {
+		dnssd_table_remove(&c->records, hash, e);
+		goto nomem;
+	}
+
+	memset(e, 0, sizeof(*e));
+	e->rr = copy;
+	e->hash = hash;
+	e->spelling = k->spelling;
+	e->expires = expires;
+	e->updated = now;
+	e->origin = origin;
+	e->ttl = ldns_rr_ttl(rr);
+	e->raw_class = (uint16_t)ldns_rr_get_class(rr);
+	e->type = type;
+	e->klass = klass;
+	e->key_len = (uint32_t)k->len;
+	memcpy(e->key, k->buf, k->len);
+	set_add(set, e);
+	e->next = c->all;
+	if (e->next)
+		e->next->pprev = &e->next;
+	e->pprev = &c->all;
+	c->all = e;
+	heap_push(c, e);
+	*out = e;
+	return DNSSD_PUT_NEW;
+
+nomem:
+	if (copy)
+		ldns_rr_free(copy);
+	free(e);
+	if (made_set) {
+		/* Just created, still empty, at the head of the node's list. */
+		struct rrset *s = node->sets;
+		node->sets = s->next;
+		free(s);
+	}
+	free(fresh_node);
+	return -ENOMEM;
+}
+
+int dnssd_cache_put(struct dnssd_cache *c, const ldns_rr *rr, uint32_t origin,
+                    uint64_t now_ms, struct dnssd_entry **entry, dnssd_entry_cb evicted,
+                    void *arg)
+{
+	struct dnssd_entry *dummy;
+	if (!entry)
+		entry = &dummy;
+	*entry = NULL;
+	if (!c || !rr)
+		return -EINVAL;
+	int r = dnssd_rrkey_build(&c->key, rr);
+	if (r < 0)
+		return r;
+	if (c->key.len > UINT32_MAX)
+		return -EINVAL;
+
+	uint64_t hash = key_hash(c);
+	struct dnssd_entry *e = dnssd_table_find(&c->records, hash, entry_is, &c->key);
+	uint32_t ttl = ldns_rr_ttl(rr);
+	bool flush = dnssd_rr_cache_flush(rr);
+	bool live = e && e->expires > now_ms;
+
+	if (ttl == 0) {
+		if (!live)
+			return DNSSD_PUT_IGNORED;
+		store_rr(e, rr, c->key.spelling);
+		e->goodbye = true;
+		e->updated = now_ms;
+		set_expiry(c, e, add_ms(now_ms, GOODBYE_GRACE_MS));
+		*entry = e;
+		return DNSSD_PUT_GOODBYE;
+	}
+
+	uint64_t expires = add_ms(now_ms, (uint64_t)ttl * 1000);
+	if (e && e->origin != origin && change_origin(e, origin) < 0)
+		return -ENOMEM;
+	if (flush) {
+		if (e) {
+			if (!e->alone)
+				cache_flush(c, e->set, e, now_ms);
+		} else {
+			struct name_node *node = find_node(c, name_hash(c));
+			const struct rrset *s =
+			    node ? find_set(node, (uint16_t)ldns_rr_get_type(rr),
+			                    dnssd_rr_class(rr), origin)
+			         : NULL;
+			if (s)
+				cache_flush(c, s, NULL, now_ms);
+		}
+	}
+
+	if (e) {
+		if (!live) {
+			r = DNSSD_PUT_NEW;
+			memset(e->aux, 0, sizeof(e->aux));
+		} else if (e->goodbye || ttl != e->ttl ||
+		           flush != ((e->raw_class & DNSSD_CLASS_TOPBIT) != 0)) {
+			r = DNSSD_PUT_CHANGED;
+		} else {
+			r = DNSSD_PUT_REFRESHED;
+		}
+		store_rr(e, rr, c->key.spelling);
+		e->goodbye = false;
+		e->updated = now_ms;
+		set_expiry(c, e, expires);
+		*entry = e;
+		return r;
+	}
+
+	struct dnssd_entry *victim = NULL;
+	if (c->max && c->count >= c->max) {
+		victim = heap_settle(c);
+		if (victim->expires > expires)
+			return -ENOSPC;
+	}
+	/*
+	 * Evict after inserting: nothing is lost if the insert fails, and the
+	 * callback may look things up (which reuses c->key) without harm.
+	 */
+	r = insert_new(c, rr, origin, now_ms, expires, hash, entry);
+	if (r > 0 && victim) {
+		if (evicted)
+			evicted(arg, victim);
+		entry_destroy(c, victim);
+	}
+	return r;
+}
+
+size_t dnssd_cache_find(struct dnssd_cache *c, const ldns_rdf *name, uint16_t type,
+                        uint16_t klass, uint64_t now_ms, struct dnssd_entry **out,
+                        size_t max)
+{
+	if (!c || dnssd_rrkey_name(&c->key, name) < 0)
+		return 0;
+	struct name_node *node = find_node(c, name_hash(c));
+	if (!node)
+		return 0;
+	klass &= DNSSD_CLASS_MASK;
+	bool any_class = klass == 0 || klass == LDNS_RR_CLASS_ANY;
+	size_t n = 0;
+	for (const struct rrset *s = node->sets; s; s = s->next) {
+		if (type != LDNS_RR_TYPE_ANY && s->type != type)
+			continue;
+		if (!any_class && s->klass != klass)
+			continue;
+		for (struct dnssd_entry *e = s->members; e; e = e->snext) {
+			if (e->expires <= now_ms)
+				continue;
+			if (n < max)
+				out[n] = e;
+			n++;
+		}
+	}
+	return n;
+}
+
+struct dnssd_entry *dnssd_cache_get(struct dnssd_cache *c, const ldns_rr *rr)
+{
+	if (!c || dnssd_rrkey_build(&c->key, rr) < 0)
+		return NULL;
+	return dnssd_table_find(&c->records, key_hash(c), entry_is, &c->key);
+}
+
+uint64_t dnssd_cache_expire(struct dnssd_cache *c, uint64_t now_ms, dnssd_entry_cb cb,
+                            void *arg)
+{
+	if (!c)
+		return UINT64_MAX;
+	while (c->count && c->heap[0].at <= now_ms) {
+		struct dnssd_entry *e = c->heap[0].e;
+		if (c->heap[0].at < e->expires) {
+			c->heap[0].at = e->expires;
+			heap_down(c, 0);
+			continue;
+		}
+		if (cb)
+			cb(arg, e);
+		entry_destroy(c, e);
+	}
+	struct dnssd_entry *next = heap_settle(c);
+	return next ? next->expires : UINT64_MAX;
+}
+
+void dnssd_cache_remove(struct dnssd_cache *c, struct dnssd_entry *e)
+{
+	if (c && e)
+		entry_destroy(c, e);
+}
+
+void dnssd_cache_remove_origin(struct dnssd_cache *c, uint32_t origin, dnssd_entry_cb cb,
+                               void *arg)
+{
+	if (!c)
+		return;
+	/* Destroying an entry unlinks only that one, so the saved next stays valid. */
+	struct dnssd_entry *e = c->all;
+	while (e) {
+		struct dnssd_entry *next = e->next;
+		if (e->origin == origin) {
+			if (cb)
+				cb(arg, e);
+			entry_destroy(c, e);
+		}
+		e = next;
+	}
+}
+
+void dnssd_cache_foreach(struct dnssd_cache *c, dnssd_entry_cb cb, void *arg)
+{
+	if (!c || !cb)
+		return;
+	for (struct dnssd_entry *e = c->all; e; e = e->next)
+		cb(arg, e);
+}
+
+size_t dnssd_cache_count(const struct dnssd_cache *c)
+{
+	return c ? c->count : 0;
+}
+
+const ldns_rr *dnssd_entry_rr(const struct dnssd_entry *e)
+{
+	return e->rr;
+}
+
+uint32_t dnssd_entry_origin(const struct dnssd_entry *e)
+{
+	return e->origin;
+}
+
+uint32_t dnssd_entry_ttl_left(const struct dnssd_entry *e, uint64_t now_ms)
+{
+	if (e->goodbye || e->expires <= now_ms)
+		return 0;
+	uint64_t s = (e->expires - now_ms) / 1000;
+	return s > UINT32_MAX ? UINT32_MAX : (uint32_t)s;
+}
+
+uint64_t dnssd_entry_expires(const struct dnssd_entry *e)
+{
+	return e->expires;
+}
+
+uint64_t dnssd_entry_updated(const struct dnssd_entry *e)
+{
+	return e->updated;
+}
+
+bool dnssd_entry_is_goodbye(const struct dnssd_entry *e)
+{
+	return e->goodbye;
+}
+
+uint64_t dnssd_entry_aux(const struct dnssd_entry *e, unsigned slot)
+{
+	return slot < DNSSD_ENTRY_AUX_SLOTS ? e->aux[slot] : 0;
+}
+
+void dnssd_entry_set_aux(struct dnssd_entry *e, unsigned slot, uint64_t value)
+{
+	if (slot < DNSSD_ENTRY_AUX_SLOTS)
+		e->aux[slot] = value;
+}

@@ -1,0 +1,1235 @@
+/* config.c: the sitecast.yaml schema, its validators and the configuration object (see
+ * config.h). */
+#include <config.h> /* the build configuration, not policy/config.h */
+
+#include "policy/config.h"
+#include "policy/schema.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+/* ------------------------------------------------------------------ what the walk fills
+ */
+
+struct match_raw {
+	struct schema_pos pos; /* line 0: this action's key was absent */
+	struct schema_str service, instance, host, address;
+	struct dnssd_cidr cidr; /* af 0 until address parsed */
+};
+
+struct rule_raw {
+	struct match_raw allow, deny;
+};
+
+struct ruleset_raw {
+	struct schema_str name;
+	struct rule_raw *rules;
+	size_t nrules;
+};
+
+struct mapent_raw {
+	struct schema_str from, to;
+	struct dnssd_cidr cfrom, cto; /* af 0 until parsed */
+};
+
+#define HOST_MAX 256
+
+struct peer_raw {
+	struct schema_str name, connect, fingerprint, export_name, import_name, linklocal;
+	struct rule_raw *export_rules, *import_rules;
+	size_t nexport, nimport;
+	struct mapent_raw *map;
+	size_t nmap;
+	char host[HOST_MAX];
+	uint16_t port;
+};
+
+struct config_raw {
+	struct schema_str site, listen, key, control, user, host_suffix, inst_suffix;
+	struct schema_str *ifs;
+	size_t nifs;
+	struct peer_raw *peers;
+	size_t npeers;
+	struct ruleset_raw *sets;
+	size_t nsets;
+	uint32_t max_records, qps, grace;
+	bool publish, browse;
+	char listen_host[HOST_MAX];
+	uint16_t listen_port;
+};
+
+/* ------------------------------------------------------------------ the configuration */
+
+struct policy_peer {
+	const struct peer_raw *raw;
+	struct policy_ruleset *export, *import;
+	bool own_export, own_import;
+	struct dnssd_addrmap *map;
+	bool keep_ll;
+};
+
+struct set_index {
+	const char *name;
+	size_t idx;
+};
+
+struct policy_config {
+	char *path;
+	struct config_raw raw;
+	struct policy_ruleset **sets; /* parallel to raw.sets */
+	struct set_index *index;      /* raw.sets sorted by name */
+	struct policy_peer *peers;    /* parallel to raw.peers */
+};
+
+/* ------------------------------------------------------------------ validators */
+
+#define FIELD(base, it) ((struct schema_str *)((char *)(base) + (it)->offset))
+#define AUX(base, it) ((void *)((char *)(base) + (it)->aux_offset))
+#define Q(buf, s) schema_quote(buf, sizeof(buf), (s)->v, (s)->len)
+
+static bool name_ok(const struct schema_str *s)
+{
+	if (s->len < 1 || s->len > 32)
+		return false;
+	for (size_t i = 0; i < s->len; i++) {
+		char c = s->v[i];
+		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-'))
+			return false;
+	}
+	return true;
+}
+
+static void check_site(struct schema_ctx *ctx, const struct schema_item *it,
+                       struct schema_pos pos, void *base)
+{
+	const struct schema_str *s = FIELD(base, it);
+	char q[SCHEMA_QUOTE_MAX];
+	(void)pos;
+	if (!name_ok(s))
+		schema_error(
+		    ctx, s->pos,
+		    "invalid %s name '%s': use 1 to 32 lowercase letters, digits and '-'",
+		    it->key[0] == 's' ? "site" : "peer", Q(q, s));
+}
+
+static void check_ifname(struct schema_ctx *ctx, const struct schema_item *it,
+                         struct schema_pos pos, void *base)
+{
+	const struct schema_str *s = FIELD(base, it);
+	char q[SCHEMA_QUOTE_MAX];
+	bool ok =
+	    s->len >= 1 && s->len < IFNAMSIZ && strcmp(s->v, ".") && strcmp(s->v, "..");
+	(void)pos;
+	/* The kernel's own rule (dev_valid_name). */
+	for (size_t i = 0; ok && i < s->len; i++) {
+		char c = s->v[i];
+		if (c == '/' || c == ':' || c == ' ' || (c >= '\t' && c <= '\r'))
+			ok = false;
+	}
+	if (!ok)
+		schema_error(ctx, s->pos,
+		             "invalid interface name '%s': 1 to %d characters without "
+		             "'/', ':' or spaces",
+		             Q(q, s), IFNAMSIZ - 1);
+}
+
+static void check_iflist(struct schema_ctx *ctx, const struct schema_item *it,
+                         struct schema_pos pos, void *base)
+{
+	const struct config_raw *raw = base;
+	(void)it;
+	(void)pos;
+	schema_check_unique(ctx, raw->ifs, raw->nifs, sizeof(*raw->ifs), 0, "interface");
+}
+
+/* A DNS host name: dot-separated labels of letters, digits and '-', a trailing dot
+ * allowed. */
+static bool dns_name_ok(const char *s, size_t len)
+{
+	size_t label = 0;
+
+	if (len && s[len - 1] == '.')
+		len--;
+	if (len == 0 || len > 253)
+		return false;
+	for (size_t i = 0; i <= len; i++) {
+		char c = i < len ? s[i] : '.';
+		if (c == '.') {
+			if (label == 0 || s[i - 1] == '-')
+				return false;
+			label = 0;
+		} else if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		           (c >= '0' && c <= '9') || (c == '-' && label > 0)) {
+			if (++label > 63)
+				return false;
+		} else {
+			return false;
+		}
+	}
+	return true;
+}
+
+/*
+ * "host:port", "[v6]:port", or either without the port (POLICY_DEFAULT_PORT).
+ * host must be an IP literal, or also a DNS name when names is set.
+ */
+static const char *parse_hostport(const char *text, bool names, char host[HOST_MAX],
+                                  uint16_t *port)
+{
+	const char *h = text, *p = NULL;
+	size_t hlen;
+	unsigned char tmp[16];
+
+	if (text[0] == '[') {
+		const char *close = strchr(text, ']');
+		if (!close)
+			return "missing ']' after the IPv6 address";
+		h = text + 1;
+		hlen = (size_t)(close - h);
+		if (close[1] == ':')
+			p = close + 2;
+		else if (close[1])
+			return "expected ':' and a port after ']'";
+		if (hlen == 0 || hlen >= HOST_MAX)
+			return "not an IPv6 address in brackets";
+		memcpy(host, h, hlen);
+		host[hlen] = '\0';
+		if (inet_pton(AF_INET6, host, tmp) != 1)
+			return "not an IPv6 address in brackets";
+	} else {
+		const char *colon = strchr(text, ':');
+		if (colon && strchr(colon + 1, ':'))
+			return "write an IPv6 address in brackets, as [2001:db8::1]:5358";
+		hlen = colon ? (size_t)(colon - text) : strlen(text);
+		if (colon)
+			p = colon + 1;
+		if (hlen == 0)
+			return "missing address before the port";
+		if (hlen >= HOST_MAX)
+			return "the host name is too long";
+		memcpy(host, h, hlen);
+		host[hlen] = '\0';
+		if (inet_pton(AF_INET, host, tmp) != 1) {
+			if (!names)
+				return "not an IPv4 or IPv6 address";
+			if (strspn(host, "0123456789.") == hlen)
+				return "not a valid IPv4 address";
+			if (!dns_name_ok(host, hlen))
+				return "not a valid IP address or host name";
+		}
+	}
+	if (!p) {
+		*port = POLICY_DEFAULT_PORT;
+		return NULL;
+	}
+	unsigned long v = 0;
+	size_t n = strlen(p);
+	if (n == 0 || n > 5 || strspn(p, "0123456789") != n)
+		return "the port must be a number from 1 to 65535";
+	v = strtoul(p, NULL, 10);
+	if (v < 1 || v > 65535)
+		return "the port must be a number from 1 to 65535";
+	*port = (uint16_t)v;
+	return NULL;
+}
+
+static void check_listen(struct schema_ctx *ctx, const struct schema_item *it,
+                         struct schema_pos pos, void *base)
+{
+	struct config_raw *raw = base;
+	const struct schema_str *s = FIELD(base, it);
+	char q[SCHEMA_QUOTE_MAX];
+	const char *why =
+	    parse_hostport(s->v, false, raw->listen_host, &raw->listen_port);
+	(void)pos;
+	if (why) {
+		raw->listen_host[0] = '\0';
+		schema_error(ctx, s->pos, "invalid listen address '%s': %s", Q(q, s),
+		             why);
+	}
+}
+
+static void check_connect(struct schema_ctx *ctx, const struct schema_item *it,
+                          struct schema_pos pos, void *base)
+{
+	struct peer_raw *peer = base;
+	const struct schema_str *s = FIELD(base, it);
+	char q[SCHEMA_QUOTE_MAX];
+	const char *why = parse_hostport(s->v, true, peer->host, &peer->port);
+	(void)pos;
+	if (why) {
+		peer->host[0] = '\0';
+		schema_error(ctx, s->pos, "invalid connect address '%s': %s", Q(q, s),
+		             why);
+	}
+}
+
+static void check_key(struct schema_ctx *ctx, const struct schema_item *it,
+                      struct schema_pos pos, void *base)
+{
+	const struct schema_str *s = FIELD(base, it);
+	char q[SCHEMA_QUOTE_MAX];
+	struct stat st;
+	(void)pos;
+
+	/* stat first: opening a FIFO or a device could block or have effects. */
+	if (stat(s->v, &st) < 0) {
+		schema_error(ctx, s->pos, "cannot read key file %s: %s", Q(q, s),
+		             strerror(errno));
+		return;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		schema_error(ctx, s->pos, "cannot read key file %s: not a regular file",
+		             Q(q, s));
+		return;
+	}
+	int fd = open(s->v, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0) {
+		schema_error(ctx, s->pos, "cannot read key file %s: %s", Q(q, s),
+		             strerror(errno));
+		return;
+	}
+	close(fd);
+}
+
+static void check_control(struct schema_ctx *ctx, const struct schema_item *it,
+                          struct schema_pos pos, void *base)
+{
+	const struct schema_str *s = FIELD(base, it);
+	(void)pos;
+	if (s->len == 0)
+		schema_error(ctx, s->pos, "the control socket path is empty");
+	else if (s->len >= sizeof(((struct sockaddr_un *)0)->sun_path))
+		schema_error(ctx, s->pos,
+		             "the control socket path is too long (at most %zu bytes)",
+		             sizeof(((struct sockaddr_un *)0)->sun_path) - 1);
+}
+
+static void check_user(struct schema_ctx *ctx, const struct schema_item *it,
+                       struct schema_pos pos, void *base)
+{
+	const struct schema_str *s = FIELD(base, it);
+	char q[SCHEMA_QUOTE_MAX];
+	bool ok = s->len >= 1 && s->len <= 32 && s->v[0] != '-';
+	(void)pos;
+	for (size_t i = 0; ok && i < s->len; i++) {
+		unsigned char c = (unsigned char)s->v[i];
+		if (c <= ' ' || c == ':' || c == '/' || c == 0x7f)
+			ok = false;
+	}
+	if (!ok)
+		schema_error(ctx, s->pos, "invalid user name '%s'", Q(q, s));
+}
+
+static int b64val(char c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	if (c == '+')
+		return 62;
+	if (c == '/')
+		return 63;
+	return -1;
+}
+
+static void check_fingerprint(struct schema_ctx *ctx, const struct schema_item *it,
+                              struct schema_pos pos, void *base)
+{
+	const struct schema_str *s = FIELD(base, it);
+	char q[SCHEMA_QUOTE_MAX];
+	const char *b = s->v + 7;
+	bool ok = s->len == 7 + 44 && !strncmp(s->v, "sha256:", 7) && b[43] == '=';
+	(void)pos;
+
+	for (size_t i = 0; ok && i < 43; i++)
+		ok = b64val(b[i]) >= 0;
+	if (!ok) {
+		schema_error(
+		    ctx, s->pos,
+		    "invalid fingerprint '%s': expected sha256: and 44 base64 characters",
+		    Q(q, s));
+		return;
+	}
+	/* 43 characters carry 258 bits: the last two must be zero for 32 bytes. */
+	if (b64val(b[42]) & 3)
+		schema_error(
+		    ctx, s->pos,
+		    "invalid fingerprint '%s': not the base64 of a 32-byte digest",
+		    Q(q, s));
+}
+
+static void check_cidr(struct schema_ctx *ctx, const struct schema_item *it,
+                       struct schema_pos pos, void *base)
+{
+	const struct schema_str *s = FIELD(base, it);
+	struct dnssd_cidr c;
+	const char *why = NULL;
+	char q[SCHEMA_QUOTE_MAX];
+	(void)pos;
+
+	memset(&c, 0, sizeof(c));
+	if (dnssd_cidr_parse(s->v, &c, &why) < 0) {
+		schema_error(ctx, s->pos, "invalid CIDR '%s': %s", Q(q, s),
+		             why ? why : "expected an address and a prefix length");
+		return;
+	}
+	memcpy(AUX(base, it), &c, sizeof(c));
+}
+
+static void check_mapent(struct schema_ctx *ctx, const struct schema_item *it,
+                         struct schema_pos pos, void *base)
+{
+	const struct mapent_raw *e = base;
+	(void)it;
+	(void)pos;
+	if (!e->cfrom.af || !e->cto.af)
+		return;
+	if (e->cfrom.af != e->cto.af)
+		schema_error(ctx, e->to.pos,
+		             "'from' and 'to' must be of the same address family");
+	else if (e->cfrom.plen != e->cto.plen)
+		schema_error(
+		    ctx, e->to.pos,
+		    "'from' and 'to' must have the same prefix length (/%u and /%u)",
+		    e->cfrom.plen, e->cto.plen);
+}
+
+static void check_linklocal(struct schema_ctx *ctx, const struct schema_item *it,
+                            struct schema_pos pos, void *base)
+{
+	const struct schema_str *s = FIELD(base, it);
+	(void)pos;
+	if (strcmp(s->v, "drop") && strcmp(s->v, "keep"))
+		schema_error(ctx, s->pos, "expected drop or keep for 'link-local'");
+}
+
+/* Longest site name a template is expanded with. */
+#define SITE_MAX 32
+
+static const char *suffix_why(const struct schema_str *s, bool host)
+{
+	size_t len = 0;
+
+	for (size_t i = 0; i < s->len;) {
+		unsigned char c = (unsigned char)s->v[i];
+		if (c == '{' || c == '}') {
+			if (s->len - i < 6 || memcmp(s->v + i, "{site}", 6))
+				return "the only placeholder is {site}";
+			len += SITE_MAX;
+			i += 6;
+			continue;
+		}
+		if (host && !((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		              (c >= '0' && c <= '9') || c == '-'))
+			return "a host name may only hold letters, digits and '-'";
+		if (c < 0x20 || c == 0x7f)
+			return "control characters are not allowed";
+		len++;
+		i++;
+	}
+	/* A label is at most 63 bytes and the original name keeps at least one. */
+	if (len > 62)
+		return "too long for a 63-byte label with a 32-character site name";
+	return NULL;
+}
+
+static void check_suffix(struct schema_ctx *ctx, const struct schema_item *it,
+                         struct schema_pos pos, void *base)
+{
+	const struct schema_str *s = FIELD(base, it);
+	char q[SCHEMA_QUOTE_MAX];
+	const char *why = suffix_why(s, it->key[0] == 'h');
+	(void)pos;
+	if (why)
+		schema_error(ctx, s->pos, "invalid %s '%s': %s", it->key, Q(q, s), why);
+}
+
+static void check_glob(struct schema_ctx *ctx, const struct schema_item *it,
+                       struct schema_pos pos, void *base)
+{
+	const struct schema_str *s = FIELD(base, it);
+	struct policy_match m = {0};
+	const char *why = NULL;
+	char q[SCHEMA_QUOTE_MAX];
+	(void)pos;
+
+	if (it->offset == offsetof(struct match_raw, service))
+		m.service = s->v;
+	else if (it->offset == offsetof(struct match_raw, instance))
+		m.instance = s->v;
+	else
+		m.host = s->v;
+	/* Compiling the pattern alone pins an error on this key. */
+	struct policy_ruleset *rs = policy_ruleset_new("check");
+	if (!rs) {
+		schema_set_oom(ctx);
+		return;
+	}
+	int rc = policy_ruleset_add(rs, POLICY_ALLOW, &m, &why);
+	policy_ruleset_free(rs);
+	if (rc == -ENOMEM)
+		schema_set_oom(ctx);
+	else if (rc < 0)
+		schema_error(ctx, s->pos, "invalid pattern '%s' for '%s': %s", Q(q, s),
+		             it->key, why ? why : "cannot be compiled");
+}
+
+static void check_rule(struct schema_ctx *ctx, const struct schema_item *it,
+                       struct schema_pos pos, void *base)
+{
+	const struct rule_raw *r = base;
+	(void)it;
+	if (r->allow.pos.line && r->deny.pos.line)
+		schema_error(ctx, pos, "a rule has either 'allow' or 'deny', not both");
+	else if (!r->allow.pos.line && !r->deny.pos.line)
+		schema_error(ctx, pos, "a rule needs 'allow' or 'deny'");
+}
+
+/* ------------------------------------------------------------------ the schema */
+
+#define MATCH_STR(k, f, chk)                                                             \
+	{                                                                                \
+		.key = k, .type = SCHEMA_STR, .offset = offsetof(struct match_raw, f),   \
+		.check = chk, .aux_offset = offsetof(struct match_raw, cidr)             \
+	}
+
+static const struct schema_item match_items[] = {
+    MATCH_STR("service", service, check_glob),
+    MATCH_STR("instance", instance, check_glob),
+    MATCH_STR("host", host, check_glob),
+    MATCH_STR("address", address, check_cidr),
+    {0},
+};
+
+#define MATCH_MAP(k, f)                                                                  \
+	{                                                                                \
+		.key = k, .type = SCHEMA_MAP, .flags = SCHEMA_POS,                       \
+		.offset = offsetof(struct rule_raw, f),                                  \
+		.pos_offset =                                                            \
+		    offsetof(struct rule_raw, f) + offsetof(struct match_raw, pos),      \
+		.sub = match_items,                                                      \
+		.what = "a mapping of match keys (service, instance, host, address; {} " \
+		        "matches everything)"                                            \
+	}
+
+static const struct schema_item rule_items[] = {
+    MATCH_MAP("allow", allow),
+    MATCH_MAP("deny", deny),
+    {0},
+};
+
+static const struct schema_item rule_elem = {
+    .type = SCHEMA_MAP,
+    .sub = rule_items,
+    .check = check_rule,
+    .what = "a rule (allow: or deny: with match keys)",
+};
+
+static const struct schema_item ruleset_list = {
+    .type = SCHEMA_LIST,
+    .offset = offsetof(struct ruleset_raw, rules),
+    .count_offset = offsetof(struct ruleset_raw, nrules),
+    .elem_size = sizeof(struct rule_raw),
+    .sub = &rule_elem,
+    .what = "a list of rules",
+};
+
+#define PEER_RULES(k, f, n)                                                              \
+	{                                                                                \
+		.key = k, .type = SCHEMA_LIST, .offset = offsetof(struct peer_raw, f),   \
+		.count_offset = offsetof(struct peer_raw, n),                            \
+		.elem_size = sizeof(struct rule_raw), .sub = &rule_elem                  \
+	}
+
+static const struct schema_item export_list = PEER_RULES("export", export_rules, nexport);
+static const struct schema_item import_list = PEER_RULES("import", import_rules, nimport);
+
+static const struct schema_item mapent_items[] = {
+    {.key = "from",
+     .type = SCHEMA_STR,
+     .flags = SCHEMA_REQUIRED,
+     .offset = offsetof(struct mapent_raw, from),
+     .check = check_cidr,
+     .aux_offset = offsetof(struct mapent_raw, cfrom)},
+    {.key = "to",
+     .type = SCHEMA_STR,
+     .flags = SCHEMA_REQUIRED,
+     .offset = offsetof(struct mapent_raw, to),
+     .check = check_cidr,
+     .aux_offset = offsetof(struct mapent_raw, cto)},
+    {0},
+};
+
+static const struct schema_item mapent_elem = {
+    .type = SCHEMA_MAP,
+    .sub = mapent_items,
+    .check = check_mapent,
+    .what = "a mapping { from: CIDR, to: CIDR }",
+};
+
+static const struct schema_item address_items[] = {
+    {.key = "map",
+     .type = SCHEMA_LIST,
+     .offset = offsetof(struct peer_raw, map),
+     .count_offset = offsetof(struct peer_raw, nmap),
+     .elem_size = sizeof(struct mapent_raw),
+     .sub = &mapent_elem},
+    {.key = "link-local",
+     .type = SCHEMA_STR,
+     .offset = offsetof(struct peer_raw, linklocal),
+     .def = "drop",
+     .check = check_linklocal},
+    {0},
+};
+
+static const struct schema_item peer_items[] = {
+    {.key = "name",
+     .type = SCHEMA_STR,
+     .flags = SCHEMA_REQUIRED,
+     .offset = offsetof(struct peer_raw, name),
+     .check = check_site},
+    {.key = "connect",
+     .type = SCHEMA_STR,
+     .offset = offsetof(struct peer_raw, connect),
+     .check = check_connect},
+    {.key = "fingerprint",
+     .type = SCHEMA_STR,
+     .flags = SCHEMA_REQUIRED,
+     .offset = offsetof(struct peer_raw, fingerprint),
+     .check = check_fingerprint},
+    {.key = "export",
+     .type = SCHEMA_STR,
+     .offset = offsetof(struct peer_raw, export_name),
+     .alt = &export_list,
+     .what = "a rule-set name or a list of rules"},
+    {.key = "import",
+     .type = SCHEMA_STR,
+     .offset = offsetof(struct peer_raw, import_name),
+     .alt = &import_list,
+     .what = "a rule-set name or a list of rules"},
+    {.key = "addresses", .type = SCHEMA_MAP, .sub = address_items},
+    {0},
+};
+
+static const struct schema_item peer_elem = {
+    .type = SCHEMA_MAP,
+    .sub = peer_items,
+    .what = "a peer (a mapping with name, fingerprint, ...)",
+};
+
+static const struct schema_item names_items[] = {
+    {.key = "host-suffix",
+     .type = SCHEMA_STR,
+     .offset = offsetof(struct config_raw, host_suffix),
+     .def = "-{site}",
+     .check = check_suffix},
+    {.key = "instance-suffix",
+     .type = SCHEMA_STR,
+     .offset = offsetof(struct config_raw, inst_suffix),
+     .def = " ({site})",
+     .check = check_suffix},
+    {0},
+};
+
+static const struct schema_item limits_items[] = {
+    {.key = "max-records-per-peer",
+     .type = SCHEMA_UINT,
+     .offset = offsetof(struct config_raw, max_records),
+     .def_num = 10000,
+     .min = 1,
+     .max = 1000000},
+    {.key = "queries-per-second",
+     .type = SCHEMA_UINT,
+     .offset = offsetof(struct config_raw, qps),
+     .def_num = 50,
+     .min = 1,
+     .max = 10000},
+    {.key = "peer-grace",
+     .type = SCHEMA_UINT,
+     .offset = offsetof(struct config_raw, grace),
+     .def_num = 60,
+     .min = 0,
+     .max = 86400},
+    {0},
+};
+
+static const struct schema_item avahi_items[] = {
+    {.key = "publish",
+     .type = SCHEMA_BOOL,
+     .offset = offsetof(struct config_raw, publish)},
+    {.key = "browse", .type = SCHEMA_BOOL, .offset = offsetof(struct config_raw, browse)},
+    {0},
+};
+
+static const struct schema_item ifname_elem = {.type = SCHEMA_STR, .check = check_ifname};
+
+static const struct schema_item top_items[] = {
+    {.key = "site",
+     .type = SCHEMA_STR,
+     .flags = SCHEMA_REQUIRED,
+     .offset = offsetof(struct config_raw, site),
+     .check = check_site},
+    {.key = "interfaces",
+     .type = SCHEMA_LIST,
+     .flags = SCHEMA_REQUIRED,
+     .offset = offsetof(struct config_raw, ifs),
+     .count_offset = offsetof(struct config_raw, nifs),
+     .elem_size = sizeof(struct schema_str),
+     .min = 1,
+     .sub = &ifname_elem,
+     .check = check_iflist},
+    {.key = "listen",
+     .type = SCHEMA_STR,
+     .offset = offsetof(struct config_raw, listen),
+     .check = check_listen},
+    {.key = "key",
+     .type = SCHEMA_STR,
+     .flags = SCHEMA_REQUIRED,
+     .offset = offsetof(struct config_raw, key),
+     .check = check_key},
+    {.key = "control",
+     .type = SCHEMA_STR,
+     .offset = offsetof(struct config_raw, control),
+     .def = POLICY_DEFAULT_CONTROL,
+     .check = check_control},
+    {.key = "peers",
+     .type = SCHEMA_LIST,
+     .flags = SCHEMA_REQUIRED,
+     .offset = offsetof(struct config_raw, peers),
+     .count_offset = offsetof(struct config_raw, npeers),
+     .elem_size = sizeof(struct peer_raw),
+     .min = 1,
+     .sub = &peer_elem},
+    {.key = "names", .type = SCHEMA_MAP, .sub = names_items},
+    {.key = "policy",
+     .type = SCHEMA_DICT,
+     .offset = offsetof(struct config_raw, sets),
+     .count_offset = offsetof(struct config_raw, nsets),
+     .elem_size = sizeof(struct ruleset_raw),
+     .name_offset = offsetof(struct ruleset_raw, name),
+     .sub = &ruleset_list,
+     .what = "a mapping of rule-set names to lists of rules"},
+    {.key = "limits", .type = SCHEMA_MAP, .sub = limits_items},
+    {.key = "avahi", .type = SCHEMA_MAP, .sub = avahi_items},
+    {.key = "user",
+     .type = SCHEMA_STR,
+     .offset = offsetof(struct config_raw, user),
+     .check = check_user},
+    {0},
+};
+
+static const struct schema_item config_root = {.type = SCHEMA_MAP, .sub = top_items};
+
+/* ------------------------------------------------------------------ checks across keys
+ */
+
+static int cmp_index(const void *a, const void *b)
+{
+	const struct set_index *x = a, *y = b;
+	int c = strcmp(x->name, y->name);
+	return c ? c : (x->idx < y->idx ? -1 : x->idx > y->idx);
+}
+
+static int cmp_key(const void *k, const void *e)
+{
+	return strcmp(k, ((const struct set_index *)e)->name);
+}
+
+static const struct set_index *find_set(const struct policy_config *c, const char *name)
+{
+	if (!c->index || !c->raw.nsets)
+		return NULL;
+	const struct set_index *e =
+	    bsearch(name, c->index, c->raw.nsets, sizeof(*c->index), cmp_key);
+	/* Duplicate names are an error already; any match will do meanwhile. */
+	return e;
+}
+
+static void check_ref(struct schema_ctx *ctx, const struct policy_config *c,
+                      const struct schema_str *ref)
+{
+	char q[SCHEMA_QUOTE_MAX];
+
+	if (!ref->v || find_set(c, ref->v))
+		return;
+	Q(q, ref);
+	const char *best = NULL;
+	if (schema_nerrors(ctx) < SCHEMA_MAX_ERRORS && c->raw.nsets) {
+		const char **cands = malloc(c->raw.nsets * sizeof(*cands));
+		size_t n = 0;
+		if (cands) {
+			for (size_t i = 0; i < c->raw.nsets; i++)
+				if (c->raw.sets[i].name.v)
+					cands[n++] = c->raw.sets[i].name.v;
+			best = schema_suggest(ref->v, ref->len, cands, n);
+			if (best) {
+				char qb[SCHEMA_QUOTE_MAX];
+				schema_quote(qb, sizeof(qb), best, strlen(best));
+				schema_error(ctx, ref->pos,
+				             "unknown rule set '%s' (did you mean '%s'?)",
+				             q, qb);
+			}
+			free(cands);
+		}
+	}
+	if (!best)
+		schema_error(ctx, ref->pos, "unknown rule set '%s'", q);
+}
+
+static void cross_check(struct schema_ctx *ctx, struct policy_config *c)
+{
+	struct config_raw *raw = &c->raw;
+	char q[SCHEMA_QUOTE_MAX];
+	size_t n = 0;
+
+	if (raw->nsets) {
+		c->index = malloc(raw->nsets * sizeof(*c->index));
+		if (!c->index) {
+			schema_set_oom(ctx);
+			return;
+		}
+		for (size_t i = 0; i < raw->nsets; i++)
+			c->index[n++] = (struct set_index){
+			    raw->sets[i].name.v ? raw->sets[i].name.v : "", i};
+		qsort(c->index, n, sizeof(*c->index), cmp_index);
+	}
+	for (size_t i = 0; i < raw->npeers; i++) {
+		const struct peer_raw *p = &raw->peers[i];
+		if (p->name.v && raw->site.v && !strcmp(p->name.v, raw->site.v))
+			schema_error(ctx, p->name.pos,
+			             "peer '%s' has the name of this site",
+			             Q(q, &p->name));
+		check_ref(ctx, c, &p->export_name);
+		check_ref(ctx, c, &p->import_name);
+	}
+	schema_check_unique(ctx, raw->peers, raw->npeers, sizeof(*raw->peers),
+	                    offsetof(struct peer_raw, name), "peer");
+}
+
+/* ------------------------------------------------------------------ building */
+
+static void compile(struct schema_ctx *ctx, struct policy_ruleset *rs,
+                    const struct rule_raw *rules, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		bool allow = rules[i].allow.pos.line != 0;
+		const struct match_raw *m = allow ? &rules[i].allow : &rules[i].deny;
+		struct policy_match pm = {
+		    .service = m->service.v,
+		    .instance = m->instance.v,
+		    .host = m->host.v,
+		    .address = m->cidr.af ? &m->cidr : NULL,
+		};
+		const char *why = NULL;
+		int rc =
+		    policy_ruleset_add(rs, allow ? POLICY_ALLOW : POLICY_DENY, &pm, &why);
+		if (rc == -ENOMEM) {
+			schema_set_oom(ctx);
+			return;
+		}
+		if (rc < 0)
+			schema_error(ctx, m->pos, "invalid rule: %s",
+			             why ? why : "cannot be compiled");
+	}
+}
+
+static struct policy_ruleset *peer_rules(struct schema_ctx *ctx, struct policy_config *c,
+                                         const struct peer_raw *p,
+                                         const struct schema_str *ref,
+                                         const struct rule_raw *rules, size_t n,
+                                         const char *dir, bool *own)
+{
+	*own = false;
+	if (ref->v) {
+		const struct set_index *e = find_set(c, ref->v);
+		return e ? c->sets[e->idx] : NULL;
+	}
+	char name[64];
+	snprintf(name, sizeof(name), "%s %s", dir, p->name.v);
+	struct policy_ruleset *rs = policy_ruleset_new(name);
+	if (!rs) {
+		schema_set_oom(ctx);
+		return NULL;
+	}
+	*own = true;
+	compile(ctx, rs, rules, n);
+	return rs;
+}
+
+static void build(struct schema_ctx *ctx, struct policy_config *c)
+{
+	struct config_raw *raw = &c->raw;
+
+	if (raw->nsets) {
+		c->sets = calloc(raw->nsets, sizeof(*c->sets));
+		if (!c->sets) {
+			schema_set_oom(ctx);
+			return;
+		}
+	}
+	for (size_t i = 0; i < raw->nsets; i++) {
+		c->sets[i] = policy_ruleset_new(raw->sets[i].name.v);
+		if (!c->sets[i]) {
+			schema_set_oom(ctx);
+			return;
+		}
+		compile(ctx, c->sets[i], raw->sets[i].rules, raw->sets[i].nrules);
+	}
+	c->peers = calloc(raw->npeers, sizeof(*c->peers));
+	if (!c->peers) {
+		schema_set_oom(ctx);
+		return;
+	}
+	for (size_t i = 0; i < raw->npeers; i++) {
+		const struct peer_raw *p = &raw->peers[i];
+		struct policy_peer *pp = &c->peers[i];
+		pp->raw = p;
+		pp->keep_ll = p->linklocal.v && !strcmp(p->linklocal.v, "keep");
+		pp->export = peer_rules(ctx, c, p, &p->export_name, p->export_rules,
+		                        p->nexport, "export to", &pp->own_export);
+		pp->import = peer_rules(ctx, c, p, &p->import_name, p->import_rules,
+		                        p->nimport, "import from", &pp->own_import);
+		pp->map = dnssd_addrmap_new();
+		if (!pp->export || !pp->import || !pp->map) {
+			schema_set_oom(ctx);
+			return;
+		}
+		for (size_t j = 0; j < p->nmap; j++) {
+			int rc =
+			    dnssd_addrmap_add(pp->map, &p->map[j].cfrom, &p->map[j].cto);
+			if (rc == -ENOMEM) {
+				schema_set_oom(ctx);
+				return;
+			}
+			if (rc < 0)
+				schema_error(ctx, p->map[j].to.pos,
+				             "cannot map '%s' to '%s'", p->map[j].from.v,
+				             p->map[j].to.v);
+		}
+	}
+}
+
+/* ------------------------------------------------------------------ loading */
+
+void policy_config_free(struct policy_config *c)
+{
+	if (!c)
+		return;
+	if (c->peers) {
+		for (size_t i = 0; i < c->raw.npeers; i++) {
+			if (c->peers[i].own_export)
+				policy_ruleset_free(c->peers[i].export);
+			if (c->peers[i].own_import)
+				policy_ruleset_free(c->peers[i].import);
+			dnssd_addrmap_free(c->peers[i].map);
+		}
+		free(c->peers);
+	}
+	if (c->sets) {
+		for (size_t i = 0; i < c->raw.nsets; i++)
+			policy_ruleset_free(c->sets[i]);
+		free(c->sets);
+	}
+	free(c->index);
+	schema_free(&config_root, &c->raw);
+	free(c->path);
+	free(c);
+}
+
+static int load(struct schema_ctx *ctx, const char *name, const char *buf, size_t len,
+                struct policy_config **out)
+{
+	struct schema_node *root = NULL;
+	struct policy_config *c = calloc(1, sizeof(*c));
+	int rc;
+
+	if (!c || !(c->path = strdup(name))) {
+		free(c);
+		schema_set_oom(ctx);
+		return -ENOMEM;
+	}
+	rc = schema_parse(ctx, buf, len, &root);
+	if (rc == 0) {
+		schema_load(ctx, &config_root, root, &c->raw);
+		if (!schema_oom(ctx))
+			cross_check(ctx, c);
+		if (!schema_nerrors(ctx) && !schema_oom(ctx))
+			build(ctx, c);
+	}
+	schema_node_free(root);
+	if (schema_oom(ctx))
+		rc = -ENOMEM;
+	else if (schema_nerrors(ctx))
+		rc = -EINVAL;
+	if (rc < 0)
+		policy_config_free(c);
+	else
+		*out = c;
+	return rc;
+}
+
+int policy_config_load_buffer(const char *name, const char *buf, size_t len,
+                              struct policy_config **out, struct policy_errors **errs)
+{
+	struct schema_ctx *ctx;
+	int rc;
+
+	*out = NULL;
+	*errs = schema_errors_new();
+	if (!*errs)
+		return -ENOMEM;
+	ctx = schema_ctx_new(name, *errs);
+	if (!ctx)
+		return -ENOMEM;
+	rc = load(ctx, name, buf, len, out);
+	schema_finish(ctx);
+	schema_ctx_free(ctx);
+	return rc;
+}
+
+/* One error about the file itself, at 1:1. */
+static int file_error(const char *path, struct policy_errors **errs, int rc,
+                      const char *why)
+{
+	struct schema_ctx *ctx;
+
+	*errs = schema_errors_new();
+	if (!*errs)
+		return -ENOMEM;
+	ctx = schema_ctx_new(path, *errs);
+	if (!ctx)
+		return -ENOMEM;
+	schema_error(ctx, (struct schema_pos){1, 1}, "cannot read the file: %s", why);
+	schema_finish(ctx);
+	schema_ctx_free(ctx);
+	return rc;
+}
+
+int policy_config_load(const char *path, struct policy_config **out,
+                       struct policy_errors **errs)
+{
+	struct stat st;
+	char *buf;
+	size_t len = 0;
+	int fd, rc;
+
+	*out = NULL;
+	/* O_NONBLOCK: opening a FIFO must not hang; fstat then refuses it. */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0)
+		return file_error(path, errs, -errno, strerror(errno));
+	if (fstat(fd, &st) < 0) {
+		rc = -errno;
+		close(fd);
+		return file_error(path, errs, rc, strerror(-rc));
+	}
+	if (!S_ISREG(st.st_mode)) {
+		close(fd);
+		return file_error(path, errs, -EINVAL, "not a regular file");
+	}
+	/* One byte more than allowed tells a file that is too large from one that fits.
+	 */
+	buf = malloc(SCHEMA_MAX_SIZE + 1);
+	if (!buf) {
+		close(fd);
+		return file_error(path, errs, -ENOMEM, strerror(ENOMEM));
+	}
+	while (len < SCHEMA_MAX_SIZE + 1) {
+		ssize_t n = read(fd, buf + len, SCHEMA_MAX_SIZE + 1 - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			rc = -errno;
+			close(fd);
+			free(buf);
+			return file_error(path, errs, rc, strerror(-rc));
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	close(fd);
+	rc = policy_config_load_buffer(path, buf, len, out, errs);
+	free(buf);
+	return rc;
+}
+
+/* ------------------------------------------------------------------ accessors */
+
+static const char *str_or_null(const struct schema_str *s)
+{
+	return s->v;
+}
+
+const char *policy_config_path(const struct policy_config *c)
+{
+	return c->path;
+}
+
+const char *policy_config_site(const struct policy_config *c)
+{
+	return c->raw.site.v;
+}
+
+size_t policy_config_ninterfaces(const struct policy_config *c)
+{
+	return c->raw.nifs;
+}
+
+const char *policy_config_interface(const struct policy_config *c, size_t i)
+{
+	return i < c->raw.nifs ? c->raw.ifs[i].v : NULL;
+}
+
+const char *policy_config_listen_host(const struct policy_config *c)
+{
+	return c->raw.listen_host[0] ? c->raw.listen_host : NULL;
+}
+
+uint16_t policy_config_listen_port(const struct policy_config *c)
+{
+	return c->raw.listen_host[0] ? c->raw.listen_port : 0;
+}
+
+const char *policy_config_key(const struct policy_config *c)
+{
+	return c->raw.key.v;
+}
+
+const char *policy_config_control(const struct policy_config *c)
+{
+	return c->raw.control.v;
+}
+
+const char *policy_config_user(const struct policy_config *c)
+{
+	return str_or_null(&c->raw.user);
+}
+
+const char *policy_config_host_suffix(const struct policy_config *c)
+{
+	return c->raw.host_suffix.v;
+}
+
+const char *policy_config_instance_suffix(const struct policy_config *c)
+{
+	return c->raw.inst_suffix.v;
+}
+
+uint32_t policy_config_max_records_per_peer(const struct policy_config *c)
+{
+	return c->raw.max_records;
+}
+
+uint32_t policy_config_queries_per_second(const struct policy_config *c)
+{
+	return c->raw.qps;
+}
+
+uint32_t policy_config_peer_grace(const struct policy_config *c)
+{
+	return c->raw.grace;
+}
+
+bool policy_config_avahi_publish(const struct policy_config *c)
+{
+	return c->raw.publish;
+}
+
+bool policy_config_avahi_browse(const struct policy_config *c)
+{
+	return c->raw.browse;
+}
+
+size_t policy_config_npeers(const struct policy_config *c)
+{
+	return c->raw.npeers;
+}
+
+const struct policy_peer *policy_config_peer(const struct policy_config *c, size_t i)
+{
+	return i < c->raw.npeers ? &c->peers[i] : NULL;
+}
+
+const struct policy_peer *policy_config_peer_by_name(const struct policy_config *c,
+                                                     const char *name)
+{
+	for (size_t i = 0; i < c->raw.npeers; i++)
+		if (!strcmp(c->raw.peers[i].name.v, name))
+			return &c->peers[i];
+	return NULL;
+}
+
+const struct policy_ruleset *policy_config_ruleset(const struct policy_config *c,
+                                                   const char *name)
+{
+	const struct set_index *e = find_set(c, name);
+	return e ? c->sets[e->idx] : NULL;
+}
+
+const char *policy_peer_name(const struct policy_peer *p)
+{
+	return p->raw->name.v;
+}
+
+const char *policy_peer_connect_host(const struct policy_peer *p)
+{
+	return p->raw->host[0] ? p->raw->host : NULL;
+}
+
+uint16_t policy_peer_connect_port(const struct policy_peer *p)
+{
+	return p->raw->host[0] ? p->raw->port : 0;
+}
+
+const char *policy_peer_fingerprint(const struct policy_peer *p)
+{
+	return p->raw->fingerprint.v;
+}
+
+const struct policy_ruleset *policy_peer_export(const struct policy_peer *p)
+{
+	return p->export;
+}
+
+const struct policy_ruleset *policy_peer_import(const struct policy_peer *p)
+{
+	return p->import;
+}
+
+const struct dnssd_addrmap *policy_peer_addrmap(const struct policy_peer *p)
+{
+	return p->map;
+}
+
+bool policy_peer_keep_linklocal(const struct policy_peer *p)
+{
+	return p->keep_ll;
+}
+
+static bool same(const char *a, const char *b)
+{
+	return (!a && !b) || (a && b && !strcmp(a, b));
+}
+
+bool policy_peer_link_equal(const struct policy_peer *a, const struct policy_peer *b)
+{
+	if (!a || !b)
+		return a == b;
+	return same(policy_peer_name(a), policy_peer_name(b)) &&
+	       same(policy_peer_connect_host(a), policy_peer_connect_host(b)) &&
+	       policy_peer_connect_port(a) == policy_peer_connect_port(b) &&
+	       same(policy_peer_fingerprint(a), policy_peer_fingerprint(b));
+}

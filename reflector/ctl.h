@@ -1,0 +1,35 @@
+/*
+ * ctl.h: the control socket that sitecastctl talks to.
+ *
+ * A Unix stream socket (mode 0600: only the daemon's user, and root, may ask).
+ * A client sends one request line, "status" or "status json", and reads the
+ * answer until the daemon closes the connection. The text form is for people;
+ * the JSON form is one object with the same content (see sitecastctl(8)).
+ *
+ * Ownership: ctl_new() allocates (ctl_free(), which also removes the socket
+ * file). The configuration, lan, peer manager and proxy are the caller's and
+ * must outlive the ctl (or be replaced with ctl_set_config()).
+ */
+#ifndef SITECAST_REFLECTOR_CTL_H
+#define SITECAST_REFLECTOR_CTL_H
+
+struct event_base;
+struct ctl;
+struct lan;
+struct peer_mgr;
+struct proxy;
+struct policy_config;
+
+/* Bind path (replacing a stale socket file). NULL with a log line on failure. */
+struct ctl *ctl_new(struct event_base *base, const char *path, const struct policy_config *cfg,
+		    struct lan *lan, struct peer_mgr *peers, struct proxy *proxy);
+void ctl_set_config(struct ctl *c, const struct policy_config *cfg);
+void ctl_free(struct ctl *c);
+
+/*
+ * The status report as text (json false) or JSON, in a buffer the caller frees.
+ * NULL on ENOMEM. Exposed for tests.
+ */
+char *ctl_status(const struct ctl *c, int json);
+
+#endif

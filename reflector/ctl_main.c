@@ -1,0 +1,127 @@
+/* ctl_main.c: sitecastctl, the administrator's command (see sitecastctl(8)). */
+#include <config.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "policy/config.h"
+#include "reflector/tls.h"
+
+static const char usage[] = "usage: sitecastctl keygen FILE\n"
+			    "       sitecastctl fingerprint FILE\n"
+			    "       sitecastctl [-s SOCKET] status [--json]\n";
+
+/* Errors are one line naming the file and the cause; the exit status is 1. */
+static int cmd_keygen(const char *path)
+{
+	char fp[TLS_FINGERPRINT_SIZE];
+	int err = tls_keygen(path, fp, sizeof(fp));
+	if (err) {
+		fprintf(stderr, "sitecastctl: %s: %s\n", path, tls_strerror(err));
+		return 1;
+	}
+	printf("%s\n", fp);
+	return 0;
+}
+
+static int cmd_fingerprint(const char *path)
+{
+	char fp[TLS_FINGERPRINT_SIZE];
+	int err = tls_fingerprint_of_file(path, fp, sizeof(fp));
+	if (err) {
+		fprintf(stderr, "sitecastctl: %s: %s\n", path, tls_strerror(err));
+		return 1;
+	}
+	printf("%s\n", fp);
+	return 0;
+}
+
+/* Ask the daemon over its control socket and copy the answer to stdout. */
+static int cmd_status(const char *path, int json)
+{
+	struct sockaddr_un sun = {.sun_family = AF_UNIX};
+	if (strlen(path) >= sizeof(sun.sun_path)) {
+		fprintf(stderr, "sitecastctl: %s: path too long\n", path);
+		return 1;
+	}
+	strcpy(sun.sun_path, path);
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0) {
+		int e = errno;
+		fprintf(stderr, "sitecastctl: %s: %s%s\n", path, strerror(e),
+			e == ENOENT || e == ECONNREFUSED ? " (is sitecastd running?)" : "");
+		if (fd >= 0)
+			close(fd);
+		return 1;
+	}
+	const char *req = json ? "status json\n" : "status\n";
+	if (send(fd, req, strlen(req), MSG_NOSIGNAL) < 0) {
+		fprintf(stderr, "sitecastctl: %s: %s\n", path, strerror(errno));
+		close(fd);
+		return 1;
+	}
+	char buf[4096];
+	ssize_t n;
+	size_t total = 0;
+	while ((n = read(fd, buf, sizeof(buf))) > 0) {
+		fwrite(buf, 1, (size_t)n, stdout);
+		total += (size_t)n;
+	}
+	close(fd);
+	if (n < 0 || total == 0) {
+		fprintf(stderr, "sitecastctl: %s: no answer from sitecastd\n", path);
+		return 1;
+	}
+	if (total >= 6 && strncmp(buf, "error:", 6) == 0)
+		return 1;
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	const char *sock = POLICY_DEFAULT_CONTROL;
+	if (argc >= 3 && !strcmp(argv[1], "-s")) {
+		sock = argv[2];
+		argv += 2;
+		argc -= 2;
+		if (argc < 2 || strcmp(argv[1], "status") != 0) {
+			fprintf(stderr, "sitecastctl: -s goes with status\n%s", usage);
+			return 1;
+		}
+	}
+	if (argc >= 2 && !strcmp(argv[1], "status")) {
+		if (argc == 2)
+			return cmd_status(sock, 0);
+		if (argc == 3 && !strcmp(argv[2], "--json"))
+			return cmd_status(sock, 1);
+		fprintf(stderr, "sitecastctl: status takes only --json\n%s", usage);
+		return 1;
+	}
+	if (argc == 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
+		fputs(usage, stdout);
+		return 0;
+	}
+	if (argc < 2) {
+		fputs(usage, stderr);
+		return 1;
+	}
+	const char *cmd = argv[1];
+	int (*fn)(const char *) = NULL;
+	if (!strcmp(cmd, "keygen"))
+		fn = cmd_keygen;
+	else if (!strcmp(cmd, "fingerprint"))
+		fn = cmd_fingerprint;
+	if (!fn) {
+		fprintf(stderr, "sitecastctl: unknown command '%s'\n%s", cmd, usage);
+		return 1;
+	}
+	if (argc != 3) {
+		fprintf(stderr, "sitecastctl: %s needs exactly one FILE\n%s", cmd, usage);
+		return 1;
+	}
+	return fn(argv[2]);
+}

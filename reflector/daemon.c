@@ -1,0 +1,482 @@
+/*
+ * daemon.c: the running daemon (see daemon.h).
+ *
+ * Wires the I/O modules to the proxy engine on one libevent loop:
+ *   lan (mDNS sockets)  --datagrams-->  proxy  --records-->  peer_mgr (TLS links)
+ *   peer_mgr            --records--->   proxy  --datagrams-> lan
+ * The engine never reads the clock or touches a socket; this file gives it the
+ * monotonic time, runs it when its deadline comes, and translates between the
+ * engine's peer numbers (index in the configuration) and the peer manager's ids.
+ */
+#include <config.h>
+
+#include <errno.h>
+#include <grp.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+#include <openssl/ssl.h>
+
+#ifdef HAVE_SYSTEMD
+#include <systemd/sd-daemon.h>
+#endif
+
+#include "policy/config.h"
+#include "reflector/ctl.h"
+#include "reflector/daemon.h"
+#include "reflector/lan.h"
+#include "reflector/log.h"
+#include "reflector/peer.h"
+#include "reflector/proxy.h"
+#include "reflector/tls.h"
+
+struct daemon {
+	struct event_base *base;
+	struct policy_config *cfg;
+	const struct options *opt;
+	SSL_CTX *tls;
+	struct lan *lan;
+	struct peer_mgr *peers;
+	struct proxy *proxy;
+	struct ctl *ctl;
+	struct event *timer;
+	struct event *sighup, *sigterm, *sigint;
+	uint64_t deadline; /* when the timer is set to fire, UINT64_MAX if not */
+	int exit_status;
+};
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+/* The engine's peer number for a peer manager id: its index in the configuration. */
+static int peer_index(const struct daemon *d, const char *name)
+{
+	for (size_t i = 0; i < policy_config_npeers(d->cfg); i++)
+		if (strcmp(policy_peer_name(policy_config_peer(d->cfg, i)), name) == 0)
+			return (int)i;
+	return -1;
+}
+
+static unsigned peer_mgr_id(const struct daemon *d, unsigned index)
+{
+	if (index >= policy_config_npeers(d->cfg))
+		return 0;
+	return peer_mgr_find(d->peers, policy_peer_name(policy_config_peer(d->cfg, index)));
+}
+
+/* Run the engine's due work and re-arm the timer for its next deadline. */
+static void run_engine(struct daemon *d)
+{
+	uint64_t now = now_ms();
+	uint64_t next = proxy_run(d->proxy, now);
+
+	if (next == d->deadline && evtimer_pending(d->timer, NULL))
+		return;
+	d->deadline = next;
+	evtimer_del(d->timer);
+	if (next == UINT64_MAX)
+		return;
+	uint64_t wait = next > now ? next - now : 0;
+	struct timeval tv = {.tv_sec = (time_t)(wait / 1000), .tv_usec = (suseconds_t)(wait % 1000) * 1000};
+	evtimer_add(d->timer, &tv);
+}
+
+static void on_timer(evutil_socket_t fd, short what, void *arg)
+{
+	struct daemon *d = arg;
+	(void)fd;
+	(void)what;
+	d->deadline = UINT64_MAX;
+	run_engine(d);
+}
+
+/* ---- proxy I/O ---- */
+
+static int io_lan_send(void *arg, unsigned ifindex, int af, const struct sockaddr *dst,
+		       const uint8_t *buf, size_t len)
+{
+	struct daemon *d = arg;
+	return lan_send(d->lan, (int)ifindex, af, dst, buf, len);
+}
+
+static size_t io_lan_mtu(void *arg, unsigned ifindex, int af)
+{
+	struct daemon *d = arg;
+	int mtu = lan_mtu(d->lan, (int)ifindex, af);
+	return mtu > 0 ? (size_t)mtu : 0;
+}
+
+static int io_peer_records(void *arg, unsigned peer, const char *origin, unsigned hops,
+			   const ldns_rr *const *rrs, size_t n)
+{
+	struct daemon *d = arg;
+	unsigned id = peer_mgr_id(d, peer);
+	if (!id)
+		return -ENOENT;
+	return peer_send_records(d->peers, id, origin, hops, rrs, n);
+}
+
+static int io_peer_questions(void *arg, unsigned peer, const ldns_rr *const *qs, size_t n)
+{
+	struct daemon *d = arg;
+	unsigned id = peer_mgr_id(d, peer);
+	if (!id)
+		return -ENOENT;
+	return peer_send_questions(d->peers, id, qs, n);
+}
+
+/* ---- LAN events ---- */
+
+static void on_lan_packet(void *arg, const struct lan_pkt *pkt)
+{
+	struct daemon *d = arg;
+	proxy_lan_input(d->proxy, (unsigned)pkt->ifindex, (const struct sockaddr *)&pkt->src,
+			pkt->multicast != 0, pkt->data, pkt->len, now_ms());
+	run_engine(d);
+}
+
+static void on_lan_iface(void *arg, int ifindex, const char *name, int up)
+{
+	struct daemon *d = arg;
+	if (up) {
+		int rc = proxy_add_interface(d->proxy, (unsigned)ifindex, name, now_ms());
+		if (rc < 0 && rc != -EEXIST)
+			log_warnx("interface %s: cannot serve it: %s", name, strerror(-rc));
+		else
+			log_info("interface %s (index %d) up", name, ifindex);
+	} else {
+		proxy_remove_interface(d->proxy, (unsigned)ifindex);
+		log_info("interface %s (index %d) down", name, ifindex);
+	}
+	run_engine(d);
+}
+
+static void add_present_iface(void *arg, int ifindex, const char *name, int up)
+{
+	if (ifindex > 0 && up)
+		on_lan_iface(arg, ifindex, name, 1);
+}
+
+/* ---- peer events ---- */
+
+static void on_peer_up(void *arg, unsigned id, const char *name)
+{
+	struct daemon *d = arg;
+	int i = peer_index(d, name);
+	(void)id;
+	if (i < 0)
+		return;
+	proxy_peer_up(d->proxy, (unsigned)i, now_ms());
+	run_engine(d);
+}
+
+static void on_peer_down(void *arg, unsigned id, const char *name, const char *reason)
+{
+	struct daemon *d = arg;
+	int i = peer_index(d, name);
+	(void)id;
+	(void)reason;
+	if (i < 0)
+		return;
+	proxy_peer_down(d->proxy, (unsigned)i, now_ms());
+	run_engine(d);
+}
+
+static void on_peer_records(void *arg, unsigned id, const char *origin, unsigned hops,
+			    ldns_rr **rrs, size_t n)
+{
+	struct daemon *d = arg;
+	struct peer_stats st;
+	if (peer_get_stats(d->peers, id, &st) < 0)
+		return;
+	int i = peer_index(d, st.name);
+	if (i < 0)
+		return;
+	proxy_peer_records(d->proxy, (unsigned)i, origin, hops, rrs, n, now_ms());
+	run_engine(d);
+}
+
+/* A withdrawal is a goodbye for each record: the engine handles TTL 0 as such. */
+static void on_peer_withdraw(void *arg, unsigned id, const char *origin, ldns_rr **rrs, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (rrs[i])
+			ldns_rr_set_ttl(rrs[i], 0);
+	on_peer_records(arg, id, origin, 1, rrs, n);
+}
+
+static void on_peer_questions(void *arg, unsigned id, ldns_rr **qs, size_t n)
+{
+	struct daemon *d = arg;
+	struct peer_stats st;
+	if (peer_get_stats(d->peers, id, &st) < 0)
+		return;
+	int i = peer_index(d, st.name);
+	if (i < 0)
+		return;
+	proxy_peer_questions(d->proxy, (unsigned)i, qs, n, now_ms());
+	run_engine(d);
+}
+
+/* ---- start, reload, stop ---- */
+
+static int start_listener(struct daemon *d, const struct policy_config *cfg)
+{
+	const char *host = policy_config_listen_host(cfg);
+	if (!host) {
+		peer_mgr_unlisten(d->peers);
+		return 0;
+	}
+	int rc = peer_mgr_listen(d->peers, host, policy_config_listen_port(cfg));
+	if (rc < 0) {
+		bool v6 = strchr(host, ':') != NULL;
+		log_warnx("cannot listen on %s%s%s:%u: %s", v6 ? "[" : "", host, v6 ? "]" : "",
+			  policy_config_listen_port(cfg), strerror(-rc));
+	}
+	return rc;
+}
+
+static bool same_str(const char *a, const char *b)
+{
+	if (!a || !b)
+		return a == b;
+	return strcmp(a, b) == 0;
+}
+
+static void reload(struct daemon *d)
+{
+	struct policy_config *cfg;
+	struct policy_errors *errs;
+	const char *path = d->opt->config_path;
+	int rc = policy_config_load(path, &cfg, &errs);
+
+	for (size_t i = 0; i < policy_errors_count(errs); i++)
+		log_warnx("%s", policy_errors_get(errs, i));
+	policy_errors_free(errs);
+	if (rc < 0) {
+		log_warnx("configuration reload refused: %s is not valid; the running "
+			  "configuration stays", path);
+		return;
+	}
+	if (strcmp(policy_config_site(cfg), policy_config_site(d->cfg)) != 0 ||
+	    !same_str(policy_config_key(cfg), policy_config_key(d->cfg))) {
+		log_warnx("configuration reload refused: changing site or key needs a restart");
+		policy_config_free(cfg);
+		return;
+	}
+	/* New interfaces are served from now on; removed ones need a restart. */
+	for (size_t i = 0; i < policy_config_ninterfaces(cfg); i++) {
+		const char *name = policy_config_interface(cfg, i);
+		int r = lan_add_interface(d->lan, name);
+		if (r < 0 && r != -EEXIST)
+			log_warnx("interface %s: %s", name, strerror(-r));
+	}
+	if (proxy_reconfigure(d->proxy, cfg, now_ms()) < 0) {
+		log_warnx("configuration reload failed: out of memory; the running "
+			  "configuration stays");
+		policy_config_free(cfg);
+		return;
+	}
+	peer_mgr_set_peers(d->peers, cfg);
+	if (!same_str(policy_config_listen_host(cfg), policy_config_listen_host(d->cfg)) ||
+	    policy_config_listen_port(cfg) != policy_config_listen_port(d->cfg))
+		start_listener(d, cfg);
+	ctl_set_config(d->ctl, cfg);
+	policy_config_free(d->cfg);
+	d->cfg = cfg;
+	log_info("configuration reloaded from %s", path);
+	lan_foreach_interface(d->lan, add_present_iface, d);
+	run_engine(d);
+}
+
+static void on_signal(evutil_socket_t sig, short what, void *arg)
+{
+	struct daemon *d = arg;
+	(void)what;
+	if (sig == SIGHUP) {
+		log_info("SIGHUP: reloading the configuration");
+		reload(d);
+		return;
+	}
+	log_info("%s: sending goodbyes and stopping", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+	proxy_shutdown(d->proxy, now_ms());
+	event_base_loopbreak(d->base);
+}
+
+/* Drop root for the configured user; refusing to go on when that fails. */
+static int drop_privileges(const char *user)
+{
+	if (!user || geteuid() != 0)
+		return 0;
+	errno = 0;
+	struct passwd *pw = getpwnam(user);
+	if (!pw) {
+		log_warnx("cannot drop privileges: no user '%s'", user);
+		return -1;
+	}
+	if (setgroups(1, &pw->pw_gid) < 0 || setresgid(pw->pw_gid, pw->pw_gid, pw->pw_gid) < 0 ||
+	    setresuid(pw->pw_uid, pw->pw_uid, pw->pw_uid) < 0) {
+		log_warn("cannot drop privileges to user '%s'", user);
+		return -1;
+	}
+	/* Make sure there is no way back. */
+	if (setuid(0) == 0 || geteuid() != pw->pw_uid) {
+		log_warnx("cannot drop privileges to user '%s': root could be regained", user);
+		return -1;
+	}
+	log_info("running as user %s", user);
+	return 0;
+}
+
+static int start(struct daemon *d)
+{
+	const struct policy_config *cfg = d->cfg;
+	int rc;
+
+	rc = tls_ctx_new(policy_config_key(cfg), &d->tls);
+	if (rc < 0) {
+		log_warnx("cannot load key %s: %s", policy_config_key(cfg), tls_strerror(rc));
+		return -1;
+	}
+	d->base = event_base_new();
+	if (!d->base) {
+		log_warnx("cannot create the event loop");
+		return -1;
+	}
+	d->timer = evtimer_new(d->base, on_timer, d);
+	d->deadline = UINT64_MAX;
+
+	struct proxy_io io = {
+		.arg = d,
+		.lan_send = io_lan_send,
+		.lan_mtu = io_lan_mtu,
+		.peer_send_records = io_peer_records,
+		.peer_send_questions = io_peer_questions,
+	};
+	d->proxy = proxy_new(cfg, &io);
+	if (!d->proxy) {
+		log_warnx("cannot start the proxy engine: %s", strerror(errno ? errno : ENOMEM));
+		return -1;
+	}
+
+	d->lan = lan_new(d->base, on_lan_packet, d);
+	if (!d->lan) {
+		log_warn("cannot open the mDNS sockets on port 5353");
+		return -1;
+	}
+	for (size_t i = 0; i < policy_config_ninterfaces(cfg); i++) {
+		const char *name = policy_config_interface(cfg, i);
+		rc = lan_add_interface(d->lan, name);
+		if (rc == -ENODEV) {
+			log_warnx("interface %s does not exist", name);
+			return -1;
+		}
+		if (rc < 0 && rc != -EEXIST) {
+			log_warnx("interface %s: %s", name, strerror(-rc));
+			return -1;
+		}
+	}
+
+	struct peer_callbacks cb = {
+		.on_up = on_peer_up,
+		.on_down = on_peer_down,
+		.on_records = on_peer_records,
+		.on_withdraw = on_peer_withdraw,
+		.on_questions = on_peer_questions,
+	};
+	d->peers = peer_mgr_new(d->base, d->tls, policy_config_site(cfg), &cb, d);
+	if (!d->peers) {
+		log_warnx("cannot start the peer links: out of memory");
+		return -1;
+	}
+	if (start_listener(d, cfg) < 0)
+		return -1;
+
+	d->ctl = ctl_new(d->base, policy_config_control(cfg), cfg, d->lan, d->peers, d->proxy);
+	if (!d->ctl)
+		return -1;
+
+	if (drop_privileges(policy_config_user(cfg)) < 0)
+		return -1;
+
+	/* Links are dialed only now, so no peer traffic arrives before we are ready for it. */
+	if (peer_mgr_set_peers(d->peers, cfg) < 0) {
+		log_warnx("cannot set up the peer links: out of memory");
+		return -1;
+	}
+	lan_set_iface_cb(d->lan, on_lan_iface, d);
+	lan_foreach_interface(d->lan, add_present_iface, d);
+
+	d->sighup = evsignal_new(d->base, SIGHUP, on_signal, d);
+	d->sigterm = evsignal_new(d->base, SIGTERM, on_signal, d);
+	d->sigint = evsignal_new(d->base, SIGINT, on_signal, d);
+	evsignal_add(d->sighup, NULL);
+	evsignal_add(d->sigterm, NULL);
+	evsignal_add(d->sigint, NULL);
+	return 0;
+}
+
+static void stop(struct daemon *d)
+{
+	ctl_free(d->ctl);
+	peer_mgr_free(d->peers);
+	lan_free(d->lan);
+	proxy_free(d->proxy);
+	if (d->timer)
+		event_free(d->timer);
+	if (d->sighup)
+		event_free(d->sighup);
+	if (d->sigterm)
+		event_free(d->sigterm);
+	if (d->sigint)
+		event_free(d->sigint);
+	if (d->base)
+		event_base_free(d->base);
+	SSL_CTX_free(d->tls);
+	policy_config_free(d->cfg);
+}
+
+int daemon_run(struct policy_config *cfg, const struct options *opt)
+{
+	struct daemon d = {.cfg = cfg, .opt = opt};
+
+	signal(SIGPIPE, SIG_IGN);
+	if (start(&d) < 0) {
+		stop(&d);
+		return 1;
+	}
+	if (!opt->foreground) {
+		if (daemon(0, 0) < 0) {
+			log_warn("cannot go to the background");
+			stop(&d);
+			return 1;
+		}
+		/* libevent's epoll and signal pipes survive fork only after a reinit. */
+		event_reinit(d.base);
+		log_init(0, opt->verbose, "sitecastd");
+	}
+	log_info("site %s: serving %zu interface(s), %zu peer(s)", policy_config_site(d.cfg),
+		 policy_config_ninterfaces(d.cfg), policy_config_npeers(d.cfg));
+#ifdef HAVE_SYSTEMD
+	sd_notify(0, "READY=1");
+#endif
+	run_engine(&d);
+	event_base_dispatch(d.base);
+#ifdef HAVE_SYSTEMD
+	sd_notify(0, "STOPPING=1");
+#endif
+	stop(&d);
+	log_info("stopped");
+	return d.exit_status;
+}

@@ -1,0 +1,181 @@
+/*
+ * proxy.h: the proxy engine, the part of sitecastd that speaks mDNS on the LAN
+ * and DNS-SD semantics across the peer links (../shared/DESIGN.md, data path).
+ *
+ * The engine does no I/O and never reads the clock. The daemon feeds it LAN
+ * datagrams, records and questions from peers, peer link state and the time;
+ * the engine sends through the callbacks of struct proxy_io and says, from
+ * proxy_run(), when it wants to be called again.
+ *
+ *   LAN response  -> local cache -> per up peer: export policy, link-local drop,
+ *                    address map, services held until their host has an address,
+ *                    dedup (dnssd_sent) -> peer_send_records(origin = own site, hops 1)
+ *   peer records  -> loop guard, import policy, rename -> that peer's remote cache
+ *                    -> announced on every LAN interface (twice, 1 s apart), goodbyes
+ *                    at once
+ *   LAN query     -> answered from the remote caches (multicast after 20-120 ms,
+ *                    unicast for QU questions and legacy unicast queries); when the
+ *                    cache cannot answer or the records near expiry, the question is
+ *                    un-renamed and forwarded to the owning peer (rate-limited)
+ *   peer question -> asked on the LAN; what is cached goes back to that peer at once
+ *
+ * Records never go back where they came from: remote records are announced on the
+ * LAN only, local records are exported to peers only, a local record is never
+ * repeated on another LAN interface, and nothing learned from a peer (or named
+ * like something learned from a peer) is exported.
+ *
+ * Callbacks must not call back into the engine (queue peer traffic and deliver it
+ * from the event loop, as the network does). All calls from one thread.
+ *
+ * Ownership: proxy_new() allocates (proxy_free()). The configuration is the
+ * caller's and must outlive the engine or be replaced with proxy_reconfigure()
+ * before it is freed. Records and buffers passed in are only read during the call;
+ * records and buffers passed to the callbacks belong to the engine and are valid
+ * only during the callback. Strings in struct proxy_peer_stats belong to the
+ * configuration.
+ */
+#ifndef SITECAST_REFLECTOR_PROXY_H
+#define SITECAST_REFLECTOR_PROXY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include <ldns/ldns.h>
+
+#include "dnssd/msg.h"
+
+struct policy_config;
+struct proxy;
+
+/* LAN interfaces served at once. */
+#define PROXY_MAX_INTERFACES 32
+
+struct proxy_io {
+	void *arg;
+	/*
+	 * Send one datagram on LAN interface ifindex: dst NULL = the mDNS group of af
+	 * (224.0.0.251 or ff02::fb), else unicast to dst (which has family af).
+	 * 0 or a negative errno (counted in lan_send_errors).
+	 */
+	int (*lan_send)(void *arg, unsigned ifindex, int af, const struct sockaddr *dst,
+			const uint8_t *buf, size_t len);
+	/*
+	 * DNS payload bytes that fit one datagram of af on ifindex (MTU minus IP and
+	 * UDP headers); 0 when af cannot be used there (nothing is multicast on it).
+	 * NULL: Ethernet sizes.
+	 */
+	size_t (*lan_mtu)(void *arg, unsigned ifindex, int af);
+	/* Records for peer_id, from site origin, hops crossed. TTL 0 = goodbye. */
+	int (*peer_send_records)(void *arg, unsigned peer_id, const char *origin, unsigned hops,
+				 const ldns_rr *const *rrs, size_t n);
+	/* Questions (names as they are at the peer's site) for peer_id to ask its LAN. */
+	int (*peer_send_questions)(void *arg, unsigned peer_id, const ldns_rr *const *qs,
+				   size_t n);
+};
+
+/* Why the engine dropped something, next to the decode reasons of dnssd_reason. */
+enum proxy_drop {
+	PROXY_DROP_NOT_MDNS_PORT, /* "not-mdns-port": a response not from port 5353 */
+	PROXY_DROP_LOOP,   /* "loop": own origin, hops > 1, or a name we announce ourselves */
+	PROXY_DROP_ORIGIN, /* "origin": a peer speaking for another site */
+	PROXY_DROP_POLICY, /* "policy": a record denied by import or export policy */
+	PROXY_DROP_LIMIT,  /* "limit": a cache full (max-records-per-peer) */
+	PROXY_DROP_RATE,   /* "rate": a question over queries-per-second */
+	PROXY_DROP_RENAME, /* "rename": a record that could not be renamed */
+	PROXY_DROP_PEER,   /* "peer": input for a peer id that is not configured */
+	PROXY_DROP_MAX
+};
+
+/* Short stable name of a drop reason, as above. */
+const char *proxy_drop_str(enum proxy_drop d);
+
+struct proxy_stats {
+	uint64_t lan_packets_in, lan_bytes_in;
+	uint64_t lan_packets_out, lan_bytes_out;
+	uint64_t lan_send_errors, peer_send_errors;
+	uint64_t decode_drops[DNSSD_R_MAX]; /* by enum dnssd_reason (0 unused) */
+	uint64_t drops[PROXY_DROP_MAX];     /* by enum proxy_drop */
+	uint64_t answers_multicast, answers_unicast; /* LAN responses sent from the caches */
+	uint64_t questions_forwarded;                /* questions sent to peers */
+	size_t local_records;                        /* records cached from the LAN */
+	size_t remote_records;                       /* records cached from peers, all peers */
+	size_t interfaces;
+};
+
+struct proxy_peer_stats {
+	const char *name;
+	bool up;
+	uint64_t since_ms; /* last change of up (0: never) */
+	uint64_t records_in, records_out;
+	uint64_t questions_in, questions_out;
+	size_t cached;      /* records held from this peer */
+	bool grace_running; /* down, records kept until grace_ends_ms */
+	uint64_t grace_ends_ms;
+};
+
+/* NULL on ENOMEM or when the names templates of cfg are unusable. */
+struct proxy *proxy_new(const struct policy_config *cfg, const struct proxy_io *io);
+void proxy_free(struct proxy *p);
+
+/*
+ * Serve a LAN interface (again): what the peers gave us is announced on it and its
+ * responders are asked what services they have. 0, -EEXIST, -ENOSPC (over
+ * PROXY_MAX_INTERFACES), -EINVAL or -ENOMEM.
+ */
+int proxy_add_interface(struct proxy *p, unsigned ifindex, const char *name, uint64_t now_ms);
+/* Stop serving it (down or gone): nothing more is sent there. */
+void proxy_remove_interface(struct proxy *p, unsigned ifindex);
+
+/*
+ * A datagram from the LAN on ifindex. src holds the source address and port;
+ * dst_multicast tells whether it was sent to the mDNS group.
+ */
+void proxy_lan_input(struct proxy *p, unsigned ifindex, const struct sockaddr *src,
+		     bool dst_multicast, const uint8_t *buf, size_t len, uint64_t now_ms);
+
+/*
+ * Peer link events. peer_id is the index of the peer in the configuration
+ * (policy_config_peer(cfg, peer_id)). Up: the peer's sent state is cleared and
+ * everything exportable sent again (resync). Down: its records stay for
+ * limits.peer-grace seconds, then are withdrawn from the LAN with goodbyes.
+ */
+void proxy_peer_up(struct proxy *p, unsigned peer_id, uint64_t now_ms);
+void proxy_peer_down(struct proxy *p, unsigned peer_id, uint64_t now_ms);
+
+/* Records received from a peer (origin and hops as the frame said). Only read. */
+void proxy_peer_records(struct proxy *p, unsigned peer_id, const char *origin, unsigned hops,
+			ldns_rr *const *rrs, size_t n, uint64_t now_ms);
+/* Questions received from a peer, names as they are here. Only read. */
+void proxy_peer_questions(struct proxy *p, unsigned peer_id, ldns_rr *const *qs, size_t n,
+			  uint64_t now_ms);
+
+/*
+ * Do the work that is due (delayed answers, second announcements, expiries, grace
+ * periods) and return the time (ms, same clock) at which to call again. Cheap when
+ * nothing is due: call it after every other proxy_* call too, since input can
+ * bring the next deadline closer.
+ */
+uint64_t proxy_run(struct proxy *p, uint64_t now_ms);
+
+/* Goodbyes on every LAN interface for every record announced; the remote caches
+ * are emptied. For a clean exit. */
+void proxy_shutdown(struct proxy *p, uint64_t now_ms);
+
+/*
+ * Switch to newcfg (already validated). Peers are matched by name: a kept peer
+ * keeps its state and link, a removed peer's records are withdrawn from the LAN,
+ * a new peer starts down. Then policy is evaluated again: records no longer
+ * allowed are withdrawn (goodbyes to the peer, or on the LAN), records now allowed
+ * are sent, and remote records are renamed again if the names templates changed.
+ * peer_ids are those of newcfg from now on. 0 or -ENOMEM (then the old
+ * configuration stays in use).
+ */
+int proxy_reconfigure(struct proxy *p, const struct policy_config *newcfg, uint64_t now_ms);
+
+void proxy_get_stats(const struct proxy *p, struct proxy_stats *out);
+/* 0, or -ENOENT when peer_id is not configured. */
+int proxy_get_peer_stats(const struct proxy *p, unsigned peer_id, struct proxy_peer_stats *out);
+
+#endif

@@ -1,0 +1,356 @@
+/*
+ * bench_dnssd.c: throughput of the dnssd stages on printer announcements.
+ *
+ * Each announcement is what an IPP printer multicasts: PTR _ipp._tcp.local ->
+ * "Printer N._ipp._tcp.local", SRV 0 0 631 printerN.local, a TXT record with
+ * the keys printers publish, and A 192.168.1.x, the unique records with the
+ * cache-flush bit. 10,000 distinct services are built up front and cached
+ * (and held in the dedup state) before timing, so cache and dedup work on a
+ * realistically full table. Each stage is timed over whole passes of the
+ * 10,000 datagrams for about the given number of seconds (default 1).
+ *
+ * Usage: bench_dnssd [seconds-per-stage [stage]]
+ * With a stage (a word of its name, e.g. "cache"), only the matching stages
+ * run, which is handy under a profiler.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <arpa/inet.h>
+#include <ldns/ldns.h>
+
+#include "dnssd/addrmap.h"
+#include "dnssd/cache.h"
+#include "dnssd/encode.h"
+#include "dnssd/msg.h"
+#include "dnssd/rename.h"
+#include "dnssd/sent.h"
+#include "dnssd/svcname.h"
+
+#define SERVICES 10000
+#define RECORDS 4
+#define MTU 1460
+#define PIPELINE_TARGET 150000.0
+/* Wall-clock by default; -DBENCH_CLOCK=CLOCK_THREAD_CPUTIME_ID on a busy machine. */
+#ifndef BENCH_CLOCK
+#define BENCH_CLOCK CLOCK_MONOTONIC
+#endif
+
+struct datagram {
+	uint8_t *buf;
+	size_t len;
+};
+
+static struct datagram packets[SERVICES];
+static struct dnssd_msg *decoded[SERVICES];
+static double stage_seconds = 1.0;
+static const char *only_stage;
+static volatile uint64_t sink; /* keeps results alive past the optimiser */
+
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(BENCH_CLOCK, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void die(const char *what)
+{
+	fprintf(stderr, "bench_dnssd: %s\n", what);
+	exit(1);
+}
+
+static ldns_rr *mkrr(const char *text, bool flush)
+{
+	ldns_rr *rr = NULL;
+	if (ldns_rr_new_frm_str(&rr, text, 0, NULL, NULL) != LDNS_STATUS_OK)
+		die(text);
+	if (flush)
+		ldns_rr_set_class(rr, ldns_rr_get_class(rr) | DNSSD_CLASS_TOPBIT);
+	return rr;
+}
+
+static void build_packet(unsigned i, struct datagram *d)
+{
+	char text[1024];
+	ldns_pkt *pkt = ldns_pkt_new();
+	if (!pkt)
+		die("out of memory");
+	ldns_pkt_set_qr(pkt, true);
+	ldns_pkt_set_aa(pkt, true);
+	ldns_pkt_set_id(pkt, 0);
+
+	snprintf(text, sizeof(text), "_ipp._tcp.local. 4500 IN PTR Printer\\ %u._ipp._tcp.local.",
+	         i);
+	ldns_pkt_push_rr(pkt, LDNS_SECTION_ANSWER, mkrr(text, false));
+	snprintf(text, sizeof(text),
+	         "Printer\\ %u._ipp._tcp.local. 120 IN SRV 0 0 631 printer%u.local.", i, i);
+	ldns_pkt_push_rr(pkt, LDNS_SECTION_ANSWER, mkrr(text, true));
+	snprintf(text, sizeof(text),
+	         "Printer\\ %u._ipp._tcp.local. 4500 IN TXT \"txtvers=1\" \"qtotal=1\" "
+	         "\"rp=ipp/print\" \"ty=Brother HL-L2350DW series\" "
+	         "\"product=(Brother HL-L2350DW series)\" "
+	         "\"pdl=application/octet-stream,image/urf,image/pwg-raster\" "
+	         "\"adminurl=http://printer%u.local./net/net/airprint.html\" "
+	         "\"UUID=e3248000-80ce-11db-8000-%012x\" \"Color=F\" \"Duplex=T\"",
+	         i, i, i);
+	ldns_pkt_push_rr(pkt, LDNS_SECTION_ANSWER, mkrr(text, true));
+	snprintf(text, sizeof(text), "printer%u.local. 120 IN A 192.168.1.%u", i, 1 + i % 254);
+	ldns_pkt_push_rr(pkt, LDNS_SECTION_ANSWER, mkrr(text, true));
+
+	if (ldns_pkt2wire(&d->buf, pkt, &d->len) != LDNS_STATUS_OK)
+		die("ldns_pkt2wire failed");
+	ldns_pkt_free(pkt);
+}
+
+/*
+ * Run pass(state, i) over all services, in whole passes, for about
+ * stage_seconds; one pass first to warm caches and calibrate.
+ */
+typedef void (*pass_fn)(void *state, unsigned i, uint64_t now_ms);
+
+static double run(const char *stage, pass_fn fn, void *state)
+{
+	if (only_stage && !strstr(stage, only_stage))
+		return 0;
+	uint64_t clock_ms = 1000;
+	double t0 = now_s();
+	for (unsigned i = 0; i < SERVICES; i++)
+		fn(state, i, clock_ms);
+	double one = now_s() - t0;
+	unsigned passes = one > 0 ? (unsigned)(stage_seconds / one) : 1;
+	if (passes < 1)
+		passes = 1;
+
+	t0 = now_s();
+	for (unsigned p = 0; p < passes; p++) {
+		/* The clock moves on by 1 ms a pass: far from any half-TTL. */
+		clock_ms++;
+		for (unsigned i = 0; i < SERVICES; i++)
+			fn(state, i, clock_ms);
+	}
+	double dt = now_s() - t0;
+	double per_s = (double)passes * SERVICES / dt;
+	printf("%-34s %15.0f %15.0f\n", stage, per_s, 1e9 / per_s);
+	fflush(stdout);
+	return per_s;
+}
+
+/* ---------------------------------------------------------------- stages */
+
+static void pass_decode(void *state, unsigned i, uint64_t now)
+{
+	(void)state;
+	(void)now;
+	struct dnssd_msg *m = NULL;
+	enum dnssd_reason why;
+	if (dnssd_msg_decode(packets[i].buf, packets[i].len, &m, &why) < 0)
+		die("decode failed");
+	sink += dnssd_msg_count(m, DNSSD_SEC_ANSWER);
+	dnssd_msg_free(m);
+}
+
+static void pass_classify(void *state, unsigned i, uint64_t now)
+{
+	(void)state;
+	(void)now;
+	const struct dnssd_msg *m = decoded[i];
+	struct dnssd_svcname sn;
+	sink += dnssd_msg_kind(m);
+	for (size_t k = 0; k < dnssd_msg_count(m, DNSSD_SEC_ANSWER); k++) {
+		const ldns_rr *rr = dnssd_msg_rr(m, DNSSD_SEC_ANSWER, k);
+		if (dnssd_svcname_parse(ldns_rr_owner(rr), &sn) < 0)
+			die("svcname parse failed");
+		sink += sn.kind;
+	}
+}
+
+struct rewrite_state {
+	struct dnssd_rename *rename;
+	struct dnssd_addrmap *map;
+};
+
+static void pass_rewrite(void *state, unsigned i, uint64_t now)
+{
+	(void)now;
+	struct rewrite_state *st = state;
+	const struct dnssd_msg *m = decoded[i];
+	for (size_t k = 0; k < dnssd_msg_count(m, DNSSD_SEC_ANSWER); k++) {
+		/* Records belong to the message: the proxy renames a copy. */
+		ldns_rr *rr = ldns_rr_clone(dnssd_msg_rr(m, DNSSD_SEC_ANSWER, k));
+		if (!rr)
+			die("out of memory");
+		if (dnssd_rename_rr(st->rename, "manhattan", rr) < 0)
+			die("rename failed");
+		if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_A) {
+			ldns_rdf *a = ldns_rr_rdf(rr, 0);
+			if (!dnssd_addrmap_apply(st->map, AF_INET, ldns_rdf_data(a)))
+				die("address not mapped");
+		}
+		sink += ldns_rr_rd_count(rr);
+		ldns_rr_free(rr);
+	}
+}
+
+static void pass_cache(void *state, unsigned i, uint64_t now)
+{
+	struct dnssd_cache *c = state;
+	const struct dnssd_msg *m = decoded[i];
+	for (size_t k = 0; k < dnssd_msg_count(m, DNSSD_SEC_ANSWER); k++) {
+		struct dnssd_entry *e;
+		int r = dnssd_cache_put(c, dnssd_msg_rr(m, DNSSD_SEC_ANSWER, k), 1, now, &e, NULL,
+		                        NULL);
+		if (r < 0)
+			die("cache put failed");
+		sink += (uint64_t)r;
+	}
+}
+
+static void pass_cache_find(void *state, unsigned i, uint64_t now)
+{
+	struct dnssd_cache *c = state;
+	const struct dnssd_msg *m = decoded[i];
+	struct dnssd_entry *out[4];
+	/* What answering a query for the instance (SRV and TXT) and its host takes. */
+	const ldns_rr *srv = dnssd_msg_rr(m, DNSSD_SEC_ANSWER, 1);
+	const ldns_rr *a = dnssd_msg_rr(m, DNSSD_SEC_ANSWER, 3);
+	size_t n = dnssd_cache_find(c, ldns_rr_owner(srv), LDNS_RR_TYPE_ANY, 0, now, out, 4);
+	n += dnssd_cache_find(c, ldns_rr_owner(a), LDNS_RR_TYPE_A, 0, now, out, 4);
+	if (n != 3)
+		die("cache find missed");
+	sink += n;
+}
+
+static void pass_dedup(void *state, unsigned i, uint64_t now)
+{
+	struct dnssd_sent *s = state;
+	const struct dnssd_msg *m = decoded[i];
+	for (size_t k = 0; k < dnssd_msg_count(m, DNSSD_SEC_ANSWER); k++)
+		sink += dnssd_sent_check(s, dnssd_msg_rr(m, DNSSD_SEC_ANSWER, k), now);
+}
+
+static void pass_encode(void *state, unsigned i, uint64_t now)
+{
+	(void)state;
+	(void)now;
+	const struct dnssd_msg *m = decoded[i];
+	struct dnssd_enc *e = dnssd_enc_new(MTU, true, 0);
+	if (!e)
+		die("out of memory");
+	for (size_t k = 0; k < dnssd_msg_count(m, DNSSD_SEC_ANSWER); k++)
+		if (dnssd_enc_rr(e, DNSSD_SEC_ANSWER, dnssd_msg_rr(m, DNSSD_SEC_ANSWER, k)) < 0)
+			die("encode failed");
+	if (dnssd_enc_finish(e) != 1)
+		die("announcement not in one datagram");
+	size_t len;
+	sink += *dnssd_enc_packet(e, 0, &len);
+	sink += len;
+	dnssd_enc_free(e);
+}
+
+struct pipeline_state {
+	struct dnssd_cache *cache;
+	struct dnssd_sent *sent;
+};
+
+static void pass_pipeline(void *state, unsigned i, uint64_t now)
+{
+	struct pipeline_state *st = state;
+	struct dnssd_msg *m = NULL;
+	enum dnssd_reason why;
+	if (dnssd_msg_decode(packets[i].buf, packets[i].len, &m, &why) < 0)
+		die("decode failed");
+	for (size_t k = 0; k < dnssd_msg_count(m, DNSSD_SEC_ANSWER); k++) {
+		const ldns_rr *rr = dnssd_msg_rr(m, DNSSD_SEC_ANSWER, k);
+		struct dnssd_entry *e;
+		if (dnssd_cache_put(st->cache, rr, 1, now, &e, NULL, NULL) < 0)
+			die("cache put failed");
+		sink += dnssd_sent_check(st->sent, rr, now);
+	}
+	dnssd_msg_free(m);
+}
+
+/* ---------------------------------------------------------------- main */
+
+int main(int argc, char **argv)
+{
+	if (argc > 1) {
+		char *end;
+		stage_seconds = strtod(argv[1], &end);
+		if (*end || stage_seconds <= 0 || stage_seconds > 60)
+			die("usage: bench_dnssd [seconds-per-stage [stage]]");
+	}
+	if (argc > 2)
+		only_stage = argv[2];
+
+	double t0 = now_s();
+	size_t bytes = 0;
+	for (unsigned i = 0; i < SERVICES; i++) {
+		build_packet(i, &packets[i]);
+		bytes += packets[i].len;
+		enum dnssd_reason why;
+		if (dnssd_msg_decode(packets[i].buf, packets[i].len, &decoded[i], &why) < 0)
+			die("a built announcement does not decode");
+		if (dnssd_msg_count(decoded[i], DNSSD_SEC_ANSWER) != RECORDS)
+			die("announcement lost records");
+	}
+	printf("%u announcements of %u records, %zu bytes on average (built in %.1f s)\n",
+	       SERVICES, RECORDS, bytes / SERVICES, now_s() - t0);
+
+	struct rewrite_state rw = {dnssd_rename_new(NULL, NULL), dnssd_addrmap_new()};
+	struct dnssd_cidr from, to;
+	if (!rw.rename || !rw.map || dnssd_cidr_parse("192.168.1.0/24", &from, NULL) < 0 ||
+	    dnssd_cidr_parse("10.101.1.0/24", &to, NULL) < 0 ||
+	    dnssd_addrmap_add(rw.map, &from, &to) < 0)
+		die("rename or address map setup failed");
+
+	/* Preloaded: all services cached and already sent to the peer. */
+	struct dnssd_cache *cache = dnssd_cache_new(4 * SERVICES + 1000);
+	struct dnssd_sent *sent = dnssd_sent_new(4 * SERVICES + 1000);
+	struct pipeline_state pl = {dnssd_cache_new(4 * SERVICES + 1000),
+	                            dnssd_sent_new(4 * SERVICES + 1000)};
+	if (!cache || !sent || !pl.cache || !pl.sent)
+		die("out of memory");
+	for (unsigned i = 0; i < SERVICES; i++) {
+		pass_cache(cache, i, 0);
+		pass_cache(pl.cache, i, 0);
+		pass_dedup(sent, i, 0);
+		pass_dedup(pl.sent, i, 0);
+	}
+	if (dnssd_cache_count(cache) != 4 * SERVICES || dnssd_sent_count(sent) != 4 * SERVICES)
+		die("preload incomplete");
+
+	printf("\n%-34s %15s %15s\n", "stage", "announcements/s", "ns/announcement");
+	run("decode", pass_decode, NULL);
+	run("classify (kind + svcname)", pass_classify, NULL);
+	run("rename + address rewrite", pass_rewrite, &rw);
+	run("cache insert/lookup (4 puts)", pass_cache, cache);
+	run("cache find (instance + host)", pass_cache_find, cache);
+	run("dedup decision (4 checks)", pass_dedup, sent);
+	run("encode (MTU 1460)", pass_encode, NULL);
+	double pipe = run("pipeline decode+cache+dedup", pass_pipeline, &pl);
+
+	if (pipe > 0)
+		printf("\npipeline decode+cache+dedup: %.0f/s (target %.0f)\n", pipe,
+		       PIPELINE_TARGET);
+	if (dnssd_cache_count(pl.cache) != 4 * SERVICES)
+		die("pipeline cache lost entries");
+
+	for (unsigned i = 0; i < SERVICES; i++) {
+		dnssd_msg_free(decoded[i]);
+		free(packets[i].buf);
+	}
+	dnssd_cache_free(cache);
+	dnssd_cache_free(pl.cache);
+	dnssd_sent_free(sent);
+	dnssd_sent_free(pl.sent);
+	dnssd_rename_free(rw.rename);
+	dnssd_addrmap_free(rw.map);
+	return 0;
+}

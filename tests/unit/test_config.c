@@ -1,0 +1,1233 @@
+/*
+ * test_config.c: loading sitecast.yaml: defaults, every accessor of a full
+ * configuration, and each class of error with its exact message and position.
+ */
+#include <config.h>
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "dnssd/addrmap.h"
+#include "policy/config.h"
+#include "policy/rules.h"
+#include "tests/unit/unit.h"
+
+/* ------------------------------------------------------------------ helpers */
+
+static char keypath[128];
+static char tmpdir[64];
+static struct policy_config *cfg;
+static struct policy_errors *errs;
+static int rc;
+
+static int suite_init(void)
+{
+	int fd;
+
+	snprintf(tmpdir, sizeof(tmpdir), "/tmp/test_config.XXXXXX");
+	if (!mkdtemp(tmpdir))
+		return -1;
+	snprintf(keypath, sizeof(keypath), "%s/node.pem", tmpdir);
+	fd = open(keypath, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	if (fd < 0)
+		return -1;
+	/* The loader only checks that the key file can be read; the TLS code parses it.
+	 */
+	if (write(fd, "-----BEGIN PRIVATE KEY-----\n", 28) != 28) {
+		close(fd);
+		return -1;
+	}
+	close(fd);
+	return 0;
+}
+
+static int suite_clean(void)
+{
+	policy_config_free(cfg);
+	policy_errors_free(errs);
+	cfg = NULL;
+	errs = NULL;
+	unlink(keypath);
+	rmdir(tmpdir);
+	return 0;
+}
+
+/* text with every "@KEY@" replaced by the path of a readable key file. */
+static char *with_key(const char *text)
+{
+	size_t n = 0;
+	for (const char *p = text; (p = strstr(p, "@KEY@")); p += 5)
+		n++;
+	char *out = malloc(strlen(text) + n * strlen(keypath) + 1), *o = out;
+	if (!out)
+		return NULL;
+	for (const char *p = text;;) {
+		const char *at = strstr(p, "@KEY@");
+		size_t len = at ? (size_t)(at - p) : strlen(p);
+		memcpy(o, p, len);
+		o += len;
+		if (!at)
+			break;
+		strcpy(o, keypath);
+		o += strlen(keypath);
+		p = at + 5;
+	}
+	*o = '\0';
+	return out;
+}
+
+static void reset(void)
+{
+	policy_config_free(cfg);
+	policy_errors_free(errs);
+	cfg = NULL;
+	errs = NULL;
+}
+
+static int load_len(const char *text, size_t len)
+{
+	reset();
+	rc = policy_config_load_buffer("test.yaml", text, len, &cfg, &errs);
+	return rc;
+}
+
+static int load(const char *text)
+{
+	char *t = with_key(text);
+	CU_ASSERT_FATAL(t != NULL);
+	load_len(t, strlen(t));
+	free(t);
+	return rc;
+}
+
+static void dump_errors(void)
+{
+	for (size_t i = 0; i < policy_errors_count(errs); i++)
+		fprintf(stderr, "    got: %s\n", policy_errors_get(errs, i));
+}
+
+/* The load succeeds with no error at all. */
+static void expect_ok_(const char *text, int line)
+{
+	load(text);
+	bool ok = rc == 0 && cfg && policy_errors_count(errs) == 0;
+	if (!ok) {
+		fprintf(stderr, "\n%s:%d: expected a valid configuration (rc %d)\n",
+		        __FILE__, line, rc);
+		dump_errors();
+	}
+	CU_assertImplementation(ok, (unsigned)line, "configuration loads", __FILE__, "",
+	                        CU_TRUE);
+}
+#define EXPECT_OK(text) expect_ok_(text, __LINE__)
+
+/* The errors already loaded are exactly want[], in order. */
+static void check_errors_(const char *const *want, size_t n, int line)
+{
+	size_t got = policy_errors_count(errs);
+	bool ok = rc == -EINVAL && cfg == NULL && got == n;
+
+	for (size_t i = 0; ok && i < n; i++)
+		ok = !strcmp(policy_errors_get(errs, i), want[i]);
+	if (!ok) {
+		fprintf(stderr, "\n%s:%d: rc %d, errors differ\n", __FILE__, line, rc);
+		for (size_t i = 0; i < n; i++)
+			fprintf(stderr, "    want: %s\n", want[i]);
+		dump_errors();
+	}
+	CU_assertImplementation(ok, (unsigned)line, "exact error lines", __FILE__, "",
+	                        CU_FALSE);
+}
+
+#define EXPECT(text, ...)                                                                \
+	do {                                                                             \
+		static const char *const want_[] = {__VA_ARGS__};                        \
+		load(text);                                                              \
+		check_errors_(want_, sizeof(want_) / sizeof(want_[0]), __LINE__);        \
+	} while (0)
+
+#define FP_B "sha256:rBOotTTfSijQ+7u2TP+Qm1sej63bTl6le7imQs6Zj2Y="
+#define FP_Q "sha256:jk8w8OeC30KXwOuHV1YEcu7IKJfq6OsRFC7Tg+uiFYI="
+
+/* Lines 1-3. */
+#define HEAD                                                                             \
+	"site: manhattan\n"                                                              \
+	"interfaces: [eth0]\n"                                                           \
+	"key: @KEY@\n"
+/* Lines 4-6. */
+#define PEER                                                                             \
+	"peers:\n"                                                                       \
+	"  - name: brooklyn\n"                                                           \
+	"    fingerprint: \"" FP_B "\"\n"
+#define MIN HEAD PEER
+
+/* ------------------------------------------------------------------ valid files */
+
+static void test_defaults(void)
+{
+	EXPECT_OK(MIN);
+	CU_ASSERT_FATAL(cfg != NULL);
+	CU_ASSERT_STRING_EQUAL(policy_config_path(cfg), "test.yaml");
+	CU_ASSERT_STRING_EQUAL(policy_config_site(cfg), "manhattan");
+	CU_ASSERT_EQUAL(policy_config_ninterfaces(cfg), 1);
+	CU_ASSERT_STRING_EQUAL(policy_config_interface(cfg, 0), "eth0");
+	CU_ASSERT_PTR_NULL(policy_config_interface(cfg, 1));
+	CU_ASSERT_PTR_NULL(policy_config_listen_host(cfg));
+	CU_ASSERT_EQUAL(policy_config_listen_port(cfg), 0);
+	CU_ASSERT_STRING_EQUAL(policy_config_key(cfg), keypath);
+	CU_ASSERT_STRING_EQUAL(policy_config_control(cfg), "/run/sitecast/control.sock");
+	CU_ASSERT_PTR_NULL(policy_config_user(cfg));
+	CU_ASSERT_STRING_EQUAL(policy_config_host_suffix(cfg), "-{site}");
+	CU_ASSERT_STRING_EQUAL(policy_config_instance_suffix(cfg), " ({site})");
+	CU_ASSERT_EQUAL(policy_config_max_records_per_peer(cfg), 10000);
+	CU_ASSERT_EQUAL(policy_config_queries_per_second(cfg), 50);
+	CU_ASSERT_EQUAL(policy_config_peer_grace(cfg), 60);
+	CU_ASSERT_FALSE(policy_config_avahi_publish(cfg));
+	CU_ASSERT_FALSE(policy_config_avahi_browse(cfg));
+	CU_ASSERT_PTR_NULL(policy_config_ruleset(cfg, "offices"));
+
+	CU_ASSERT_EQUAL_FATAL(policy_config_npeers(cfg), 1);
+	const struct policy_peer *p = policy_config_peer(cfg, 0);
+	CU_ASSERT_FATAL(p != NULL);
+	CU_ASSERT_PTR_NULL(policy_config_peer(cfg, 1));
+	CU_ASSERT_STRING_EQUAL(policy_peer_name(p), "brooklyn");
+	CU_ASSERT_PTR_NULL(policy_peer_connect_host(p));
+	CU_ASSERT_EQUAL(policy_peer_connect_port(p), 0);
+	CU_ASSERT_STRING_EQUAL(policy_peer_fingerprint(p), FP_B);
+	/* No export or import key: empty sets that deny everything. */
+	CU_ASSERT_FATAL(policy_peer_export(p) != NULL);
+	CU_ASSERT_FATAL(policy_peer_import(p) != NULL);
+	CU_ASSERT_EQUAL(policy_ruleset_count(policy_peer_export(p)), 0);
+	CU_ASSERT_EQUAL(policy_ruleset_count(policy_peer_import(p)), 0);
+	struct policy_subject s = {.service = "_ipp._tcp", .instance = "Printer"};
+	CU_ASSERT_EQUAL(policy_decide(policy_peer_export(p), &s), POLICY_DENY);
+	CU_ASSERT_FATAL(policy_peer_addrmap(p) != NULL);
+	CU_ASSERT_EQUAL(dnssd_addrmap_count(policy_peer_addrmap(p)), 0);
+	CU_ASSERT_FALSE(policy_peer_keep_linklocal(p));
+	CU_ASSERT_PTR_EQUAL(policy_config_peer_by_name(cfg, "brooklyn"), p);
+	CU_ASSERT_PTR_NULL(policy_config_peer_by_name(cfg, "queens"));
+}
+
+static const char full[] =
+    "site: manhattan\n"
+    "interfaces: [eth0, br-lan]\n"
+    "listen: \"[2001:db8::1]:6000\"\n"
+    "key: @KEY@\n"
+    "control: /tmp/sitecast.sock\n"
+    "user: sitecast\n"
+    "peers:\n"
+    "  - name: brooklyn\n"
+    "    connect: \"172.17.2.10:5358\"\n"
+    "    fingerprint: \"" FP_B "\"\n"
+    "    export: offices\n"
+    "    import: printers\n"
+    "    addresses:\n"
+    "      map:\n"
+    "        - { from: 192.168.1.0/24, to: 10.101.1.0/24 }\n"
+    "        - { from: \"2001:db8:1::/48\", to: \"2001:db8:101::/48\" }\n"
+    "      link-local: keep\n"
+    "  - name: queens\n"
+    "    connect: gw.queens.example.com\n"
+    "    fingerprint: \"" FP_Q "\"\n"
+    "    export:\n"
+    "      - deny: { address: 192.168.1.128/25 }\n"
+    "      - allow: {}\n"
+    "names:\n"
+    "  host-suffix: \"-at-{site}\"\n"
+    "  instance-suffix: \"\"\n"
+    "policy:\n"
+    "  offices:\n"
+    "    - allow: { service: _ipp._tcp }\n"
+    "    - allow: { service: _airplay._tcp, instance: \"Conference*\" }\n"
+    "    - deny:  { service: _airplay._tcp }\n"
+    "    - allow: { service: _presence._tcp }\n"
+    "  printers:\n"
+    "    - allow: { service: \"_ipp*._tcp\", host: \"printer-*\" }\n"
+    "limits:\n"
+    "  max-records-per-peer: 1000000\n"
+    "  queries-per-second: 1\n"
+    "  peer-grace: 0\n"
+    "avahi:\n"
+    "  publish: true\n"
+    "  browse: true\n";
+
+static void test_full(void)
+{
+	EXPECT_OK(full);
+	CU_ASSERT_FATAL(cfg != NULL);
+	CU_ASSERT_EQUAL(policy_config_ninterfaces(cfg), 2);
+	CU_ASSERT_STRING_EQUAL(policy_config_interface(cfg, 1), "br-lan");
+	CU_ASSERT_STRING_EQUAL(policy_config_listen_host(cfg), "2001:db8::1");
+	CU_ASSERT_EQUAL(policy_config_listen_port(cfg), 6000);
+	CU_ASSERT_STRING_EQUAL(policy_config_control(cfg), "/tmp/sitecast.sock");
+	CU_ASSERT_STRING_EQUAL(policy_config_user(cfg), "sitecast");
+	CU_ASSERT_STRING_EQUAL(policy_config_host_suffix(cfg), "-at-{site}");
+	CU_ASSERT_STRING_EQUAL(policy_config_instance_suffix(cfg), "");
+	CU_ASSERT_EQUAL(policy_config_max_records_per_peer(cfg), 1000000);
+	CU_ASSERT_EQUAL(policy_config_queries_per_second(cfg), 1);
+	CU_ASSERT_EQUAL(policy_config_peer_grace(cfg), 0);
+	CU_ASSERT_TRUE(policy_config_avahi_publish(cfg));
+	CU_ASSERT_TRUE(policy_config_avahi_browse(cfg));
+
+	const struct policy_ruleset *offices = policy_config_ruleset(cfg, "offices");
+	const struct policy_ruleset *printers = policy_config_ruleset(cfg, "printers");
+	CU_ASSERT_FATAL(offices && printers);
+	CU_ASSERT_STRING_EQUAL(policy_ruleset_name(offices), "offices");
+	CU_ASSERT_EQUAL(policy_ruleset_count(offices), 4);
+	CU_ASSERT_EQUAL(policy_ruleset_count(printers), 1);
+	CU_ASSERT_PTR_NULL(policy_config_ruleset(cfg, "office"));
+
+	CU_ASSERT_EQUAL_FATAL(policy_config_npeers(cfg), 2);
+	const struct policy_peer *b = policy_config_peer_by_name(cfg, "brooklyn");
+	const struct policy_peer *q = policy_config_peer_by_name(cfg, "queens");
+	CU_ASSERT_FATAL(b && q);
+	CU_ASSERT_PTR_EQUAL(policy_config_peer(cfg, 1), q);
+	CU_ASSERT_STRING_EQUAL(policy_peer_connect_host(b), "172.17.2.10");
+	CU_ASSERT_EQUAL(policy_peer_connect_port(b), 5358);
+	CU_ASSERT_STRING_EQUAL(policy_peer_fingerprint(b), FP_B);
+	/* Named sets are shared, not copied. */
+	CU_ASSERT_PTR_EQUAL(policy_peer_export(b), offices);
+	CU_ASSERT_PTR_EQUAL(policy_peer_import(b), printers);
+	CU_ASSERT_TRUE(policy_peer_keep_linklocal(b));
+
+	/* The rules were compiled in file order: first match wins. */
+	struct policy_subject s = {.service = "_airplay._tcp",
+	                           .instance = "Conference Room"};
+	CU_ASSERT_EQUAL(policy_decide(offices, &s), POLICY_ALLOW);
+	s.instance = "Bob's MacBook";
+	CU_ASSERT_EQUAL(policy_decide(offices, &s), POLICY_DENY);
+
+	const struct dnssd_addrmap *m = policy_peer_addrmap(b);
+	CU_ASSERT_EQUAL(dnssd_addrmap_count(m), 2);
+	uint8_t a4[4] = {192, 168, 1, 12};
+	CU_ASSERT_TRUE(dnssd_addrmap_apply(m, AF_INET, a4));
+	CU_ASSERT_EQUAL(memcmp(a4, (uint8_t[]){10, 101, 1, 12}, 4), 0);
+	uint8_t a6[16], want6[16];
+	inet_pton(AF_INET6, "2001:db8:1:5::9", a6);
+	inet_pton(AF_INET6, "2001:db8:101:5::9", want6);
+	CU_ASSERT_TRUE(dnssd_addrmap_apply(m, AF_INET6, a6));
+	CU_ASSERT_EQUAL(memcmp(a6, want6, 16), 0);
+
+	/* A DNS name to connect to, default port; an inline export list. */
+	CU_ASSERT_STRING_EQUAL(policy_peer_connect_host(q), "gw.queens.example.com");
+	CU_ASSERT_EQUAL(policy_peer_connect_port(q), POLICY_DEFAULT_PORT);
+	CU_ASSERT_EQUAL(policy_ruleset_count(policy_peer_export(q)), 2);
+	CU_ASSERT_EQUAL(policy_ruleset_count(policy_peer_import(q)), 0);
+	CU_ASSERT_FALSE(policy_peer_keep_linklocal(q));
+	uint8_t guest[4] = {192, 168, 1, 200}, desk[4] = {192, 168, 1, 20};
+	struct policy_subject g = {
+	    .service = "_ipp._tcp", .sender_af = AF_INET, .sender = guest};
+	CU_ASSERT_EQUAL(policy_decide(policy_peer_export(q), &g), POLICY_DENY);
+	g.sender = desk;
+	CU_ASSERT_EQUAL(policy_decide(policy_peer_export(q), &g), POLICY_ALLOW);
+}
+
+static void test_listen_and_connect_forms(void)
+{
+	static const struct {
+		const char *listen, *host;
+		uint16_t port;
+	} ok[] = {
+	    {"172.16.1.12:5358", "172.16.1.12", 5358},
+	    {"0.0.0.0:1", "0.0.0.0", 1},
+	    {"[::]:65535", "::", 65535},
+	    {"192.0.2.1", "192.0.2.1", POLICY_DEFAULT_PORT},
+	    {"[2001:db8::1]", "2001:db8::1", POLICY_DEFAULT_PORT},
+	};
+	char text[512];
+
+	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		snprintf(text, sizeof(text), MIN "listen: \"%s\"\n", ok[i].listen);
+		EXPECT_OK(text);
+		if (!cfg)
+			continue;
+		CU_ASSERT_STRING_EQUAL(policy_config_listen_host(cfg), ok[i].host);
+		CU_ASSERT_EQUAL(policy_config_listen_port(cfg), ok[i].port);
+	}
+	EXPECT_OK(HEAD "peers:\n"
+	               "  - name: brooklyn\n"
+	               "    connect: \"[fd00::2]:7000\"\n"
+	               "    fingerprint: \"" FP_B "\"\n");
+	if (cfg) {
+		CU_ASSERT_STRING_EQUAL(
+		    policy_peer_connect_host(policy_config_peer(cfg, 0)), "fd00::2");
+		CU_ASSERT_EQUAL(policy_peer_connect_port(policy_config_peer(cfg, 0)),
+		                7000);
+	}
+}
+
+/* ------------------------------------------------------------------ YAML-level errors */
+
+static void test_syntax_error(void)
+{
+	EXPECT("site: manhattan\n"
+	       "interfaces: [eth0\n"
+	       "key: x\n",
+	       "test.yaml:3:4: syntax error: did not find expected ',' or ']' "
+	       "(while parsing a flow sequence at line 2)");
+	EXPECT("site: manhattan\n"
+	       "  interfaces: eth0\n",
+	       "test.yaml:2:13: syntax error: mapping values are not allowed in this "
+	       "context");
+	EXPECT("site: manhattan\n"
+	       "\tinterfaces: eth0\n",
+	       "test.yaml:2:1: syntax error: found a tab character that violates "
+	       "indentation "
+	       "(while scanning a plain scalar at line 1)");
+}
+
+static void test_anchors_and_aliases(void)
+{
+	EXPECT("site: &s manhattan\n"
+	       "interfaces: [eth0]\n"
+	       "key: @KEY@\n"
+	       "peers:\n"
+	       "  - name: *s\n"
+	       "    fingerprint: \"" FP_B "\"\n",
+	       "test.yaml:1:7: anchors and aliases are not supported",
+	       "test.yaml:5:11: anchors and aliases are not supported");
+	EXPECT(MIN "limits: &l\n"
+	           "  peer-grace: 5\n",
+	       "test.yaml:7:9: anchors and aliases are not supported");
+	EXPECT(MIN "user: !!str sitecast\n", "test.yaml:7:7: tags are not supported");
+}
+
+static void test_multiple_documents(void)
+{
+	EXPECT(MIN "---\n"
+	           "site: queens\n",
+	       "test.yaml:7:1: only one YAML document is allowed");
+	/* The first document is still checked. */
+	EXPECT("---\n"
+	       "site: Manhattan\n"
+	       "...\n"
+	       "---\n",
+	       "test.yaml:2:1: missing required key 'interfaces'",
+	       "test.yaml:2:1: missing required key 'key'",
+	       "test.yaml:2:1: missing required key 'peers'",
+	       "test.yaml:2:7: invalid site name 'Manhattan': use 1 to 32 lowercase "
+	       "letters, "
+	       "digits and '-'",
+	       "test.yaml:4:1: only one YAML document is allowed");
+}
+
+static void test_encoding(void)
+{
+	EXPECT("site: manhattan\n"
+	       "user: caf\xc3\xa9-\xff\n",
+	       "test.yaml:2:12: the file is not valid UTF-8");
+	/* Overlong encodings and UTF-16 are not UTF-8 either. */
+	EXPECT("site: \xc0\xaf\n", "test.yaml:1:7: the file is not valid UTF-8");
+	EXPECT("\xff\xfes\0i\0t\0e\0", "test.yaml:1:1: the file is not valid UTF-8");
+	/* A UTF-8 BOM and CRLF line ends are fine; columns count characters, not bytes.
+	 */
+	EXPECT("\xef\xbb\xbfsite: Xy\r\n"
+	       "interfaces: [eth0]\r\n"
+	       "key: @KEY@\r\n" PEER "user: \"caf\xc3\xa9 x\"\r\n"
+	       "control: [\"\xc3\xa9\", x]\r\n",
+	       "test.yaml:1:7: invalid site name 'Xy': use 1 to 32 lowercase letters, "
+	       "digits and "
+	       "'-'",
+	       "test.yaml:7:7: invalid user name 'caf\xc3\xa9 x'",
+	       "test.yaml:8:10: expected a string for 'control'");
+	EXPECT(MIN "user: [\"\xc3\xa9\xc3\xa9\", x]\n",
+	       "test.yaml:7:7: expected a string for 'user'");
+	EXPECT(MIN "\xc3\xa9\xc3\xa9: [x]\n",
+	       "test.yaml:7:1: unknown key '\xc3\xa9\xc3\xa9'");
+	EXPECT(MIN "names: { \xc3\xa9: 1, instance-suffix: x, \xc3\xa9\xc3\xa9: 2 }\n",
+	       "test.yaml:7:10: unknown key '\xc3\xa9'",
+	       "test.yaml:7:36: unknown key '\xc3\xa9\xc3\xa9'");
+	load_len("site: a\0b\n", 10);
+	static const char *const nul[] = {
+	    "test.yaml:1:8: control characters are not allowed"};
+	check_errors_(nul, 1, __LINE__);
+}
+
+static void test_empty(void)
+{
+	EXPECT("", "test.yaml:1:1: the configuration is empty");
+	EXPECT("# nothing yet\n\n", "test.yaml:1:1: the configuration is empty");
+	EXPECT("---\n", "test.yaml:1:1: the configuration is empty");
+	EXPECT("- site: manhattan\n",
+	       "test.yaml:1:1: the configuration must be a mapping of keys to values");
+}
+
+static void test_huge(void)
+{
+	size_t len = 1024 * 1024 + 1;
+	char *big = malloc(len);
+	CU_ASSERT_FATAL(big != NULL);
+	memset(big, '#', len);
+	load_len(big, len);
+	static const char *const want[] = {
+	    "test.yaml:1:1: the file is too large (1048577 bytes; at most 1048576)"};
+	check_errors_(want, 1, __LINE__);
+	/* One byte less is parsed (and is one long comment). */
+	load_len(big, len - 1);
+	static const char *const empty[] = {"test.yaml:1:1: the configuration is empty"};
+	check_errors_(empty, 1, __LINE__);
+	free(big);
+}
+
+static void test_deep_nesting(void)
+{
+	char text[256];
+	int n = snprintf(text, sizeof(text), "user: ");
+	for (int i = 0; i < 40; i++)
+		text[n++] = '[';
+	text[n] = '\0';
+	/* The root mapping is level 1: the 32nd '[' would be level 33. */
+	EXPECT(text, "test.yaml:1:38: nesting is too deep (at most 32 levels)");
+	/* 32 levels are parsed, and then the value has the wrong type. */
+	n = snprintf(text, sizeof(text), "user: ");
+	for (int i = 0; i < 31; i++)
+		text[n++] = '[';
+	for (int i = 0; i < 31; i++)
+		text[n++] = ']';
+	text[n] = '\0';
+	load(text);
+	CU_ASSERT_EQUAL(rc, -EINVAL);
+	CU_ASSERT_STRING_EQUAL(policy_errors_get(errs, policy_errors_count(errs) - 1),
+	                       "test.yaml:1:7: expected a string for 'user'");
+}
+
+/* ------------------------------------------------------------------ schema errors */
+
+static void test_unknown_keys(void)
+{
+	EXPECT("site: manhattan\n"
+	       "interface: [eth0]\n"
+	       "key: @KEY@\n" PEER "colour: blue\n"
+	       "Limits:\n"
+	       "  max_records_per_peer: 5\n"
+	       "  peer-grace: 5\n"
+	       "  grace: 5\n",
+	       "test.yaml:1:1: missing required key 'interfaces'",
+	       "test.yaml:2:1: unknown key 'interface' (did you mean 'interfaces'?)",
+	       "test.yaml:7:1: unknown key 'colour'",
+	       "test.yaml:8:1: unknown key 'Limits' (did you mean 'limits'?)");
+	EXPECT(MIN "limits:\n"
+	           "  max_records_per_peer: 5\n"
+	           "  peer-graec: 5\n"
+	           "  grace: 5\n",
+	       "test.yaml:8:3: unknown key 'max_records_per_peer' (did you mean "
+	       "'max-records-per-peer'?)",
+	       "test.yaml:9:3: unknown key 'peer-graec' (did you mean 'peer-grace'?)",
+	       "test.yaml:10:3: unknown key 'grace'");
+	EXPECT(HEAD "peers:\n"
+	            "  - name: brooklyn\n"
+	            "    fingerprint: \"" FP_B "\"\n"
+	            "    adresses: { link-locals: keep }\n"
+	            "    addresses: { link-locals: keep }\n",
+	       "test.yaml:7:5: unknown key 'adresses' (did you mean 'addresses'?)",
+	       "test.yaml:8:18: unknown key 'link-locals' (did you mean 'link-local'?)");
+}
+
+static void test_duplicate_keys(void)
+{
+	EXPECT(MIN "site: brooklyn\n",
+	       "test.yaml:7:1: duplicate key 'site' (first at line 1)");
+	EXPECT(MIN "limits: { peer-grace: 1, peer-grace: 2 }\n",
+	       "test.yaml:7:26: duplicate key 'peer-grace' (first at line 7)");
+	EXPECT(MIN "policy:\n"
+	           "  a: []\n"
+	           "  b: []\n"
+	           "  a: []\n",
+	       "test.yaml:10:3: duplicate key 'a' (first at line 8)");
+}
+
+static void test_missing_keys(void)
+{
+	EXPECT("{}\n", "test.yaml:1:1: missing required key 'site'",
+	       "test.yaml:1:1: missing required key 'interfaces'",
+	       "test.yaml:1:1: missing required key 'key'",
+	       "test.yaml:1:1: missing required key 'peers'");
+	EXPECT(HEAD "peers:\n"
+	            "  - connect: 192.0.2.1\n"
+	            "  - name: queens\n"
+	            "    addresses:\n"
+	            "      map:\n"
+	            "        - { to: 10.0.0.0/8 }\n",
+	       "test.yaml:5:5: missing required key 'name'",
+	       "test.yaml:5:5: missing required key 'fingerprint'",
+	       "test.yaml:6:5: missing required key 'fingerprint'",
+	       "test.yaml:9:11: missing required key 'from'");
+}
+
+static void test_wrong_types(void)
+{
+	EXPECT("site: [manhattan]\n"
+	       "interfaces: eth0\n"
+	       "key: @KEY@\n"
+	       "peers: { name: brooklyn }\n"
+	       "limits: 5\n"
+	       "avahi: [true]\n"
+	       "control:\n",
+	       "test.yaml:1:7: expected a string for 'site'",
+	       "test.yaml:2:13: expected a list for 'interfaces'",
+	       "test.yaml:4:8: expected a list for 'peers'",
+	       "test.yaml:5:9: expected a mapping for 'limits'",
+	       "test.yaml:6:8: expected a mapping for 'avahi'",
+	       "test.yaml:7:9: missing value for 'control'");
+	EXPECT("site: manhattan\n"
+	       "interfaces:\n"
+	       "  - [eth0]\n"
+	       "  -\n"
+	       "key: @KEY@\n"
+	       "peers: [brooklyn]\n",
+	       "test.yaml:3:5: expected a string in 'interfaces'",
+	       "test.yaml:4:4: empty entry in 'interfaces'",
+	       "test.yaml:6:9: expected a peer (a mapping with name, fingerprint, ...) "
+	       "in 'peers'");
+	EXPECT(
+	    HEAD "peers:\n"
+	         "  - name: brooklyn\n"
+	         "    fingerprint: \"" FP_B "\"\n"
+	         "    export: { allow: {} }\n"
+	         "    import:\n"
+	         "    addresses: { map: { from: 10.0.0.0/8, to: 10.0.0.0/8 } }\n"
+	         "policy:\n"
+	         "  - allow: {}\n",
+	    "test.yaml:7:13: expected a rule-set name or a list of rules for 'export'",
+	    "test.yaml:8:12: expected a rule-set name or a list of rules for 'import'",
+	    "test.yaml:9:23: expected a list for 'map'",
+	    "test.yaml:11:3: expected a mapping of rule-set names to lists of rules for "
+	    "'policy'");
+	EXPECT(
+	    MIN "policy:\n"
+	        "  offices: { allow: {} }\n"
+	        "  printers:\n"
+	        "    - allow: _ipp._tcp\n"
+	        "    - deny:\n"
+	        "    - _ipp._tcp\n",
+	    "test.yaml:8:12: expected a list of rules for 'offices'",
+	    "test.yaml:10:14: expected a mapping of match keys (service, instance, host, "
+	    "address; {} matches everything) for 'allow'",
+	    "test.yaml:11:12: expected a mapping of match keys (service, instance, host, "
+	    "address; {} matches everything) for 'deny'",
+	    "test.yaml:12:7: expected a rule (allow: or deny: with match keys) in "
+	    "'printers'");
+	EXPECT(MIN "names: { host-suffix: 5 }\n"
+	           "user: 1000\n"
+	           "[a]: b\n",
+	       "test.yaml:9:1: keys must be strings");
+}
+
+static void test_booleans_and_integers(void)
+{
+	EXPECT(MIN "avahi:\n"
+	           "  publish: yes\n"
+	           "  browse: \"true\"\n"
+	           "limits:\n"
+	           "  max-records-per-peer: 0\n"
+	           "  queries-per-second: 10001\n"
+	           "  peer-grace: -1\n",
+	       "test.yaml:8:12: expected true or false for 'publish'",
+	       "test.yaml:9:11: expected true or false for 'browse'",
+	       "test.yaml:11:25: expected an integer from 1 to 1000000 for "
+	       "'max-records-per-peer'",
+	       "test.yaml:12:23: expected an integer from 1 to 10000 for "
+	       "'queries-per-second'",
+	       "test.yaml:13:15: expected an integer from 0 to 86400 for 'peer-grace'");
+	EXPECT(MIN "limits:\n"
+	           "  max-records-per-peer: 1e3\n"
+	           "  queries-per-second: 0x10\n"
+	           "  peer-grace: 010\n",
+	       "test.yaml:8:25: expected an integer from 1 to 1000000 for "
+	       "'max-records-per-peer'",
+	       "test.yaml:9:23: expected an integer from 1 to 10000 for "
+	       "'queries-per-second'",
+	       "test.yaml:10:15: expected an integer from 0 to 86400 for 'peer-grace'");
+	EXPECT(MIN "limits: { peer-grace: 99999999999999999999 }\n",
+	       "test.yaml:7:23: expected an integer from 0 to 86400 for 'peer-grace'");
+}
+
+/* ------------------------------------------------------------------ value errors */
+
+static void test_names(void)
+{
+	EXPECT("site: Manhattan\n"
+	       "interfaces: [eth0]\n"
+	       "key: @KEY@\n"
+	       "peers:\n"
+	       "  - name: brooklyn_2\n"
+	       "    fingerprint: \"" FP_B "\"\n"
+	       "  - name: \"\"\n"
+	       "    fingerprint: \"" FP_B "\"\n"
+	       "  - name: a-very-long-site-name-of-33-chars\n"
+	       "    fingerprint: \"" FP_B "\"\n",
+	       "test.yaml:1:7: invalid site name 'Manhattan': use 1 to 32 lowercase "
+	       "letters, "
+	       "digits and '-'",
+	       "test.yaml:5:11: invalid peer name 'brooklyn_2': use 1 to 32 lowercase "
+	       "letters, "
+	       "digits and '-'",
+	       "test.yaml:7:11: invalid peer name '': use 1 to 32 lowercase letters, "
+	       "digits and "
+	       "'-'",
+	       "test.yaml:9:11: invalid peer name 'a-very-long-site-name-of-33-chars': "
+	       "use 1 to "
+	       "32 lowercase letters, digits and '-'");
+	EXPECT(MIN "  - name: manhattan\n"
+	           "    fingerprint: \"" FP_Q "\"\n",
+	       "test.yaml:7:11: peer 'manhattan' has the name of this site");
+}
+
+static void test_duplicate_peers(void)
+{
+	EXPECT(MIN "  - name: queens\n"
+	           "    fingerprint: \"" FP_Q "\"\n"
+	           "  - name: brooklyn\n"
+	           "    fingerprint: \"" FP_Q "\"\n"
+	           "  - { name: queens, fingerprint: \"" FP_Q "\" }\n",
+	       "test.yaml:9:11: duplicate peer 'brooklyn' (first at line 5)",
+	       "test.yaml:11:13: duplicate peer 'queens' (first at line 7)");
+}
+
+static void test_interfaces(void)
+{
+	EXPECT("site: manhattan\n"
+	       "interfaces: [eth0, \"a/b\", wlan0:1, \"\", a-name-too-long0, eth0]\n"
+	       "key: @KEY@\n" PEER,
+	       "test.yaml:2:20: invalid interface name 'a/b': 1 to 15 characters without "
+	       "'/', "
+	       "':' or spaces",
+	       "test.yaml:2:27: invalid interface name 'wlan0:1': 1 to 15 characters "
+	       "without "
+	       "'/', ':' or spaces",
+	       "test.yaml:2:36: invalid interface name '': 1 to 15 characters without "
+	       "'/', ':' "
+	       "or spaces",
+	       "test.yaml:2:40: invalid interface name 'a-name-too-long0': 1 to 15 "
+	       "characters "
+	       "without '/', ':' or spaces",
+	       "test.yaml:2:58: duplicate interface 'eth0' (first at line 2)");
+	EXPECT("site: manhattan\n"
+	       "interfaces: []\n"
+	       "key: @KEY@\n"
+	       "peers: []\n",
+	       "test.yaml:2:13: 'interfaces' must not be empty",
+	       "test.yaml:4:8: 'peers' must not be empty");
+}
+
+static void test_listen_errors(void)
+{
+	EXPECT(MIN "listen: \"172.16.1.12:99999\"\n",
+	       "test.yaml:7:9: invalid listen address '172.16.1.12:99999': the port must "
+	       "be a "
+	       "number from 1 to 65535");
+	EXPECT(MIN "listen: \"172.16.1.12:0\"\n",
+	       "test.yaml:7:9: invalid listen address '172.16.1.12:0': the port must be "
+	       "a number "
+	       "from 1 to 65535");
+	EXPECT(MIN "listen: \"172.16.1.12:\"\n",
+	       "test.yaml:7:9: invalid listen address '172.16.1.12:': the port must be a "
+	       "number "
+	       "from 1 to 65535");
+	EXPECT(MIN "listen: gw.example.com:5358\n",
+	       "test.yaml:7:9: invalid listen address 'gw.example.com:5358': not an IPv4 "
+	       "or IPv6 "
+	       "address");
+	EXPECT(MIN "listen: \"2001:db8::1:5358\"\n",
+	       "test.yaml:7:9: invalid listen address '2001:db8::1:5358': write an IPv6 "
+	       "address "
+	       "in brackets, as [2001:db8::1]:5358");
+	EXPECT(MIN "listen: \"[2001:db8::1:5358\"\n",
+	       "test.yaml:7:9: invalid listen address '[2001:db8::1:5358': missing ']' "
+	       "after the "
+	       "IPv6 address");
+	EXPECT(MIN "listen: \"[192.0.2.1]:5358\"\n",
+	       "test.yaml:7:9: invalid listen address '[192.0.2.1]:5358': not an IPv6 "
+	       "address in "
+	       "brackets");
+	EXPECT(MIN "listen: \":5358\"\n", "test.yaml:7:9: invalid listen address "
+	                                  "':5358': missing address before the port");
+}
+
+static void test_connect_errors(void)
+{
+	EXPECT(
+	    HEAD "peers:\n"
+	         "  - name: brooklyn\n"
+	         "    fingerprint: \"" FP_B "\"\n"
+	         "    connect: \"300.1.1.1:5358\"\n"
+	         "  - name: queens\n"
+	         "    fingerprint: \"" FP_Q "\"\n"
+	         "    connect: \"gw_queens.example.com\"\n"
+	         "  - name: bronx\n"
+	         "    fingerprint: \"" FP_Q "\"\n"
+	         "    connect: \"gw.example.com:http\"\n",
+	    "test.yaml:7:14: invalid connect address '300.1.1.1:5358': not a valid IPv4 "
+	    "address",
+	    "test.yaml:10:14: invalid connect address 'gw_queens.example.com': not a "
+	    "valid IP "
+	    "address or host name",
+	    "test.yaml:13:14: invalid connect address 'gw.example.com:http': the port "
+	    "must be "
+	    "a number from 1 to 65535");
+}
+
+static void test_cidrs_and_maps(void)
+{
+	EXPECT(
+	    HEAD "peers:\n"
+	         "  - name: brooklyn\n"
+	         "    fingerprint: \"" FP_B "\"\n"
+	         "    addresses:\n"
+	         "      map:\n"
+	         "        - { from: 192.168.1.0/24, to: 10.101.0.0/16 }\n"
+	         "        - { from: 192.168.1.0/24, to: \"2001:db8::/24\" }\n"
+	         "        - { from: 192.168.1.0/33, to: 10.0.0.0/8 }\n"
+	         "        - { from: 192.168.1.1/24, to: printer }\n"
+	         "        - { from: 192.168.1.0/24, to: 10.101.1.0/24 }\n"
+	         "      link-local: dorp\n",
+	    "test.yaml:9:39: 'from' and 'to' must have the same prefix length (/24 and "
+	    "/16)",
+	    "test.yaml:10:39: invalid CIDR '2001:db8::/24': host bits set",
+	    "test.yaml:11:19: invalid CIDR '192.168.1.0/33': prefix length out of range",
+	    "test.yaml:12:19: invalid CIDR '192.168.1.1/24': host bits set",
+	    "test.yaml:12:39: invalid CIDR 'printer': not an IPv4 or IPv6 address",
+	    "test.yaml:14:19: expected drop or keep for 'link-local'");
+	EXPECT(HEAD "peers:\n"
+	            "  - name: brooklyn\n"
+	            "    fingerprint: \"" FP_B "\"\n"
+	            "    addresses:\n"
+	            "      map:\n"
+	            "        - { from: 192.168.1.0/24, to: \"2001:db8::/24\" }\n"
+	            "        - { from: \"fd00::/64\", to: 10.0.0.0/8 }\n",
+	       "test.yaml:9:39: invalid CIDR '2001:db8::/24': host bits set",
+	       "test.yaml:10:36: 'from' and 'to' must be of the same address family");
+	EXPECT(
+	    MIN "policy:\n"
+	        "  lan:\n"
+	        "    - allow: { address: 192.168.1.0/24 }\n"
+	        "    - deny: { address: 192.168.1.0/40 }\n",
+	    "test.yaml:10:24: invalid CIDR '192.168.1.0/40': prefix length out of range");
+}
+
+static void test_ruleset_references(void)
+{
+	EXPECT(HEAD "peers:\n"
+	            "  - name: brooklyn\n"
+	            "    fingerprint: \"" FP_B "\"\n"
+	            "    export: ofices\n"
+	            "    import: printers\n"
+	            "policy:\n"
+	            "  offices: []\n",
+	       "test.yaml:7:13: unknown rule set 'ofices' (did you mean 'offices'?)",
+	       "test.yaml:8:13: unknown rule set 'printers'");
+}
+
+static void test_fingerprints(void)
+{
+	EXPECT(
+	    HEAD
+	    "peers:\n"
+	    "  - name: brooklyn\n"
+	    "    fingerprint: \"sha256:abc\"\n"
+	    "  - name: queens\n"
+	    "    fingerprint: \"sha1:rBOotTTfSijQ+7u2TP+Qm1sej63bTl6le7imQs6Zj2Y=\"\n"
+	    "  - name: bronx\n"
+	    "    fingerprint: \"sha256:rBOotTTfSijQ+7u2TP+Qm1sej63bTl6le7imQs6Zj2YA\"\n"
+	    "  - name: harlem\n"
+	    "    fingerprint: \"sha256:rBOotTTfSijQ+7u2TP+Qm1sej63bTl6le7imQs6Zj2Z=\"\n"
+	    "  - name: soho\n"
+	    "    fingerprint: \"sha256:rBOotTTfSijQ-7u2TP+Qm1sej63bTl6le7imQs6Zj2Y=\"\n",
+	    "test.yaml:6:18: invalid fingerprint 'sha256:abc': expected sha256: and 44 "
+	    "base64 "
+	    "characters",
+	    "test.yaml:8:18: invalid fingerprint "
+	    "'sha1:rBOotTTfSijQ+7u2TP+Qm1sej63bTl6le7imQs6Zj2Y=': expected sha256: and "
+	    "44 "
+	    "base64 characters",
+	    "test.yaml:10:18: invalid fingerprint "
+	    "'sha256:rBOotTTfSijQ+7u2TP+Qm1sej63bTl6le7imQs6Zj2YA': expected sha256: and "
+	    "44 "
+	    "base64 characters",
+	    "test.yaml:12:18: invalid fingerprint "
+	    "'sha256:rBOotTTfSijQ+7u2TP+Qm1sej63bTl6le7imQs6Zj2Z=': not the base64 of a "
+	    "32-byte digest",
+	    "test.yaml:14:18: invalid fingerprint "
+	    "'sha256:rBOotTTfSijQ-7u2TP+Qm1sej63bTl6le7imQs6Zj2Y=': expected sha256: and "
+	    "44 "
+	    "base64 characters");
+}
+
+static void test_key_file(void)
+{
+	char text[1024], want[512];
+
+	snprintf(text, sizeof(text),
+	         "site: manhattan\n"
+	         "interfaces: [eth0]\n"
+	         "key: %s/missing.pem\n" PEER,
+	         tmpdir);
+	load_len(text, strlen(text));
+	snprintf(want, sizeof(want),
+	         "test.yaml:3:6: cannot read key file %s/missing.pem: No such file or "
+	         "directory",
+	         tmpdir);
+	const char *w1[] = {want};
+	check_errors_(w1, 1, __LINE__);
+
+	snprintf(text, sizeof(text),
+	         "site: manhattan\n"
+	         "interfaces: [eth0]\n"
+	         "key: %s\n" PEER,
+	         tmpdir);
+	load_len(text, strlen(text));
+	snprintf(want, sizeof(want),
+	         "test.yaml:3:6: cannot read key file %s: not a regular file", tmpdir);
+	check_errors_(w1, 1, __LINE__);
+
+	/* Unreadable: only meaningful when not root (root reads mode 000 files). */
+	if (geteuid() != 0) {
+		chmod(keypath, 0);
+		load(MIN);
+		snprintf(want, sizeof(want),
+		         "test.yaml:3:6: cannot read key file %s: Permission denied",
+		         keypath);
+		check_errors_(w1, 1, __LINE__);
+		chmod(keypath, 0600);
+	}
+}
+
+static void test_rules(void)
+{
+	EXPECT(MIN "policy:\n"
+	           "  offices:\n"
+	           "    - allow: { service: _ipp._tcp }\n"
+	           "      deny: {}\n"
+	           "    - {}\n"
+	           "    - permit: { service: _ipp._tcp }\n"
+	           "    - allow: { service: \"[_ipp\", instance: \"\", hots: printer }\n",
+	       "test.yaml:9:7: a rule has either 'allow' or 'deny', not both",
+	       "test.yaml:11:7: a rule needs 'allow' or 'deny'",
+	       "test.yaml:12:7: unknown key 'permit'",
+	       "test.yaml:12:7: a rule needs 'allow' or 'deny'",
+	       "test.yaml:13:25: invalid pattern '[_ipp' for 'service': unterminated "
+	       "character "
+	       "class",
+	       "test.yaml:13:44: invalid pattern '' for 'instance': empty pattern",
+	       "test.yaml:13:48: unknown key 'hots' (did you mean 'host'?)");
+}
+
+static void test_suffixes_and_others(void)
+{
+	EXPECT(MIN
+	       "names:\n"
+	       "  host-suffix: \"_{site}\"\n"
+	       "  instance-suffix: \" {sit}\"\n"
+	       "control: "
+	       "\"/run/sitecast/a-control-socket-path-that-is-much-too-long-for-a-unix-"
+	       "socket-address-to-hold-even-with-some-room-to-spare.sock\"\n"
+	       "user: \"-x\"\n",
+	       "test.yaml:8:16: invalid host-suffix '_{site}': a host name may only hold "
+	       "letters, "
+	       "digits and '-'",
+	       "test.yaml:9:20: invalid instance-suffix ' {sit}': the only placeholder "
+	       "is {site}",
+	       "test.yaml:10:10: the control socket path is too long (at most 107 bytes)",
+	       "test.yaml:11:7: invalid user name '-x'");
+	EXPECT(MIN "names:\n"
+	           "  host-suffix: \"-{site}-{site}\"\n"
+	           "  instance-suffix: \"\\t{site}\"\n",
+	       "test.yaml:8:16: invalid host-suffix '-{site}-{site}': too long for a "
+	       "63-byte label "
+	       "with a 32-character site name",
+	       "test.yaml:9:20: invalid instance-suffix '\\x09{site}': control "
+	       "characters are not "
+	       "allowed");
+}
+
+/* ------------------------------------------------------------------ many errors */
+
+static void test_all_errors_reported(void)
+{
+	EXPECT("site: Manhattan\n"
+	       "interfaces: eth0\n"
+	       "listen: 172.16.1.12:5358:1\n"
+	       "peers:\n"
+	       "  - name: brooklyn\n"
+	       "    fingerprint: sha256:x\n"
+	       "    export: office\n"
+	       "  - name: brooklyn\n"
+	       "    fingerprint: \"" FP_B "\"\n"
+	       "policy:\n"
+	       "  offices:\n"
+	       "    - allow: { service: _ipp._tcp, adress: 10.0.0.0/8 }\n"
+	       "limits: { peer-grace: forever }\n",
+	       "test.yaml:1:1: missing required key 'key'",
+	       "test.yaml:1:7: invalid site name 'Manhattan': use 1 to 32 lowercase "
+	       "letters, "
+	       "digits and '-'",
+	       "test.yaml:2:13: expected a list for 'interfaces'",
+	       "test.yaml:3:9: invalid listen address '172.16.1.12:5358:1': write an "
+	       "IPv6 address "
+	       "in brackets, as [2001:db8::1]:5358",
+	       "test.yaml:6:18: invalid fingerprint 'sha256:x': expected sha256: and 44 "
+	       "base64 "
+	       "characters",
+	       "test.yaml:7:13: unknown rule set 'office' (did you mean 'offices'?)",
+	       "test.yaml:8:11: duplicate peer 'brooklyn' (first at line 5)",
+	       "test.yaml:12:36: unknown key 'adress' (did you mean 'address'?)",
+	       "test.yaml:13:23: expected an integer from 0 to 86400 for 'peer-grace'");
+}
+
+static void test_too_many_errors(void)
+{
+	char *text = malloc(200 * 16 + 1), *o = text;
+	CU_ASSERT_FATAL(text != NULL);
+	for (int i = 0; i < 150; i++)
+		o += sprintf(o, "bad%d: 1\n", i);
+	*o = '\0';
+	load_len(text, strlen(text));
+	free(text);
+	CU_ASSERT_EQUAL(rc, -EINVAL);
+	CU_ASSERT_EQUAL_FATAL(policy_errors_count(errs), 101);
+	CU_ASSERT_STRING_EQUAL(policy_errors_get(errs, 0),
+	                       "test.yaml:1:1: unknown key 'bad0'");
+	CU_ASSERT_STRING_EQUAL(policy_errors_get(errs, 99),
+	                       "test.yaml:100:1: unknown key 'bad99'");
+	CU_ASSERT_STRING_EQUAL(policy_errors_get(errs, 100),
+	                       "test.yaml:101:1: too many errors: 54 more not shown");
+	CU_ASSERT_PTR_NULL(policy_errors_get(errs, 101));
+}
+
+static void test_values_are_quoted_safely(void)
+{
+	/* A value spanning lines or holding control characters stays on one error line.
+	 */
+	EXPECT(MIN "user: \"a\\nb\\u0007c\"\n",
+	       "test.yaml:7:7: invalid user name 'a\\x0ab\\x07c'");
+	EXPECT(MIN "user: \"a\\0b\"\n",
+	       "test.yaml:7:7: NUL characters are not allowed for 'user'");
+	EXPECT(MIN "user: "
+	           "\"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+	           "xxxxx\"\n",
+	       "test.yaml:7:7: invalid user name "
+	       "'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx...'");
+}
+
+/* ------------------------------------------------------------------ files */
+
+static void test_load_file(void)
+{
+	char path[128], want[256];
+	char *text = with_key(full);
+	CU_ASSERT_FATAL(text != NULL);
+
+	snprintf(path, sizeof(path), "%s/sitecast.yaml", tmpdir);
+	FILE *f = fopen(path, "w");
+	CU_ASSERT_FATAL(f != NULL);
+	fputs(text, f);
+	fclose(f);
+	free(text);
+
+	reset();
+	rc = policy_config_load(path, &cfg, &errs);
+	CU_ASSERT_EQUAL(rc, 0);
+	CU_ASSERT_EQUAL(policy_errors_count(errs), 0);
+	CU_ASSERT_FATAL(cfg != NULL);
+	CU_ASSERT_STRING_EQUAL(policy_config_path(cfg), path);
+	CU_ASSERT_EQUAL(policy_config_npeers(cfg), 2);
+
+	/* Errors name the file as given. */
+	f = fopen(path, "w");
+	CU_ASSERT_FATAL(f != NULL);
+	fputs("site: manhattan\nsite: manhattan\n", f);
+	fclose(f);
+	reset();
+	rc = policy_config_load(path, &cfg, &errs);
+	CU_ASSERT_EQUAL(rc, -EINVAL);
+	CU_ASSERT_PTR_NULL(cfg);
+	CU_ASSERT_EQUAL_FATAL(policy_errors_count(errs), 4);
+	snprintf(want, sizeof(want), "%s:2:1: duplicate key 'site' (first at line 1)",
+	         path);
+	CU_ASSERT_STRING_EQUAL(policy_errors_get(errs, 3), want);
+	unlink(path);
+
+	reset();
+	rc = policy_config_load(path, &cfg, &errs);
+	CU_ASSERT_EQUAL(rc, -ENOENT);
+	CU_ASSERT_PTR_NULL(cfg);
+	CU_ASSERT_EQUAL_FATAL(policy_errors_count(errs), 1);
+	snprintf(want, sizeof(want),
+	         "%s:1:1: cannot read the file: No such file or directory", path);
+	CU_ASSERT_STRING_EQUAL(policy_errors_get(errs, 0), want);
+
+	reset();
+	rc = policy_config_load(tmpdir, &cfg, &errs);
+	CU_ASSERT_EQUAL(rc, -EINVAL);
+	CU_ASSERT_EQUAL_FATAL(policy_errors_count(errs), 1);
+	snprintf(want, sizeof(want), "%s:1:1: cannot read the file: not a regular file",
+	         tmpdir);
+	CU_ASSERT_STRING_EQUAL(policy_errors_get(errs, 0), want);
+
+	/* A FIFO is refused without blocking on it. */
+	snprintf(path, sizeof(path), "%s/fifo", tmpdir);
+	CU_ASSERT_FATAL(mkfifo(path, 0600) == 0);
+	reset();
+	rc = policy_config_load(path, &cfg, &errs);
+	CU_ASSERT_EQUAL(rc, -EINVAL);
+	CU_ASSERT_EQUAL(policy_errors_count(errs), 1);
+	unlink(path);
+
+	/* Too large files are refused before parsing. */
+	snprintf(path, sizeof(path), "%s/big.yaml", tmpdir);
+	f = fopen(path, "w");
+	CU_ASSERT_FATAL(f != NULL);
+	for (int i = 0; i < 2 * 1024 * 1024 / 8; i++)
+		fputs("# .....\n", f);
+	fclose(f);
+	reset();
+	rc = policy_config_load(path, &cfg, &errs);
+	CU_ASSERT_EQUAL(rc, -EINVAL);
+	CU_ASSERT_EQUAL_FATAL(policy_errors_count(errs), 1);
+	snprintf(want, sizeof(want),
+	         "%s:1:1: the file is too large (1048577 bytes; at most 1048576)", path);
+	CU_ASSERT_STRING_EQUAL(policy_errors_get(errs, 0), want);
+	unlink(path);
+	reset();
+}
+
+/* ------------------------------------------------------------------ reload support */
+
+static struct policy_config *load_copy(const char *text)
+{
+	struct policy_config *c = NULL;
+	struct policy_errors *e = NULL;
+	char *t = with_key(text);
+	CU_ASSERT_FATAL(t != NULL);
+	CU_ASSERT_EQUAL(policy_config_load_buffer("test.yaml", t, strlen(t), &c, &e), 0);
+	free(t);
+	policy_errors_free(e);
+	CU_ASSERT_FATAL(c != NULL);
+	return c;
+}
+
+static void test_link_equal(void)
+{
+	struct policy_config *a = load_copy(full);
+	/* Different rules, names, limits and address maps: the links stay. */
+	struct policy_config *b = load_copy("site: manhattan\n"
+	                                    "interfaces: [eth1]\n"
+	                                    "key: @KEY@\n"
+	                                    "peers:\n"
+	                                    "  - name: queens\n"
+	                                    "    connect: gw.queens.example.com:5358\n"
+	                                    "    fingerprint: \"" FP_Q "\"\n"
+	                                    "  - name: brooklyn\n"
+	                                    "    connect: \"172.17.2.10\"\n"
+	                                    "    fingerprint: \"" FP_B "\"\n"
+	                                    "    export: [ { allow: {} } ]\n"
+	                                    "    addresses: { link-local: drop }\n"
+	                                    "limits: { peer-grace: 5 }\n");
+	/* Each link setting changed once. */
+	struct policy_config *c = load_copy("site: manhattan\n"
+	                                    "interfaces: [eth0]\n"
+	                                    "key: @KEY@\n"
+	                                    "peers:\n"
+	                                    "  - name: brooklyn\n"
+	                                    "    connect: \"172.17.2.10:5359\"\n"
+	                                    "    fingerprint: \"" FP_B "\"\n"
+	                                    "  - name: queens\n"
+	                                    "    connect: gw.queens.example.com\n"
+	                                    "    fingerprint: \"" FP_B "\"\n"
+	                                    "  - name: bronx\n"
+	                                    "    fingerprint: \"" FP_Q "\"\n");
+
+	const struct policy_peer *ab = policy_config_peer_by_name(a, "brooklyn");
+	const struct policy_peer *aq = policy_config_peer_by_name(a, "queens");
+	CU_ASSERT_TRUE(policy_peer_link_equal(ab, ab));
+	CU_ASSERT_FALSE(policy_peer_link_equal(ab, aq));
+	CU_ASSERT_TRUE(
+	    policy_peer_link_equal(ab, policy_config_peer_by_name(b, "brooklyn")));
+	CU_ASSERT_TRUE(
+	    policy_peer_link_equal(aq, policy_config_peer_by_name(b, "queens")));
+	/* Port changed. */
+	CU_ASSERT_FALSE(
+	    policy_peer_link_equal(ab, policy_config_peer_by_name(c, "brooklyn")));
+	/* Fingerprint changed. */
+	CU_ASSERT_FALSE(
+	    policy_peer_link_equal(aq, policy_config_peer_by_name(c, "queens")));
+	/* Connecting versus waiting to be called. */
+	struct policy_config *d = load_copy("site: manhattan\n"
+	                                    "interfaces: [eth0]\n"
+	                                    "key: @KEY@\n"
+	                                    "peers:\n"
+	                                    "  - name: queens\n"
+	                                    "    fingerprint: \"" FP_Q "\"\n");
+	CU_ASSERT_FALSE(
+	    policy_peer_link_equal(aq, policy_config_peer_by_name(d, "queens")));
+	CU_ASSERT_TRUE(policy_peer_link_equal(policy_config_peer_by_name(c, "bronx"),
+	                                      policy_config_peer(c, 2)));
+	policy_config_free(a);
+	policy_config_free(b);
+	policy_config_free(c);
+	policy_config_free(d);
+	policy_config_free(NULL);
+	policy_errors_free(NULL);
+}
+
+/* ------------------------------------------------------------------ suites */
+
+static CU_TestInfo valid_tests[] = {
+    {"defaults of a minimal file", test_defaults},
+    {"every key of a full file", test_full},
+    {"listen and connect forms", test_listen_and_connect_forms},
+    {"loading from a file", test_load_file},
+    {"peer link settings compared on reload", test_link_equal},
+    CU_TEST_INFO_NULL,
+};
+
+static CU_TestInfo yaml_tests[] = {
+    {"syntax errors", test_syntax_error},
+    {"anchors, aliases and tags", test_anchors_and_aliases},
+    {"more than one document", test_multiple_documents},
+    {"non-UTF-8 and control characters", test_encoding},
+    {"empty file, not a mapping", test_empty},
+    {"file over 1 MiB", test_huge},
+    {"nesting over 32 levels", test_deep_nesting},
+    CU_TEST_INFO_NULL,
+};
+
+static CU_TestInfo schema_tests[] = {
+    {"unknown keys with suggestions", test_unknown_keys},
+    {"duplicate keys", test_duplicate_keys},
+    {"missing required keys", test_missing_keys},
+    {"wrong types", test_wrong_types},
+    {"booleans and integer bounds", test_booleans_and_integers},
+    {"site and peer names", test_names},
+    {"duplicate peers", test_duplicate_peers},
+    {"interface names", test_interfaces},
+    {"listen addresses", test_listen_errors},
+    {"connect addresses", test_connect_errors},
+    {"CIDRs and address maps", test_cidrs_and_maps},
+    {"rule-set references", test_ruleset_references},
+    {"fingerprints", test_fingerprints},
+    {"key file", test_key_file},
+    {"rules", test_rules},
+    {"name suffixes, control, user", test_suffixes_and_others},
+    {"every error of a file at once", test_all_errors_reported},
+    {"error count bound", test_too_many_errors},
+    {"values quoted safely", test_values_are_quoted_safely},
+    CU_TEST_INFO_NULL,
+};
+
+static CU_SuiteInfo suites[] = {
+    {"config: valid files", suite_init, suite_clean, NULL, NULL, valid_tests},
+    {"config: YAML errors", suite_init, suite_clean, NULL, NULL, yaml_tests},
+    {"config: schema errors", suite_init, suite_clean, NULL, NULL, schema_tests},
+    CU_SUITE_INFO_NULL,
+};
+
+UNIT_MAIN(suites)
