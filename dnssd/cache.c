@@ -177,8 +177,8 @@ static struct dnssd_entry *heap_settle(struct dnssd_cache *c)
 
 static void set_expiry(struct dnssd_cache *c, struct dnssd_entry *e, uint64_t t)
 {
-	bool later =
-	    t >= e->expires; /* then the slot, at most the old expiry, stays valid */
+	/* Later: the slot, at most the old expiry, is still at most the new one. */
+	bool later = t >= e->expires;
 	e->expires = t;
 	if (!later && t < c->heap[e->heap_idx].at) {
 		c->heap[e->heap_idx].at = t;

@@ -58,7 +58,8 @@ void dnssd_cache_free(struct dnssd_cache *c);
 /*
  * Insert or refresh. Returns a dnssd_put_result (> 0) or -ENOSPC / -ENOMEM /
  * -EINVAL. *entry (may be NULL) is set to the entry when one exists after the
- * call. evicted (may be NULL) is called for an entry evicted to make room.
+ * call. evicted (may be NULL) is called for an entry evicted to make room,
+ * once the new entry is in (so it may look the cache up, not change it).
  */
 int dnssd_cache_put(struct dnssd_cache *c, const ldns_rr *rr, uint32_t origin, uint64_t now_ms,
 		    struct dnssd_entry **entry, dnssd_entry_cb evicted, void *arg);

@@ -1,5 +1,5 @@
 /*
- * rrkey.c: record keys, a fast hash, and the intrusive hash table.
+ * rrkey.c: record keys, a fast hash, and the open-addressing hash table.
  */
 #include "dnssd/rrkey.h"
 
@@ -18,6 +18,7 @@ void dnssd_rrkey_init(struct dnssd_rrkey *k)
 	k->cap = sizeof(k->inline_buf);
 	k->len = 0;
 	k->name_len = 0;
+	k->spelling = 0;
 }
 
 void dnssd_rrkey_fini(struct dnssd_rrkey *k)

@@ -47,7 +47,7 @@ int dnssd_rrkey_name(struct dnssd_rrkey *k, const ldns_rdf *name);
 
 /* A fast 64-bit hash for table lookups (not a cryptographic one). */
 uint64_t dnssd_hash(const void *data, size_t len, uint64_t seed);
-/* A per-table seed, so that chain layout differs between tables and runs. */
+/* A per-table seed, so that slot layout differs between tables and runs. */
 uint64_t dnssd_hash_seed(const void *table);
 
 /*

@@ -37,7 +37,11 @@ bool dnssd_sent_check(struct dnssd_sent *s, const ldns_rr *rr, uint64_t now_ms);
 /* Forget one record (e.g. withdrawn) or everything (link reset, before resync). */
 void dnssd_sent_forget(struct dnssd_sent *s, const ldns_rr *rr);
 void dnssd_sent_clear(struct dnssd_sent *s);
-/* Drop state for records whose sent TTL has fully elapsed. */
+/*
+ * Drop state for records whose sent TTL has fully elapsed. It looks at every
+ * entry, so it is meant for a periodic sweep (every few seconds), not for
+ * each packet.
+ */
 void dnssd_sent_expire(struct dnssd_sent *s, uint64_t now_ms);
 size_t dnssd_sent_count(const struct dnssd_sent *s);
 

@@ -37,7 +37,9 @@
 /* Renames tried for one name before giving up. */
 #define MAX_RENAMES 32
 
+/* NO_COOKIE: the TXT strings stay those of the origin. */
 #define PUB_FLAGS (AVAHI_PUBLISH_USE_MULTICAST | AVAHI_PUBLISH_NO_COOKIE)
+#define SUB_FLAGS AVAHI_PUBLISH_USE_MULTICAST
 #define ADDR_FLAGS (AVAHI_PUBLISH_USE_MULTICAST | AVAHI_PUBLISH_NO_REVERSE)
 
 /* ---------------------------------------------------------------- poll adapter */
@@ -269,7 +271,7 @@ struct svc {
 	char *domain;
 	char *host;
 	uint16_t port;
-	AvahiStringList *txt; /* head is the first TXT string */
+	AvahiStringList *txt; /* head is the last TXT string */
 	char **subtypes;      /* full form: "_x._sub._ipp._tcp" */
 	size_t nsubtypes;
 	struct avh_addr *addrs;
@@ -365,11 +367,6 @@ static const char *clean(const char *s, char *buf, size_t n)
 	return buf;
 }
 
-static char *xstrdup(const char *s)
-{
-	return s ? strdup(s) : NULL;
-}
-
 /* ---------------------------------------------------------------- services, copied */
 
 static void svc_clear(struct svc *s)
@@ -400,10 +397,10 @@ static int svc_copy(struct svc *d, const struct avh_service *s)
 	d->port = s->port;
 	if (!d->name || !d->type || !d->domain || !d->host)
 		goto nomem;
-	/* avahi_string_list_add_arbitrary prepends: add from the last. */
-	for (i = s->ntxt; i > 0; i--) {
-		AvahiStringList *l = avahi_string_list_add_arbitrary(d->txt, s->txt[i - 1].data,
-								     s->txt[i - 1].len);
+	/* A list given to avahi-client goes on the wire last string first; adding prepends. */
+	for (i = 0; i < s->ntxt; i++) {
+		AvahiStringList *l = avahi_string_list_add_arbitrary(d->txt, s->txt[i].data,
+								     s->txt[i].len);
 		if (!l)
 			goto nomem;
 		d->txt = l;
@@ -765,7 +762,7 @@ static void pub_publish(struct avh *a, struct pub *p)
 	}
 	for (i = 0; i < p->s.nsubtypes; i++) {
 		r = avahi_entry_group_add_service_subtype(p->group, AVAHI_IF_UNSPEC, AVAHI_PROTO_UNSPEC,
-							  PUB_FLAGS, p->pubname, p->s.type, p->s.domain,
+							  SUB_FLAGS, p->pubname, p->s.type, p->s.domain,
 							  p->s.subtypes[i]);
 		if (r < 0)
 			log_warnx("avahi: cannot publish subtype %s of \"%s\": %s", p->s.subtypes[i],
@@ -808,8 +805,12 @@ static void pub_group_cb(AvahiEntryGroup *g, AvahiEntryGroupState state, void *a
 	}
 }
 
-/* Applies a change in place where Avahi can: TXT, or port and host (PUBLISH_UPDATE). */
-static int pub_update(struct avh *a, struct pub *p, int txt_only)
+/*
+ * A change of TXT only, in place (no goodbye and probe for the rest). Other changes
+ * reset the group: avahi-daemon 0.8 refuses AVAHI_PUBLISH_UPDATE of a whole service
+ * in a committed group (its PTR records are added without the flag).
+ */
+static int pub_update_txt(struct avh *a, struct pub *p)
 {
 	int r, st;
 
@@ -818,15 +819,17 @@ static int pub_update(struct avh *a, struct pub *p, int txt_only)
 	st = avahi_entry_group_get_state(p->group);
 	if (st != AVAHI_ENTRY_GROUP_ESTABLISHED && st != AVAHI_ENTRY_GROUP_REGISTERING)
 		return -1;
-	if (txt_only)
-		r = avahi_entry_group_update_service_txt_strlst(
-			p->group, AVAHI_IF_UNSPEC, AVAHI_PROTO_UNSPEC, PUB_FLAGS, p->pubname, p->s.type,
-			p->s.domain, p->s.txt);
-	else
-		r = avahi_entry_group_add_service_strlst(
-			p->group, AVAHI_IF_UNSPEC, AVAHI_PROTO_UNSPEC, PUB_FLAGS | AVAHI_PUBLISH_UPDATE,
-			p->pubname, p->s.type, p->s.domain, p->host->pubname, p->s.port, p->s.txt);
-	return r < 0 ? -1 : 0;
+	r = avahi_entry_group_update_service_txt_strlst(p->group, AVAHI_IF_UNSPEC,
+							AVAHI_PROTO_UNSPEC, PUB_FLAGS, p->pubname,
+							p->s.type, p->s.domain, p->s.txt);
+	if (r < 0) {
+		char b[256];
+
+		log_debug("avahi: cannot update the TXT of \"%s\": %s",
+			  clean(p->pubname, b, sizeof(b)), avahi_strerror(r));
+		return -1;
+	}
+	return 0;
 }
 
 static void pub_free(struct avh *a, struct pub *p)
@@ -846,7 +849,7 @@ int avh_service_set(struct avh *a, const char *key, const struct avh_service *sv
 	struct pub *p;
 	struct host *h;
 	size_t i;
-	int r, host_changed;
+	int r, host_changed, change = 0;
 
 	if (!key || !svc || !svc->name || !svc->type || !svc->host ||
 	    (svc->ntxt && !svc->txt) || (svc->nsubtypes && !svc->subtypes) ||
@@ -887,9 +890,23 @@ int avh_service_set(struct avh *a, const char *key, const struct avh_service *sv
 		return 0;
 	}
 
-	/* The host: another one, or other addresses for the same one. */
+	/* What changed decides how: nothing, the TXT strings only, or the rest. */
+	host_changed = strcasecmp(p->s.host, ns.host) != 0;
+	if (strcmp(p->s.name, ns.name) || host_changed || p->s.port != ns.port ||
+	    strcmp(p->s.type, ns.type) || strcasecmp(p->s.domain, ns.domain) ||
+	    !subtypes_equal(&p->s, &ns))
+		change = 2;
+	else if (!avahi_string_list_equal(p->s.txt, ns.txt))
+		change = 1;
+	if (strcmp(p->s.name, ns.name)) {
+		char *n = strdup(ns.name);
+
+		if (!n)
+			goto nomem;
+		free(p->pubname);
+		p->pubname = n;
+	}
 	h = p->host;
-	host_changed = strcasecmp(h->name, ns.host) != 0;
 	if (host_changed) {
 		struct host *nh = host_ref(a, ns.host);
 
@@ -901,50 +918,18 @@ int avh_service_set(struct avh *a, const char *key, const struct avh_service *sv
 	}
 	if ((r = host_set_addrs(h, ns.addrs, ns.naddrs)) < 0)
 		goto nomem;
-	if (r > 0 || (host_changed && h->refs == 1)) {
-		if (host_publish(a, h))
-			host_republish_services(a, h);
-	}
-
-	if (strcmp(p->s.name, ns.name)) {
-		char *n = strdup(ns.name);
-
-		if (!n)
-			goto nomem;
-		free(p->pubname);
-		p->pubname = n;
-	} else if (!host_changed && p->s.port == ns.port && !strcmp(p->s.type, ns.type) &&
-		   !strcasecmp(p->s.domain, ns.domain) && subtypes_equal(&p->s, &ns)) {
-		int txt_same = avahi_string_list_equal(p->s.txt, ns.txt);
-
-		svc_clear(&p->s);
-		p->s = ns;
-		if (txt_same)
-			return 0;
-		if (pub_update(a, p, 1) == 0) {
-			a->st.txt_updates++;
-			return 0;
-		}
-		a->st.republished++;
-		pub_publish(a, p);
-		return 0;
-	} else if (!strcmp(p->s.type, ns.type) && !strcasecmp(p->s.domain, ns.domain) &&
-		   subtypes_equal(&p->s, &ns)) {
-		/* Same service name: port, host (and TXT) change in place. */
-		svc_clear(&p->s);
-		p->s = ns;
-		if (pub_update(a, p, 0) == 0) {
-			a->st.updates++;
-			return 0;
-		}
-		a->st.republished++;
-		pub_publish(a, p);
-		return 0;
-	}
 	svc_clear(&p->s);
 	p->s = ns;
-	a->st.republished++;
-	pub_publish(a, p);
+	if ((r > 0 || (host_changed && h->refs == 1)) && host_publish(a, h)) {
+		host_republish_services(a, h); /* renamed: p among them */
+		return 0;
+	}
+	if (change == 1 && pub_update_txt(a, p) == 0) {
+		a->st.txt_updates++;
+	} else if (change) {
+		a->st.republished++;
+		pub_publish(a, p);
+	}
 	return 0;
 nomem:
 	svc_clear(&ns);
@@ -1014,7 +999,7 @@ static void bent_report(struct avh *a, struct bent *e, enum avh_event ev)
 		memcpy(f.addr.a, &e->addr.data.ipv4.address, 4);
 	}
 	f.port = e->port;
-	/* Avahi hands lists over in reverse: report them in wire order. */
+	/* Resolvers hand the strings over in wire order. */
 	txt_report(e->txt, &txt, &f.ntxt);
 	f.txt = txt;
 	f.local = e->local;

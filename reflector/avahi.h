@@ -111,7 +111,6 @@ struct avh_stats {
 	unsigned hosts;	       /* host names with address records */
 	unsigned collisions;   /* renames after collisions */
 	unsigned txt_updates;  /* changes of TXT only, applied as TXT updates */
-	unsigned updates;      /* changes of port or host, applied in place */
 	unsigned republished;  /* changes applied by resetting the group */
 	unsigned reconnects;   /* new connections after losing the daemon */
 	unsigned found;	       /* browse: services reported */
@@ -131,7 +130,7 @@ void avh_free(struct avh *avh);
 /*
  * Publishes svc under the owner's key (any string, unique per service), or updates
  * the service already set under key: a change of TXT only is an in-place TXT update,
- * any other change re-registers the group. Returns 0 (also while avahi-daemon is away:
+ * any other change resets and re-registers the group (goodbyes, probes). Returns 0 (also while avahi-daemon is away:
  * it is published when it returns), -EINVAL for a name, type, host, subtype, TXT
  * string or address Avahi would refuse, -ENOMEM.
  */

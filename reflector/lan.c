@@ -28,7 +28,8 @@
 #define LOG_INTERVAL_S 10
 
 static const uint8_t group4[4] = {224, 0, 0, 251};
-static const uint8_t group6[16] = {0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xfb};
+static const uint8_t group6[16] = {0xff, 0x02, 0, 0, 0, 0, 0, 0,
+                                   0,    0,    0, 0, 0, 0, 0, 0xfb};
 
 /* Every link of the host, as netlink reports it. */
 struct link {
@@ -206,8 +207,9 @@ static int membership(struct lan *lan, int af, int index, bool join)
 		memset(&mr, 0, sizeof(mr));
 		memcpy(&mr.imr_multiaddr, group4, 4);
 		mr.imr_ifindex = index;
-		rc = setsockopt(lan->fd4, IPPROTO_IP, join ? IP_ADD_MEMBERSHIP : IP_DROP_MEMBERSHIP,
-				&mr, sizeof(mr));
+		rc = setsockopt(lan->fd4, IPPROTO_IP,
+		                join ? IP_ADD_MEMBERSHIP : IP_DROP_MEMBERSHIP, &mr,
+		                sizeof(mr));
 	} else {
 		if (lan->fd6 < 0)
 			return -EAFNOSUPPORT;
@@ -215,8 +217,9 @@ static int membership(struct lan *lan, int af, int index, bool join)
 		memset(&mr, 0, sizeof(mr));
 		memcpy(&mr.ipv6mr_multiaddr, group6, 16);
 		mr.ipv6mr_interface = (unsigned)index;
-		rc = setsockopt(lan->fd6, IPPROTO_IPV6, join ? IPV6_JOIN_GROUP : IPV6_LEAVE_GROUP,
-				&mr, sizeof(mr));
+		rc = setsockopt(lan->fd6, IPPROTO_IPV6,
+		                join ? IPV6_JOIN_GROUP : IPV6_LEAVE_GROUP, &mr,
+		                sizeof(mr));
 	}
 	if (rc < 0 && join && errno == EADDRINUSE)
 		return 0;
@@ -232,7 +235,8 @@ static bool rejoin(struct lan *lan, struct iface *ifc, int af)
 	if (rc < 0) {
 		if (rc != -EAFNOSUPPORT)
 			log_warnx("%s: cannot join %s: %s", ifc->name,
-				  af == AF_INET ? "224.0.0.251" : "ff02::fb", strerror(-rc));
+			          af == AF_INET ? "224.0.0.251" : "ff02::fb",
+			          strerror(-rc));
 		return false;
 	}
 	lan->st.rejoins++;
@@ -257,7 +261,7 @@ static void reconcile(struct lan *lan, struct iface *ifc)
 		ifc->joined4 = ifc->joined6 = false;
 		if (index > 0)
 			log_info("%s: now interface index %d (was %d)", ifc->name, index,
-				 ifc->index);
+			         ifc->index);
 		else
 			log_info("%s: interface removed", ifc->name);
 	}
@@ -276,9 +280,9 @@ static void reconcile(struct lan *lan, struct iface *ifc)
 		if (j6)
 			ifc->joined6 = rejoin(lan, ifc, AF_INET6);
 		if (j4 || j6)
-			log_info("%s: up (index %d), mDNS groups joined:%s%s", ifc->name, index,
-				 ifc->joined4 ? " 224.0.0.251" : "",
-				 ifc->joined6 ? " ff02::fb" : "");
+			log_info("%s: up (index %d), mDNS groups joined:%s%s", ifc->name,
+			         index, ifc->joined4 ? " 224.0.0.251" : "",
+			         ifc->joined6 ? " ff02::fb" : "");
 	} else if (was_usable && index > 0) {
 		log_info("%s: down", ifc->name);
 	}
@@ -346,7 +350,8 @@ static void nl_link(struct lan *lan, const struct nlmsghdr *nh)
 	if (!l) {
 		if (!name || namelen == 0 || namelen >= IFNAMSIZ)
 			return;
-		if (grow((void **)&lan->links, &lan->caplinks, lan->nlinks, sizeof(*l)) < 0)
+		if (grow((void **)&lan->links, &lan->caplinks, lan->nlinks, sizeof(*l)) <
+		    0)
 			return;
 		l = &lan->links[lan->nlinks++];
 		memset(l, 0, sizeof(*l));
@@ -381,7 +386,8 @@ static void nl_addr(struct lan *lan, const struct nlmsghdr *nh)
 	bool have_local = false, have_address = false;
 
 	int len = (int)(nh->nlmsg_len - NLMSG_LENGTH(sizeof(*ifa)));
-	for (const struct rtattr *rta = IFA_RTA(ifa); RTA_OK(rta, len); rta = RTA_NEXT(rta, len)) {
+	for (const struct rtattr *rta = IFA_RTA(ifa); RTA_OK(rta, len);
+	     rta = RTA_NEXT(rta, len)) {
 		if (rta->rta_type == IFA_LOCAL && RTA_PAYLOAD(rta) >= n) {
 			memcpy(a.local, RTA_DATA(rta), n);
 			have_local = true;
@@ -412,7 +418,8 @@ static void nl_addr(struct lan *lan, const struct nlmsghdr *nh)
 		return;
 	}
 	if (i == lan->naddrs) {
-		if (grow((void **)&lan->addrs, &lan->capaddrs, lan->naddrs, sizeof(a)) < 0)
+		if (grow((void **)&lan->addrs, &lan->capaddrs, lan->naddrs, sizeof(a)) <
+		    0)
 			return;
 		lan->naddrs++;
 	}
@@ -441,7 +448,8 @@ static int nl_request(struct lan *lan, int type)
 		req.u.ifa.ifa_family = AF_UNSPEC;
 	}
 	struct sockaddr_nl sa = {.nl_family = AF_NETLINK};
-	if (sendto(lan->nlfd, &req, req.nh.nlmsg_len, 0, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+	if (sendto(lan->nlfd, &req, req.nh.nlmsg_len, 0, (struct sockaddr *)&sa,
+	           sizeof(sa)) < 0)
 		return -errno;
 	lan->dump_seq = req.nh.nlmsg_seq;
 	lan->dump_type = type;
@@ -487,10 +495,17 @@ static void nl_dump_done(struct lan *lan)
 	}
 }
 
+/* NLMSG_OK, without its comparison of signed and unsigned. */
+static bool nl_ok(const struct nlmsghdr *nh, int len)
+{
+	return len >= (int)sizeof(*nh) && nh->nlmsg_len >= sizeof(*nh) &&
+	       nh->nlmsg_len <= (unsigned)len;
+}
+
 static void nl_process(struct lan *lan, const uint8_t *buf, size_t n)
 {
 	int len = (int)n;
-	for (const struct nlmsghdr *nh = (const struct nlmsghdr *)buf; NLMSG_OK(nh, len);
+	for (const struct nlmsghdr *nh = (const struct nlmsghdr *)buf; nl_ok(nh, len);
 	     nh = NLMSG_NEXT(nh, len)) {
 		bool ours = lan->dump_type && nh->nlmsg_seq == lan->dump_seq;
 		if (ours && (nh->nlmsg_flags & NLM_F_DUMP_INTR))
@@ -504,7 +519,8 @@ static void nl_process(struct lan *lan, const uint8_t *buf, size_t n)
 			if (ours) {
 				const struct nlmsgerr *e = NLMSG_DATA(nh);
 				if (nh->nlmsg_len >= NLMSG_LENGTH(sizeof(*e)) && e->error)
-					log_warnx("netlink dump failed: %s", strerror(-e->error));
+					log_warnx("netlink dump failed: %s",
+					          strerror(-e->error));
 				lan->dump_type = 0;
 				lan->resync_again = false;
 			}
@@ -531,8 +547,8 @@ static int nl_read_once(struct lan *lan)
 {
 	struct sockaddr_nl sa;
 	struct iovec iov = {.iov_base = lan->nlbuf, .iov_len = NL_BUFSIZE};
-	struct msghdr msg = {.msg_name = &sa, .msg_namelen = sizeof(sa), .msg_iov = &iov,
-			     .msg_iovlen = 1};
+	struct msghdr msg = {
+	    .msg_name = &sa, .msg_namelen = sizeof(sa), .msg_iov = &iov, .msg_iovlen = 1};
 	ssize_t n = recvmsg(lan->nlfd, &msg, MSG_DONTWAIT);
 	if (n < 0) {
 		if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
@@ -553,14 +569,15 @@ static int nl_read_once(struct lan *lan)
 
 static int nl_socket(void)
 {
-	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, NETLINK_ROUTE);
+	int fd =
+	    socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, NETLINK_ROUTE);
 	if (fd < 0)
 		return -errno;
 	int size = 1 << 20;
 	(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
 	struct sockaddr_nl sa = {.nl_family = AF_NETLINK,
-				 .nl_groups = RTMGRP_LINK | RTMGRP_IPV4_IFADDR |
-					      RTMGRP_IPV6_IFADDR};
+	                         .nl_groups = RTMGRP_LINK | RTMGRP_IPV4_IFADDR |
+	                                      RTMGRP_IPV6_IFADDR};
 	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
 		int err = errno;
 		close(fd);
@@ -601,17 +618,20 @@ static void nl_drain(struct lan *lan)
 	if (lan->nl_lost) {
 		unsigned long sup;
 		if (ratelimit_ok(&lan->rl_nl, &sup))
-			log_warnx("netlink: notifications lost, reading interfaces again");
+			log_warnx(
+			    "netlink: notifications lost, reading interfaces again");
 		rc = nl_restart(lan);
 		if (rc == 0) {
-			lan->evnl = event_new(lan->base, lan->nlfd, EV_READ | EV_PERSIST, nl_cb, lan);
+			lan->evnl = event_new(lan->base, lan->nlfd, EV_READ | EV_PERSIST,
+			                      nl_cb, lan);
 			if (!lan->evnl || event_add(lan->evnl, NULL) < 0)
 				rc = -ENOMEM;
 		}
 		if (rc < 0)
-			log_warnx("netlink: cannot start over (%s): interface changes are no "
-				  "longer followed",
-				  strerror(-rc));
+			log_warnx(
+			    "netlink: cannot start over (%s): interface changes are no "
+			    "longer followed",
+			    strerror(-rc));
 	} else if (rc < 0 && rc != -EAGAIN) {
 		unsigned long sup;
 		if (ratelimit_ok(&lan->rl_nl, &sup))
@@ -683,8 +703,8 @@ static int open_socket(int af, int *out)
 	(void)setint(fd, SOL_SOCKET, SO_RCVBUF, 1 << 20);
 	if (af == AF_INET) {
 		struct sockaddr_in sin = {.sin_family = AF_INET,
-					  .sin_port = htons(LAN_MDNS_PORT),
-					  .sin_addr.s_addr = htonl(INADDR_ANY)};
+		                          .sin_port = htons(LAN_MDNS_PORT),
+		                          .sin_addr.s_addr = htonl(INADDR_ANY)};
 		if ((rc = setint(fd, IPPROTO_IP, IP_PKTINFO, 1)) < 0 ||
 		    (rc = setint(fd, IPPROTO_IP, IP_MULTICAST_TTL, 255)) < 0 ||
 		    (rc = setint(fd, IPPROTO_IP, IP_TTL, 255)) < 0 ||
@@ -699,8 +719,8 @@ static int open_socket(int af, int *out)
 		}
 	} else {
 		struct sockaddr_in6 sin6 = {.sin6_family = AF_INET6,
-					    .sin6_port = htons(LAN_MDNS_PORT),
-					    .sin6_addr = IN6ADDR_ANY_INIT};
+		                            .sin6_port = htons(LAN_MDNS_PORT),
+		                            .sin6_addr = IN6ADDR_ANY_INIT};
 		if ((rc = setint(fd, IPPROTO_IPV6, IPV6_V6ONLY, 1)) < 0 ||
 		    (rc = setint(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, 1)) < 0 ||
 		    (rc = setint(fd, IPPROTO_IPV6, IPV6_MULTICAST_HOPS, 255)) < 0 ||
@@ -726,8 +746,10 @@ static bool is_own(struct lan *lan, int af, const uint8_t *a, int index)
 	bool ll = af == AF_INET6 && is_linklocal6(a);
 	for (size_t i = 0; i < lan->naddrs; i++) {
 		const struct addr *b = &lan->addrs[i];
-		/* Link-local addresses repeat across links: only the arrival link's count. */
-		if (b->af == af && memcmp(b->local, a, n) == 0 && (!ll || b->index == index))
+		/* Link-local addresses repeat across links: only the arrival link's
+		 * count. */
+		if (b->af == af && memcmp(b->local, a, n) == 0 &&
+		    (!ll || b->index == index))
 			return true;
 	}
 	return false;
@@ -758,19 +780,22 @@ static void recv_one_socket(struct lan *lan, int af)
 		union {
 			struct cmsghdr align;
 			uint8_t b[CMSG_SPACE(sizeof(struct in6_pktinfo)) +
-				  CMSG_SPACE(sizeof(uint32_t)) + 64];
+			          CMSG_SPACE(sizeof(uint32_t)) + 64];
 		} ctl;
 		struct iovec iov = {.iov_base = lan->buf, .iov_len = sizeof(lan->buf)};
-		struct msghdr msg = {.msg_name = &src, .msg_namelen = sizeof(src),
-				     .msg_iov = &iov, .msg_iovlen = 1,
-				     .msg_control = ctl.b, .msg_controllen = sizeof(ctl.b)};
+		struct msghdr msg = {.msg_name = &src,
+		                     .msg_namelen = sizeof(src),
+		                     .msg_iov = &iov,
+		                     .msg_iovlen = 1,
+		                     .msg_control = ctl.b,
+		                     .msg_controllen = sizeof(ctl.b)};
 		ssize_t n = recvmsg(fd, &msg, MSG_DONTWAIT);
 		if (n < 0) {
 			if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
 				unsigned long sup;
 				if (ratelimit_ok(&lan->rl_recv, &sup))
 					log_warn("mDNS receive (%s)",
-						 af == AF_INET ? "IPv4" : "IPv6");
+					         af == AF_INET ? "IPv4" : "IPv6");
 			}
 			return;
 		}
@@ -779,7 +804,8 @@ static void recv_one_socket(struct lan *lan, int af)
 		memset(&p, 0, sizeof(p));
 		p.af = af;
 		const uint8_t *dst = NULL;
-		for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
+		for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c;
+		     c = CMSG_NXTHDR(&msg, c)) {
 			if (af == AF_INET && c->cmsg_level == IPPROTO_IP &&
 			    c->cmsg_type == IP_PKTINFO) {
 				struct in_pktinfo pi;
@@ -792,7 +818,7 @@ static void recv_one_socket(struct lan *lan, int af)
 				p.dstlen = sizeof(*d);
 				dst = (const uint8_t *)&d->sin_addr;
 			} else if (af == AF_INET6 && c->cmsg_level == IPPROTO_IPV6 &&
-				   c->cmsg_type == IPV6_PKTINFO) {
+			           c->cmsg_type == IPV6_PKTINFO) {
 				struct in6_pktinfo pi;
 				memcpy(&pi, CMSG_DATA(c), sizeof(pi));
 				p.ifindex = (int)pi.ipi6_ifindex;
@@ -805,7 +831,8 @@ static void recv_one_socket(struct lan *lan, int af)
 				if (IN6_IS_ADDR_MC_LINKLOCAL(&d->sin6_addr) ||
 				    IN6_IS_ADDR_LINKLOCAL(&d->sin6_addr))
 					d->sin6_scope_id = (uint32_t)p.ifindex;
-			} else if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SO_RXQ_OVFL) {
+			} else if (c->cmsg_level == SOL_SOCKET &&
+			           c->cmsg_type == SO_RXQ_OVFL) {
 				uint32_t v;
 				memcpy(&v, CMSG_DATA(c), sizeof(v));
 				lan->st.drop_overflow += (uint32_t)(v - *ovfl);
@@ -815,7 +842,8 @@ static void recv_one_socket(struct lan *lan, int af)
 
 		if (msg.msg_flags & MSG_TRUNC) {
 			lan->st.drop_truncated++;
-			log_trace("mDNS: dropped datagram over %d bytes", LAN_MAX_DATAGRAM);
+			log_trace("mDNS: dropped datagram over %d bytes",
+			          LAN_MAX_DATAGRAM);
 			continue;
 		}
 		struct iface *ifc = iface_by_index(lan, p.ifindex);
@@ -846,7 +874,8 @@ static void recv_one_socket(struct lan *lan, int af)
 			if (log_getverbose() >= 2) {
 				char s[INET6_ADDRSTRLEN];
 				inet_ntop(af, sa, s, sizeof(s));
-				log_trace("%s: dropped mDNS from off-link %s", ifc->name, s);
+				log_trace("%s: dropped mDNS from off-link %s", ifc->name,
+				          s);
 			}
 			continue;
 		}
@@ -965,8 +994,8 @@ int lan_add_interface(struct lan *lan, const char *name)
 	if (!link_by_name(lan, name))
 		return -ENODEV;
 
-	if (grow((void **)&lan->ifaces, &lan->capifaces, lan->nifaces, sizeof(*lan->ifaces)) <
-	    0)
+	if (grow((void **)&lan->ifaces, &lan->capifaces, lan->nifaces,
+	         sizeof(*lan->ifaces)) < 0)
 		return -ENOMEM;
 	struct iface *ifc = calloc(1, sizeof(*ifc));
 	if (!ifc)
@@ -980,7 +1009,8 @@ int lan_add_interface(struct lan *lan, const char *name)
 }
 
 /* Picks the source address for a datagram to DST (NULL: the group). */
-static const struct addr *pick_source(struct lan *lan, int index, int af, const uint8_t *dst)
+static const struct addr *pick_source(struct lan *lan, int index, int af,
+                                      const uint8_t *dst)
 {
 	const struct addr *best = NULL;
 	int best_score = -1;
@@ -1022,17 +1052,18 @@ static int send_failed(struct lan *lan, const char *ifname, int af, int err)
 	lan->st.send_errors++;
 	if (ratelimit_ok(&lan->rl_send, &sup)) {
 		if (sup)
-			log_warnx("%s: mDNS send (%s) failed: %s (%lu more failures not shown)",
-				  ifname, af == AF_INET ? "IPv4" : "IPv6", strerror(err), sup);
+			log_warnx(
+			    "%s: mDNS send (%s) failed: %s (%lu more failures not shown)",
+			    ifname, af == AF_INET ? "IPv4" : "IPv6", strerror(err), sup);
 		else
 			log_warnx("%s: mDNS send (%s) failed: %s", ifname,
-				  af == AF_INET ? "IPv4" : "IPv6", strerror(err));
+			          af == AF_INET ? "IPv4" : "IPv6", strerror(err));
 	}
 	return -err;
 }
 
 int lan_send(struct lan *lan, int ifindex, int af, const struct sockaddr *dst,
-	     const uint8_t *buf, size_t len)
+             const uint8_t *buf, size_t len)
 {
 	if (af != AF_INET && af != AF_INET6)
 		return -EAFNOSUPPORT;
@@ -1073,7 +1104,8 @@ int lan_send(struct lan *lan, int ifindex, int af, const struct sockaddr *dst,
 			t->sin6_port = htons(LAN_MDNS_PORT);
 			memcpy(&t->sin6_addr, group6, 16);
 		}
-		if ((IN6_IS_ADDR_LINKLOCAL(&t->sin6_addr) || IN6_IS_ADDR_MC_LINKLOCAL(&t->sin6_addr)) &&
+		if ((IN6_IS_ADDR_LINKLOCAL(&t->sin6_addr) ||
+		     IN6_IS_ADDR_MC_LINKLOCAL(&t->sin6_addr)) &&
 		    t->sin6_scope_id == 0)
 			t->sin6_scope_id = (uint32_t)ifindex;
 		tolen = sizeof(*t);
@@ -1090,8 +1122,11 @@ int lan_send(struct lan *lan, int ifindex, int af, const struct sockaddr *dst,
 	} ctl;
 	memset(&ctl, 0, sizeof(ctl));
 	struct iovec iov = {.iov_base = (void *)buf, .iov_len = len};
-	struct msghdr msg = {.msg_name = &to, .msg_namelen = tolen, .msg_iov = &iov,
-			     .msg_iovlen = 1, .msg_control = ctl.b};
+	struct msghdr msg = {.msg_name = &to,
+	                     .msg_namelen = tolen,
+	                     .msg_iov = &iov,
+	                     .msg_iovlen = 1,
+	                     .msg_control = ctl.b};
 	struct cmsghdr *c = (struct cmsghdr *)ctl.b;
 	if (af == AF_INET) {
 		struct in_pktinfo pi;
@@ -1115,7 +1150,8 @@ int lan_send(struct lan *lan, int ifindex, int af, const struct sockaddr *dst,
 		msg.msg_controllen = CMSG_SPACE(sizeof(pi));
 	}
 
-	ssize_t n = sendmsg(af == AF_INET ? lan->fd4 : lan->fd6, &msg, MSG_DONTWAIT | MSG_NOSIGNAL);
+	ssize_t n = sendmsg(af == AF_INET ? lan->fd4 : lan->fd6, &msg,
+	                    MSG_DONTWAIT | MSG_NOSIGNAL);
 	if (n < 0)
 		return send_failed(lan, ifc->name, af, errno);
 	lan->st.packets_out++;
@@ -1162,8 +1198,8 @@ int lan_interface_addr(struct lan *lan, int ifindex, int af, struct sockaddr_sto
 }
 
 void lan_foreach_interface(struct lan *lan,
-			   void (*fn)(void *arg, int ifindex, const char *name, int up),
-			   void *arg)
+                           void (*fn)(void *arg, int ifindex, const char *name, int up),
+                           void *arg)
 {
 	for (size_t i = 0; i < lan->nifaces; i++) {
 		const struct iface *ifc = lan->ifaces[i];

@@ -122,7 +122,7 @@ int lan_add_interface(struct lan *lan, const char *name);
  * none is fatal. Nothing is queued: a datagram that could not be sent is lost.
  */
 int lan_send(struct lan *lan, int ifindex, int af, const struct sockaddr *dst,
-	     const uint8_t *buf, size_t len);
+             const uint8_t *buf, size_t len);
 
 /*
  * Largest mDNS payload for one datagram of family AF on IFINDEX: the interface MTU
@@ -137,7 +137,8 @@ int lan_mtu(struct lan *lan, int ifindex, int af);
  * (with sin6_scope_id set), else another. Port is 5353. Tentative addresses are
  * skipped. Returns 0, -ENODEV or -EADDRNOTAVAIL.
  */
-int lan_interface_addr(struct lan *lan, int ifindex, int af, struct sockaddr_storage *out);
+int lan_interface_addr(struct lan *lan, int ifindex, int af,
+                       struct sockaddr_storage *out);
 
 /*
  * Calls FN for every added interface, in the order they were added. ifindex is 0
@@ -145,8 +146,8 @@ int lan_interface_addr(struct lan *lan, int ifindex, int af, struct sockaddr_sto
  * NAME belongs to the module. FN must not add interfaces.
  */
 void lan_foreach_interface(struct lan *lan,
-			   void (*fn)(void *arg, int ifindex, const char *name, int up),
-			   void *arg);
+                           void (*fn)(void *arg, int ifindex, const char *name, int up),
+                           void *arg);
 
 /* Name of an added interface by index, or NULL; owned by the module. */
 const char *lan_interface_name(struct lan *lan, int ifindex);

@@ -64,6 +64,12 @@
 #define FWD_PENDING_MS 5000
 /* Renamed names are remembered this long after their records expired. */
 #define ALIAS_KEEP_MS (10 * 60 * 1000)
+/*
+ * After a link comes up, a peer's records it does not send again within this
+ * time were withdrawn there while the link was down (their goodbyes lost).
+ * It covers a restarted peer learning its LAN again.
+ */
+#define RESYNC_WINDOW_MS 30000
 /* Housekeeping of the tables. */
 #define SWEEP_MS 10000
 /* The local cache is exported in slices this big on resync (policy_filter is
@@ -72,14 +78,14 @@
 #define NFAM 2
 
 static const char *const drop_names[PROXY_DROP_MAX] = {
-	[PROXY_DROP_NOT_MDNS_PORT] = "not-mdns-port",
-	[PROXY_DROP_LOOP] = "loop",
-	[PROXY_DROP_ORIGIN] = "origin",
-	[PROXY_DROP_POLICY] = "policy",
-	[PROXY_DROP_LIMIT] = "limit",
-	[PROXY_DROP_RATE] = "rate",
-	[PROXY_DROP_RENAME] = "rename",
-	[PROXY_DROP_PEER] = "peer",
+    [PROXY_DROP_NOT_MDNS_PORT] = "not-mdns-port",
+    [PROXY_DROP_LOOP] = "loop",
+    [PROXY_DROP_ORIGIN] = "origin",
+    [PROXY_DROP_POLICY] = "policy",
+    [PROXY_DROP_LIMIT] = "limit",
+    [PROXY_DROP_RATE] = "rate",
+    [PROXY_DROP_RENAME] = "rename",
+    [PROXY_DROP_PEER] = "peer",
 };
 
 const char *proxy_drop_str(enum proxy_drop d)
@@ -288,10 +294,12 @@ static void sa_sender(const struct sockaddr *sa, struct policy_sender *s)
 	memset(s, 0, sizeof(*s));
 	if (sa->sa_family == AF_INET) {
 		s->af = AF_INET;
-		memcpy(s->addr, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, 4);
+		memcpy(s->addr, &((const struct sockaddr_in *)(const void *)sa)->sin_addr,
+		       4);
 	} else if (sa->sa_family == AF_INET6) {
 		s->af = AF_INET6;
-		memcpy(s->addr, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, 16);
+		memcpy(s->addr,
+		       &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, 16);
 	}
 }
 
@@ -489,7 +497,7 @@ static void ntab_del(struct ntab *t, struct nent *e)
 
 /* Delete the entries for which drop() says so (all of them when drop is NULL). */
 static void ntab_filter(struct ntab *t, bool (*drop)(struct nent *e, const void *arg),
-			const void *arg)
+                        const void *arg)
 {
 	if (!t->b)
 		return;
@@ -532,8 +540,9 @@ struct rpeer {
 	unsigned id;
 	char name[40];
 	bool up;
-	bool grace;
-	uint64_t grace_at, since;
+	bool grace;  /* down: records kept until grace_at */
+	bool resync; /* up again: records not sent again by resync_at are stale */
+	uint64_t grace_at, resync_at, since;
 
 	struct dnssd_sent *sent;
 	struct dnssd_cache *remote;
@@ -581,9 +590,9 @@ struct proxy {
 	struct rpeer **peers;
 	size_t npeers;
 	struct iface ifs[PROXY_MAX_INTERFACES];
-	struct ntab alias; /* renamed name we announce -> peer, original name */
-	struct ntab asked; /* name + type -> last asked on the LAN */
-	struct rrvec askq; /* questions for the LAN at the end of the call */
+	struct ntab alias;   /* renamed name we announce -> peer, original name */
+	struct ntab asked;   /* name + type -> last asked on the LAN */
+	struct rrvec askq;   /* questions for the LAN at the end of the call */
 	ldns_rdf *enum_name; /* _services._dns-sd._udp.local. */
 	uint64_t rng;
 	uint64_t now;
@@ -635,7 +644,7 @@ static size_t mtu_for(struct proxy *p, unsigned ifindex, int af)
 }
 
 static void send_enc(struct proxy *p, struct dnssd_enc *e, unsigned ifindex, int af,
-		     const struct sockaddr *dst)
+                     const struct sockaddr *dst)
 {
 	size_t n = dnssd_enc_finish(e);
 	for (size_t i = 0; i < n; i++) {
@@ -653,7 +662,7 @@ static void send_enc(struct proxy *p, struct dnssd_enc *e, unsigned ifindex, int
 }
 
 static int q_push(struct outq *q, ldns_rr *rr, struct rpeer *peer, uint64_t due,
-		  uint64_t asked, uint32_t src, uint8_t sec, uint8_t kind)
+                  uint64_t asked, uint32_t src, uint8_t sec, uint8_t kind)
 {
 	if (!rr)
 		return -ENOMEM;
@@ -661,8 +670,13 @@ static int q_push(struct outq *q, ldns_rr *rr, struct rpeer *peer, uint64_t due,
 		ldns_rr_free(rr);
 		return -ENOMEM;
 	}
-	q->v[q->n++] = (struct oitem){.rr = rr, .peer = peer, .due = due, .asked = asked,
-				      .src = src, .sec = sec, .kind = kind};
+	q->v[q->n++] = (struct oitem){.rr = rr,
+	                              .peer = peer,
+	                              .due = due,
+	                              .asked = asked,
+	                              .src = src,
+	                              .sec = sec,
+	                              .kind = kind};
 	return 0;
 }
 
@@ -683,15 +697,17 @@ static uint64_t q_next(const struct outq *q)
 }
 
 /* Queue rr (copied) on every interface and family. */
-static void queue_all(struct proxy *p, const ldns_rr *rr, struct rpeer *peer, uint64_t due,
-		      uint64_t asked, uint8_t kind)
+static void queue_all(struct proxy *p, const ldns_rr *rr, struct rpeer *peer,
+                      uint64_t due, uint64_t asked, uint8_t kind)
 {
 	for (size_t i = 0; i < PROXY_MAX_INTERFACES; i++) {
 		if (!p->ifs[i].used)
 			continue;
 		for (int f = 0; f < NFAM; f++) {
-			ldns_rr *c = kind == OI_GOODBYE ? clone_ttl(rr, 0) : ldns_rr_clone(rr);
-			q_push(&p->ifs[i].q[f], c, peer, due, asked, 0, DNSSD_SEC_ANSWER, kind);
+			ldns_rr *c =
+			    kind == OI_GOODBYE ? clone_ttl(rr, 0) : ldns_rr_clone(rr);
+			q_push(&p->ifs[i].q[f], c, peer, due, asked, 0, DNSSD_SEC_ANSWER,
+			       kind);
 		}
 	}
 }
@@ -722,7 +738,7 @@ static int bitem_cmp(const void *a, const void *b)
 }
 
 static void enc_entry(struct proxy *p, struct dnssd_enc *enc, enum dnssd_section sec,
-		      struct dnssd_entry *e)
+                      struct dnssd_entry *e)
 {
 	ldns_rr *c = clone_ttl(dnssd_entry_rr(e), dnssd_entry_ttl_left(e, p->now));
 	if (c) {
@@ -765,9 +781,11 @@ static void flush_queue(struct proxy *p, size_t pos, int fam)
 				ldns_rr_free(it.rr);
 			continue;
 		}
-		struct dnssd_entry *e =
-			it.peer && it.peer->remote ? dnssd_cache_get(it.peer->remote, it.rr) : NULL;
-		if (!e || dnssd_entry_is_goodbye(e) || dnssd_entry_ttl_left(e, now) == 0) {
+		struct dnssd_entry *e = it.peer && it.peer->remote
+		                            ? dnssd_cache_get(it.peer->remote, it.rr)
+		                            : NULL;
+		if (!e || dnssd_entry_is_goodbye(e) ||
+		    dnssd_entry_ttl_left(e, now) == 0) {
 			ldns_rr_free(it.rr);
 			continue;
 		}
@@ -793,11 +811,13 @@ static void flush_queue(struct proxy *p, size_t pos, int fam)
 	if (mtu && (enc = dnssd_enc_new(mtu, true, 0))) {
 		for (size_t i = 0; i < ngb; i++)
 			dnssd_enc_rr(enc, DNSSD_SEC_ANSWER, gb[i]);
-		/* One copy per record; an answer wins over the same record as additional. */
+		/* One copy per record; an answer wins over the same record as additional.
+		 */
 		if (nb > 1)
 			qsort(b, nb, sizeof(*b), bitem_cmp);
 		for (int pass = 0; pass < 2; pass++) {
-			enum dnssd_section want = pass ? DNSSD_SEC_ADDITIONAL : DNSSD_SEC_ANSWER;
+			enum dnssd_section want =
+			    pass ? DNSSD_SEC_ADDITIONAL : DNSSD_SEC_ANSWER;
 			for (size_t i = 0; i < nb; i++) {
 				if (i > 0 && b[i].e == b[i - 1].e)
 					continue;
@@ -867,18 +887,20 @@ static void lan_ask(struct proxy *p, const ldns_rdf *name, uint16_t type)
 static void add_known_answers(struct proxy *p, struct dnssd_enc *enc, const ldns_rr *q)
 {
 	struct dnssd_entry *tmp[32];
-	size_t m = dnssd_cache_find(p->local, ldns_rr_owner(q), rr_type(q), 0, p->now, tmp, 32);
+	size_t m =
+	    dnssd_cache_find(p->local, ldns_rr_owner(q), rr_type(q), 0, p->now, tmp, 32);
 	if (m > 32)
 		m = 32;
 	for (size_t i = 0; i < m; i++) {
 		uint32_t ttl = ldns_rr_ttl(dnssd_entry_rr(tmp[i])),
-			 left = dnssd_entry_ttl_left(tmp[i], p->now);
+		         left = dnssd_entry_ttl_left(tmp[i], p->now);
 		if (!dnssd_entry_is_goodbye(tmp[i]) && (uint64_t)left * 2 > ttl)
 			enc_entry(p, enc, DNSSD_SEC_ANSWER, tmp[i]);
 	}
 }
 
-static void send_questions(struct proxy *p, size_t pos, const ldns_rr *const *qs, size_t n)
+static void send_questions(struct proxy *p, size_t pos, const ldns_rr *const *qs,
+                           size_t n)
 {
 	struct iface *ifc = &p->ifs[pos];
 	for (int f = 0; f < NFAM; f++) {
@@ -920,7 +942,8 @@ static const ldns_rdf *local_instance_host(void *arg, const ldns_rdf *instance)
 {
 	struct proxy *p = ((void **)arg)[0];
 	struct dnssd_entry *tmp[4];
-	size_t m = dnssd_cache_find(p->local, instance, LDNS_RR_TYPE_SRV, 0, p->now, tmp, 4);
+	size_t m =
+	    dnssd_cache_find(p->local, instance, LDNS_RR_TYPE_SRV, 0, p->now, tmp, 4);
 	for (size_t i = 0; i < m && i < 4; i++)
 		if (!dnssd_entry_is_goodbye(tmp[i]))
 			return srv_target(dnssd_entry_rr(tmp[i]));
@@ -932,8 +955,8 @@ static const ldns_rdf *local_instance_host(void *arg, const ldns_rdf *instance)
  * address the peer may have. Otherwise *ask_srv or *ask_host say what the LAN
  * should be asked for.
  */
-static bool instance_ready(struct proxy *p, const struct rpeer *peer, const ldns_rdf *inst,
-			   const ldns_rdf **ask_host, bool *ask_srv)
+static bool instance_ready(struct proxy *p, const struct rpeer *peer,
+                           const ldns_rdf *inst, const ldns_rdf **ask_host, bool *ask_srv)
 {
 	struct dnssd_entry *srv[4], *ad[16];
 	bool keep_ll = policy_peer_keep_linklocal(peer->pcfg), any_addr = false;
@@ -951,7 +974,8 @@ static bool instance_ready(struct proxy *p, const struct rpeer *peer, const ldns
 			continue;
 		static const uint16_t types[2] = {LDNS_RR_TYPE_A, LDNS_RR_TYPE_AAAA};
 		for (int t = 0; t < 2; t++) {
-			size_t na = dnssd_cache_find(p->local, host, types[t], 0, p->now, ad, 16);
+			size_t na =
+			    dnssd_cache_find(p->local, host, types[t], 0, p->now, ad, 16);
 			for (size_t j = 0; j < na && j < 16; j++) {
 				int af;
 				const uint8_t *a;
@@ -971,7 +995,8 @@ static bool instance_ready(struct proxy *p, const struct rpeer *peer, const ldns
 	return false;
 }
 
-static void hold_rr(struct rpeer *peer, const ldns_rdf *inst, const ldns_rr *rr, uint64_t now)
+static void hold_rr(struct rpeer *peer, const ldns_rdf *inst, const ldns_rr *rr,
+                    uint64_t now)
 {
 	struct nent *h = ntab_add(&peer->held, inst, 0);
 	if (!h)
@@ -1025,7 +1050,8 @@ static bool release_ready(struct nent *h, const void *arg)
 	const ldns_rdf *host;
 	bool ask_srv;
 
-	if (!h->nrr || !instance_ready(rc->p, rc->peer, instance_of(h->rrs[0]), &host, &ask_srv))
+	if (!h->nrr ||
+	    !instance_ready(rc->p, rc->peer, instance_of(h->rrs[0]), &host, &ask_srv))
 		return false;
 	for (size_t i = 0; i < h->nrr; i++) {
 		if (dnssd_sent_check(rc->peer->sent, h->rrs[i], rc->p->now) &&
@@ -1041,7 +1067,7 @@ static void send_records(struct proxy *p, struct rpeer *peer, const struct rrvec
 	if (!out->n || !p->io.peer_send_records)
 		return;
 	const char *site = policy_config_site(p->cfg);
-	if (p->io.peer_send_records(p->io.arg, peer->id, site, 1, out->v, out->n) < 0)
+	if (p->io.peer_send_records(p->io.arg, peer->id, site, 0, out->v, out->n) < 0)
 		p->st.peer_send_errors++;
 	else
 		peer->records_out += out->n;
@@ -1049,14 +1075,14 @@ static void send_records(struct proxy *p, struct rpeer *peer, const struct rrvec
 
 /* Add live local records of name and type (and rdata name target) to cand, once. */
 static void add_cached(struct proxy *p, struct rrvec *cand, const ldns_rdf *name,
-		       uint16_t type, const ldns_rdf *target)
+                       uint16_t type, const ldns_rdf *target)
 {
 	struct dnssd_entry *ad[32];
 	size_t na = dnssd_cache_find(p->local, name, type, 0, p->now, ad, 32);
 	for (size_t j = 0; j < na && j < 32; j++) {
 		const ldns_rr *a = dnssd_entry_rr(ad[j]);
 		bool dup = dnssd_entry_is_goodbye(ad[j]) ||
-			   (target && !name_eq(rdf_name(a, 0), target));
+		           (target && !name_eq(rdf_name(a, 0), target));
 		for (size_t k = 0; k < cand->n && !dup; k++)
 			dup = rr_same(cand->v[k], a);
 		if (!dup)
@@ -1073,7 +1099,9 @@ static bool type_has_instances(struct proxy *p, const ldns_rr *rr)
 {
 	struct dnssd_entry *e[8];
 	const ldns_rdf *type = rdf_name(rr, 0);
-	size_t n = type ? dnssd_cache_find(p->local, type, LDNS_RR_TYPE_PTR, 0, p->now, e, 8) : 0;
+	size_t n =
+	    type ? dnssd_cache_find(p->local, type, LDNS_RR_TYPE_PTR, 0, p->now, e, 8)
+	         : 0;
 	for (size_t i = 0; i < n && i < 8; i++)
 		if (!dnssd_entry_is_goodbye(e[i]))
 			return true;
@@ -1085,7 +1113,7 @@ static bool type_has_instances(struct proxy *p, const ldns_rr *rr)
  * addresses dropped, addresses mapped. Adds to sel (clones where rewritten).
  */
 static void select_export(struct proxy *p, struct rpeer *peer, const ldns_rr *const *recs,
-			  size_t n, const struct policy_sender *sender, struct rrvec *sel)
+                          size_t n, const struct policy_sender *sender, struct rrvec *sel)
 {
 	struct rrvec cand = {0};
 	bool *allow = NULL;
@@ -1107,20 +1135,21 @@ static void select_export(struct proxy *p, struct rpeer *peer, const ldns_rr *co
 			add_cached(p, &cand, host, LDNS_RR_TYPE_A, NULL);
 			add_cached(p, &cand, host, LDNS_RR_TYPE_AAAA, NULL);
 		} else if (rr_type(recs[i]) == LDNS_RR_TYPE_PTR &&
-			   dnssd_name_kind(ldns_rr_owner(recs[i])) == DNSSD_NAME_SERVICE_TYPE) {
+		           dnssd_name_kind(ldns_rr_owner(recs[i])) ==
+		               DNSSD_NAME_SERVICE_TYPE) {
 			add_cached(p, &cand, p->enum_name, LDNS_RR_TYPE_PTR,
-				   ldns_rr_owner(recs[i]));
+			           ldns_rr_owner(recs[i]));
 		}
 	}
 	if (!cand.n || !(allow = calloc(cand.n, sizeof(*allow))))
 		goto out;
 
 	struct policy_filter_ctx ctx = {
-		.rules = policy_peer_export(peer->pcfg),
-		.sender = sender,
-		.host_known = exp_host_known,
-		.instance_host = local_instance_host,
-		.arg = cbarg,
+	    .rules = policy_peer_export(peer->pcfg),
+	    .sender = sender,
+	    .host_known = exp_host_known,
+	    .instance_host = local_instance_host,
+	    .arg = cbarg,
 	};
 	policy_filter(&ctx, cand.v, cand.n, allow);
 
@@ -1145,8 +1174,8 @@ static void select_export(struct proxy *p, struct rpeer *peer, const ldns_rr *co
 			if (dnssd_addrmap_apply(map, af, buf)) {
 				ldns_rr *c = ldns_rr_clone(rr);
 				ldns_rdf *d = ldns_rdf_new_frm_data(
-					af == AF_INET ? LDNS_RDF_TYPE_A : LDNS_RDF_TYPE_AAAA,
-					af == AF_INET ? 4 : 16, buf);
+				    af == AF_INET ? LDNS_RDF_TYPE_A : LDNS_RDF_TYPE_AAAA,
+				    af == AF_INET ? 4 : 16, buf);
 				if (!c || !d) {
 					ldns_rr_free(c);
 					ldns_rdf_deep_free(d);
@@ -1176,7 +1205,7 @@ out:
  * address yet, de-duplicate (unless force) and send.
  */
 static void export_batch(struct proxy *p, struct rpeer *peer, const ldns_rr *const *recs,
-			 size_t n, const struct policy_sender *sender, bool force)
+                         size_t n, const struct policy_sender *sender, bool force)
 {
 	struct rrvec sel = {0}, out = {0};
 	bool recheck = false;
@@ -1188,7 +1217,8 @@ static void export_batch(struct proxy *p, struct rpeer *peer, const ldns_rr *con
 		bool ask_srv;
 		uint16_t t = rr_type(rr);
 
-		if (t == LDNS_RR_TYPE_A || t == LDNS_RR_TYPE_AAAA || t == LDNS_RR_TYPE_SRV)
+		if (t == LDNS_RR_TYPE_A || t == LDNS_RR_TYPE_AAAA ||
+		    t == LDNS_RR_TYPE_SRV)
 			recheck = true;
 		if (inst && ldns_rr_ttl(rr) == 0) {
 			unhold_rr(peer, inst, rr);
@@ -1218,7 +1248,7 @@ static void export_batch(struct proxy *p, struct rpeer *peer, const ldns_rr *con
 }
 
 static void export_all_peers(struct proxy *p, const ldns_rr *const *recs, size_t n,
-			     const struct policy_sender *sender)
+                             const struct policy_sender *sender)
 {
 	for (size_t i = 0; i < p->npeers; i++)
 		if (p->peers[i]->up)
@@ -1233,8 +1263,8 @@ static bool name_is_remote(struct proxy *p, const ldns_rdf *name)
 		return true;
 	for (size_t i = 0; i < p->npeers; i++) {
 		struct dnssd_entry *tmp[1];
-		if (dnssd_cache_find(p->peers[i]->remote, name, LDNS_RR_TYPE_ANY, 0, p->now, tmp,
-				     1) > 0)
+		if (dnssd_cache_find(p->peers[i]->remote, name, LDNS_RR_TYPE_ANY, 0,
+		                     p->now, tmp, 1) > 0)
 			return true;
 	}
 	return false;
@@ -1249,8 +1279,8 @@ static bool type_exported(struct proxy *p, const ldns_rdf *type)
 	struct policy_subject s = {.service = sn.service};
 	for (size_t i = 0; i < p->npeers; i++)
 		if (p->peers[i]->up &&
-		    policy_decide_any_instance(policy_peer_export(p->peers[i]->pcfg), &s) ==
-			    POLICY_ALLOW)
+		    policy_decide_any_instance(policy_peer_export(p->peers[i]->pcfg),
+		                               &s) == POLICY_ALLOW)
 			return true;
 	return false;
 }
@@ -1258,9 +1288,10 @@ static bool type_exported(struct proxy *p, const ldns_rdf *type)
 /* ------------------------------------------------------------ LAN input */
 
 static void lan_response(struct proxy *p, unsigned ifindex, const struct sockaddr *src,
-			 const struct dnssd_msg *m)
+                         const struct dnssd_msg *m)
 {
-	static const enum dnssd_section secs[2] = {DNSSD_SEC_ANSWER, DNSSD_SEC_ADDITIONAL};
+	static const enum dnssd_section secs[2] = {DNSSD_SEC_ANSWER,
+	                                           DNSSD_SEC_ADDITIONAL};
 	struct rrvec recs = {0};
 	struct policy_sender sender;
 	bool any_up = false;
@@ -1284,14 +1315,15 @@ static void lan_response(struct proxy *p, unsigned ifindex, const struct sockadd
 				continue;
 			}
 			struct dnssd_entry *e = NULL;
-			if (dnssd_cache_put(p->local, rr, ifindex, p->now, &e, NULL, NULL) ==
-			    -ENOSPC)
+			if (dnssd_cache_put(p->local, rr, ifindex, p->now, &e, NULL,
+			                    NULL) == -ENOSPC)
 				p->st.drops[PROXY_DROP_LIMIT]++;
 			if (e)
 				set_entry_sender(e, &sender);
 			rv_push(&recs, rr);
 			/* Browsing: the types a peer may have are asked for in turn. */
-			if (any_up && rr_type(rr) == LDNS_RR_TYPE_PTR && ldns_rr_ttl(rr) > 0 &&
+			if (any_up && rr_type(rr) == LDNS_RR_TYPE_PTR &&
+			    ldns_rr_ttl(rr) > 0 &&
 			    dnssd_name_kind(ldns_rr_owner(rr)) == DNSSD_NAME_ENUM &&
 			    rdf_name(rr, 0) && type_exported(p, rdf_name(rr, 0)))
 				lan_ask(p, rdf_name(rr, 0), LDNS_RR_TYPE_PTR);
@@ -1313,7 +1345,8 @@ struct avec {
 	size_t n, cap;
 };
 
-static void av_push(struct avec *av, struct rpeer *peer, struct dnssd_entry *e, uint8_t sec)
+static void av_push(struct avec *av, struct rpeer *peer, struct dnssd_entry *e,
+                    uint8_t sec)
 {
 	for (size_t i = 0; i < av->n; i++)
 		if (av->v[i].e == e) {
@@ -1327,7 +1360,7 @@ static void av_push(struct avec *av, struct rpeer *peer, struct dnssd_entry *e, 
 
 /* Live records of name and type in one peer's cache (all peers when only is NULL). */
 static void find_remote(struct proxy *p, struct rpeer *only, const ldns_rdf *name,
-			uint16_t type, uint8_t sec, struct avec *av)
+                        uint16_t type, uint8_t sec, struct avec *av)
 {
 	for (size_t i = 0; i < p->npeers; i++) {
 		struct rpeer *peer = p->peers[i];
@@ -1341,7 +1374,8 @@ static void find_remote(struct proxy *p, struct rpeer *only, const ldns_rdf *nam
 			m = dnssd_cache_find(peer->remote, name, type, 0, p->now, tmp, m);
 		}
 		for (size_t j = 0; j < m; j++)
-			if (!dnssd_entry_is_goodbye(tmp[j]) && dnssd_entry_ttl_left(tmp[j], p->now))
+			if (!dnssd_entry_is_goodbye(tmp[j]) &&
+			    dnssd_entry_ttl_left(tmp[j], p->now))
 				av_push(av, peer, tmp[j], sec);
 		if (tmp != stack)
 			free(tmp);
@@ -1357,11 +1391,15 @@ static void add_additionals(struct proxy *p, struct avec *av)
 		const ldns_rdf *t;
 		if (rr_type(rr) == LDNS_RR_TYPE_PTR && a.sec == DNSSD_SEC_ANSWER &&
 		    (t = rdf_name(rr, 0)) && dnssd_name_kind(t) == DNSSD_NAME_INSTANCE) {
-			find_remote(p, a.peer, t, LDNS_RR_TYPE_SRV, DNSSD_SEC_ADDITIONAL, av);
-			find_remote(p, a.peer, t, LDNS_RR_TYPE_TXT, DNSSD_SEC_ADDITIONAL, av);
+			find_remote(p, a.peer, t, LDNS_RR_TYPE_SRV, DNSSD_SEC_ADDITIONAL,
+			            av);
+			find_remote(p, a.peer, t, LDNS_RR_TYPE_TXT, DNSSD_SEC_ADDITIONAL,
+			            av);
 		} else if ((t = srv_target(rr))) {
-			find_remote(p, a.peer, t, LDNS_RR_TYPE_A, DNSSD_SEC_ADDITIONAL, av);
-			find_remote(p, a.peer, t, LDNS_RR_TYPE_AAAA, DNSSD_SEC_ADDITIONAL, av);
+			find_remote(p, a.peer, t, LDNS_RR_TYPE_A, DNSSD_SEC_ADDITIONAL,
+			            av);
+			find_remote(p, a.peer, t, LDNS_RR_TYPE_AAAA, DNSSD_SEC_ADDITIONAL,
+			            av);
 		}
 	}
 }
@@ -1372,7 +1410,8 @@ static bool known_answer(const struct dnssd_msg *m, const ldns_rr *rr)
 	size_t n = dnssd_msg_count(m, DNSSD_SEC_ANSWER);
 	for (size_t i = 0; i < n; i++) {
 		const ldns_rr *ka = dnssd_msg_rr(m, DNSSD_SEC_ANSWER, i);
-		if (ka && (uint64_t)ldns_rr_ttl(ka) * 2 >= ldns_rr_ttl(rr) && rr_same(ka, rr))
+		if (ka && (uint64_t)ldns_rr_ttl(ka) * 2 >= ldns_rr_ttl(rr) &&
+		    rr_same(ka, rr))
 			return true;
 	}
 	return false;
@@ -1406,13 +1445,14 @@ static bool import_wants(const struct rpeer *peer, const ldns_rdf *name)
 	if (sn.kind != DNSSD_NAME_SERVICE_TYPE && sn.kind != DNSSD_NAME_SUBTYPE)
 		return false;
 	struct policy_subject s = {.service = sn.service,
-				   .subtype = sn.kind == DNSSD_NAME_SUBTYPE ? sn.subtype : NULL};
+	                           .subtype =
+	                               sn.kind == DNSSD_NAME_SUBTYPE ? sn.subtype : NULL};
 	return policy_decide_any_instance(rs, &s) == POLICY_ALLOW;
 }
 
 /* Forward q to peer (asking for name there) when its cache cannot answer well. */
 static void maybe_forward(struct proxy *p, struct rpeer *peer, const ldns_rr *q,
-			  const ldns_rdf *name)
+                          const ldns_rdf *name)
 {
 	const ldns_rdf *qname = ldns_rr_owner(q);
 	uint16_t qtype = rr_type(q);
@@ -1435,7 +1475,7 @@ static void maybe_forward(struct proxy *p, struct rpeer *peer, const ldns_rr *q,
 	if (f && p->now < f->t + FWD_GAP_MS)
 		return;
 	if (!take_token(&peer->tok, &peer->tok_t,
-			policy_config_queries_per_second(p->cfg), p->now)) {
+	                policy_config_queries_per_second(p->cfg), p->now)) {
 		p->st.drops[PROXY_DROP_RATE]++;
 		return;
 	}
@@ -1456,7 +1496,8 @@ static void forward_question(struct proxy *p, const ldns_rr *q)
 		maybe_forward(p, a->peer, q, a->name);
 		return;
 	}
-	if (k == DNSSD_NAME_ENUM || k == DNSSD_NAME_SERVICE_TYPE || k == DNSSD_NAME_SUBTYPE) {
+	if (k == DNSSD_NAME_ENUM || k == DNSSD_NAME_SERVICE_TYPE ||
+	    k == DNSSD_NAME_SUBTYPE) {
 		for (size_t i = 0; i < p->npeers; i++)
 			if (p->peers[i]->up && import_wants(p->peers[i], qname))
 				maybe_forward(p, p->peers[i], q, qname);
@@ -1480,8 +1521,9 @@ static void forward_question(struct proxy *p, const ldns_rr *q)
 	/* Names kept as they are (empty templates): whoever holds them. */
 	for (size_t i = 0; i < p->npeers; i++) {
 		struct dnssd_entry *tmp[1];
-		if (p->peers[i]->up && dnssd_cache_find(p->peers[i]->remote, qname,
-							LDNS_RR_TYPE_ANY, 0, p->now, tmp, 1))
+		if (p->peers[i]->up &&
+		    dnssd_cache_find(p->peers[i]->remote, qname, LDNS_RR_TYPE_ANY, 0,
+		                     p->now, tmp, 1))
 			maybe_forward(p, p->peers[i], q, qname);
 	}
 }
@@ -1493,8 +1535,8 @@ static void flush_fwd(struct proxy *p)
 		if (!peer->fwdq.n)
 			continue;
 		if (p->io.peer_send_questions &&
-		    p->io.peer_send_questions(p->io.arg, peer->id, peer->fwdq.v, peer->fwdq.n) >=
-			    0) {
+		    p->io.peer_send_questions(p->io.arg, peer->id, peer->fwdq.v,
+		                              peer->fwdq.n) >= 0) {
 			peer->questions_out += peer->fwdq.n;
 			p->st.questions_forwarded += peer->fwdq.n;
 		} else {
@@ -1506,11 +1548,12 @@ static void flush_fwd(struct proxy *p)
 
 /* Unicast answers: QU questions, unicast queries and legacy unicast (RFC 6762 §6.7). */
 static void send_unicast(struct proxy *p, unsigned ifindex, const struct sockaddr *src,
-			 const struct dnssd_msg *m, const struct avec *av, bool legacy)
+                         const struct dnssd_msg *m, const struct avec *av, bool legacy)
 {
 	int af = src->sa_family;
 	size_t mtu = mtu_for(p, ifindex, af);
-	struct dnssd_enc *enc = dnssd_enc_new(mtu ? mtu : 512, true, legacy ? dnssd_msg_id(m) : 0);
+	struct dnssd_enc *enc =
+	    dnssd_enc_new(mtu ? mtu : 512, true, legacy ? dnssd_msg_id(m) : 0);
 	if (!enc)
 		return;
 	if (legacy) {
@@ -1544,7 +1587,7 @@ static void send_unicast(struct proxy *p, unsigned ifindex, const struct sockadd
 
 /* Known answers that follow a TC query cancel what is queued for that asker. */
 static void drop_known_pending(struct proxy *p, size_t pos, int fam, uint32_t src,
-			       const struct dnssd_msg *m)
+                               const struct dnssd_msg *m)
 {
 	struct outq *q = &p->ifs[pos].q[fam];
 	size_t keep = 0;
@@ -1563,7 +1606,7 @@ static void drop_known_pending(struct proxy *p, size_t pos, int fam, uint32_t sr
 }
 
 static void lan_query(struct proxy *p, unsigned ifindex, const struct sockaddr *src,
-		      bool dst_multicast, const struct dnssd_msg *m)
+                      bool dst_multicast, const struct dnssd_msg *m)
 {
 	size_t pos = 0;
 	struct iface *ifc = iface_find(p, ifindex, &pos);
@@ -1580,7 +1623,7 @@ static void lan_query(struct proxy *p, unsigned ifindex, const struct sockaddr *
 		return;
 	}
 	uint64_t delay = (dnssd_msg_truncated(m) ? TC_DELAY_MIN_MS : DELAY_MIN_MS) +
-			 rnd(p) % DELAY_SPAN_MS;
+	                 rnd(p) % DELAY_SPAN_MS;
 	for (size_t i = 0; i < nq; i++) {
 		const ldns_rr *q = dnssd_msg_rr(m, DNSSD_SEC_QUESTION, i);
 		struct avec av = {0};
@@ -1602,9 +1645,10 @@ static void lan_query(struct proxy *p, unsigned ifindex, const struct sockaddr *
 				av_push(&uni, av.v[j].peer, av.v[j].e, av.v[j].sec);
 		} else {
 			for (size_t j = 0; j < av.n; j++)
-				q_push(&ifc->q[fam], ldns_rr_clone(dnssd_entry_rr(av.v[j].e)),
-				       av.v[j].peer, p->now + delay, p->now, srch, av.v[j].sec,
-				       OI_ANSWER);
+				q_push(&ifc->q[fam],
+				       ldns_rr_clone(dnssd_entry_rr(av.v[j].e)),
+				       av.v[j].peer, p->now + delay, p->now, srch,
+				       av.v[j].sec, OI_ANSWER);
 		}
 		free(av.v);
 		forward_question(p, q);
@@ -1615,7 +1659,7 @@ static void lan_query(struct proxy *p, unsigned ifindex, const struct sockaddr *
 }
 
 void proxy_lan_input(struct proxy *p, unsigned ifindex, const struct sockaddr *src,
-		     bool dst_multicast, const uint8_t *buf, size_t len, uint64_t now_ms)
+                     bool dst_multicast, const uint8_t *buf, size_t len, uint64_t now_ms)
 {
 	struct dnssd_msg *m = NULL;
 	enum dnssd_reason why = DNSSD_R_OK;
@@ -1664,7 +1708,7 @@ static const ldns_rdf *imp_instance_host(void *arg, const ldns_rdf *instance)
 }
 
 static void alias_put(struct proxy *p, struct rpeer *peer, const ldns_rdf *renamed,
-		      const ldns_rdf *orig, uint64_t exp)
+                      const ldns_rdf *orig, uint64_t exp)
 {
 	if (name_eq(renamed, orig))
 		return;
@@ -1684,11 +1728,12 @@ static void alias_put(struct proxy *p, struct rpeer *peer, const ldns_rdf *renam
 }
 
 static void record_aliases(struct proxy *p, struct rpeer *peer, const ldns_rr *orig,
-			   const ldns_rr *renamed)
+                           const ldns_rr *renamed)
 {
 	uint64_t exp = p->now + (uint64_t)ldns_rr_ttl(orig) * 1000;
 	alias_put(p, peer, ldns_rr_owner(renamed), ldns_rr_owner(orig), exp);
-	for (size_t i = 0; i < ldns_rr_rd_count(orig) && i < ldns_rr_rd_count(renamed); i++) {
+	for (size_t i = 0; i < ldns_rr_rd_count(orig) && i < ldns_rr_rd_count(renamed);
+	     i++) {
 		const ldns_rdf *a = rdf_name(orig, i), *b = rdf_name(renamed, i);
 		if (a && b)
 			alias_put(p, peer, b, a, exp);
@@ -1720,23 +1765,19 @@ static ldns_rr *unrename_rr(struct proxy *p, const ldns_rr *rr)
 	return c;
 }
 
-struct evict_ctx {
-	struct proxy *p;
-};
-
+/* A record pushed out of a full cache leaves the LAN too. */
 static void remote_evicted(void *arg, struct dnssd_entry *e)
 {
-	struct evict_ctx *ec = arg;
-	ec->p->st.drops[PROXY_DROP_LIMIT]++;
-	lan_goodbye(ec->p, dnssd_entry_rr(e));
+	struct proxy *p = arg;
+	p->st.drops[PROXY_DROP_LIMIT]++;
+	lan_goodbye(p, dnssd_entry_rr(e));
 }
 
 /* Put a renamed record into the peer's cache and say so on the LAN. */
 static void import_put(struct proxy *p, struct rpeer *peer, const ldns_rr *rr)
 {
 	struct dnssd_entry *e = NULL;
-	struct evict_ctx ec = {p};
-	int r = dnssd_cache_put(peer->remote, rr, 0, p->now, &e, remote_evicted, &ec);
+	int r = dnssd_cache_put(peer->remote, rr, 0, p->now, &e, remote_evicted, p);
 	const struct nent *f;
 
 	switch (r) {
@@ -1744,9 +1785,9 @@ static void import_put(struct proxy *p, struct rpeer *peer, const ldns_rr *rr)
 		p->st.drops[PROXY_DROP_LIMIT]++;
 		break;
 	case DNSSD_PUT_NEW:
-	case DNSSD_PUT_CHANGED:
 		announce(p, peer, rr);
 		break;
+	case DNSSD_PUT_CHANGED: /* a new TTL is no news (RFC 6762 §8.4: rdata is) */
 	case DNSSD_PUT_REFRESHED:
 		/* the answer to a question we forwarded: tell the askers */
 		f = ntab_find(&peer->fwd, ldns_rr_owner(rr), rr_type(rr));
@@ -1787,17 +1828,17 @@ static void import_track(struct proxy *p, struct rpeer *peer, const ldns_rr *rr)
 
 /* Import policy, renaming and caching of records as they are at the peer's site. */
 static void import_records(struct proxy *p, struct rpeer *peer, const ldns_rr *const *rrs,
-			   size_t n, const struct dnssd_rename *rn)
+                           size_t n, const struct dnssd_rename *rn)
 {
 	bool *allow = calloc(n ? n : 1, sizeof(*allow));
 	void *cbarg[2] = {p, peer};
 	if (!allow)
 		return;
 	struct policy_filter_ctx ctx = {
-		.rules = policy_peer_import(peer->pcfg),
-		.host_known = imp_host_known,
-		.instance_host = imp_instance_host,
-		.arg = cbarg,
+	    .rules = policy_peer_import(peer->pcfg),
+	    .host_known = imp_host_known,
+	    .instance_host = imp_instance_host,
+	    .arg = cbarg,
 	};
 	policy_filter(&ctx, rrs, n, allow);
 	for (size_t i = 0; i < n; i++) {
@@ -1821,8 +1862,8 @@ static void import_records(struct proxy *p, struct rpeer *peer, const ldns_rr *c
 	free(allow);
 }
 
-void proxy_peer_records(struct proxy *p, unsigned peer_id, const char *origin, unsigned hops,
-			ldns_rr *const *rrs, size_t n, uint64_t now_ms)
+void proxy_peer_records(struct proxy *p, unsigned peer_id, const char *origin,
+                        unsigned hops, ldns_rr *const *rrs, size_t n, uint64_t now_ms)
 {
 	struct rpeer *peer;
 
@@ -1833,7 +1874,7 @@ void proxy_peer_records(struct proxy *p, unsigned peer_id, const char *origin, u
 		p->st.drops[PROXY_DROP_PEER] += n;
 		return;
 	}
-	if (!origin || strcmp(origin, policy_config_site(p->cfg)) == 0 || hops > 1) {
+	if (!origin || strcmp(origin, policy_config_site(p->cfg)) == 0 || hops > 0) {
 		p->st.drops[PROXY_DROP_LOOP] += n;
 		return;
 	}
@@ -1883,7 +1924,8 @@ static int type_rank(const ldns_rr *rr)
 }
 
 /* Add a live entry; stored_ttl keeps the TTL as received rather than what is left. */
-static void lset_add(struct proxy *p, struct lset *ls, struct dnssd_entry *e, bool stored_ttl)
+static void lset_add(struct proxy *p, struct lset *ls, struct dnssd_entry *e,
+                     bool stored_ttl)
 {
 	uint32_t left = dnssd_entry_ttl_left(e, p->now);
 	const ldns_rr *rr = dnssd_entry_rr(e);
@@ -1927,14 +1969,15 @@ static void lset_sort(struct lset *ls)
 }
 
 /* Export (sel NULL) or only select (into sel) in slices of one sender each. */
-static void lset_export(struct proxy *p, struct rpeer *peer, const struct lset *ls, bool force,
-			struct rrvec *sel)
+static void lset_export(struct proxy *p, struct rpeer *peer, const struct lset *ls,
+                        bool force, struct rrvec *sel)
 {
 	const ldns_rr *slice[EXPORT_SLICE];
 	for (size_t i = 0; i < ls->n;) {
 		size_t k = 0;
 		const struct policy_sender *snd = &ls->v[i].snd;
-		while (i + k < ls->n && k < EXPORT_SLICE && ls->v[i + k].snd.af == snd->af &&
+		while (i + k < ls->n && k < EXPORT_SLICE &&
+		       ls->v[i + k].snd.af == snd->af &&
 		       memcmp(ls->v[i + k].snd.addr, snd->addr, sizeof(snd->addr)) == 0) {
 			slice[k] = ls->v[i + k].rr;
 			k++;
@@ -1965,7 +2008,7 @@ static void collect_local(struct proxy *p, struct lset *ls, bool stored_ttl)
 
 /* Local records answering a question, with their additional records (RFC 6763 §12). */
 static void local_answers(struct proxy *p, const ldns_rdf *name, uint16_t type,
-			  struct lset *out, int depth)
+                          struct lset *out, int depth)
 {
 	struct dnssd_entry *stack[32], **tmp = stack;
 	size_t m = dnssd_cache_find(p->local, name, type, 0, p->now, tmp, 32);
@@ -1999,7 +2042,7 @@ static void local_answers(struct proxy *p, const ldns_rdf *name, uint16_t type,
 }
 
 void proxy_peer_questions(struct proxy *p, unsigned peer_id, ldns_rr *const *qs, size_t n,
-			  uint64_t now_ms)
+                          uint64_t now_ms)
 {
 	struct rpeer *peer;
 	struct lset recs = {0};
@@ -2017,7 +2060,7 @@ void proxy_peer_questions(struct proxy *p, unsigned peer_id, ldns_rr *const *qs,
 		if (!q || !is_dname(ldns_rr_owner(q)))
 			continue;
 		if (!take_token(&peer->in_tok, &peer->in_tok_t,
-				policy_config_queries_per_second(p->cfg), p->now)) {
+		                policy_config_queries_per_second(p->cfg), p->now)) {
 			p->st.drops[PROXY_DROP_RATE]++;
 			continue;
 		}
@@ -2033,12 +2076,89 @@ void proxy_peer_questions(struct proxy *p, unsigned peer_id, ldns_rr *const *qs,
 
 /* ------------------------------------------------------------ peer state */
 
+/*
+ * Resync: the TTLs as received, as if the peer had heard the last announcement,
+ * so that records it still holds are plain refreshes there, not news.
+ */
 static void export_everything(struct proxy *p, struct rpeer *peer)
 {
 	struct lset all = {0};
-	collect_local(p, &all, false);
+	collect_local(p, &all, true);
 	lset_export(p, peer, &all, false, NULL);
 	lset_free(&all);
+}
+
+struct ent_list {
+	struct dnssd_entry **v;
+	size_t n, cap;
+};
+
+static void list_entry(void *arg, struct dnssd_entry *e)
+{
+	struct ent_list *l = arg;
+	if (!dnssd_entry_is_goodbye(e) &&
+	    grow((void **)&l->v, &l->cap, l->n + 1, sizeof(*l->v)) == 0)
+		l->v[l->n++] = e;
+}
+
+struct types_ctx {
+	struct proxy *p;
+	struct rpeer *peer;
+	struct ntab seen;
+};
+
+static void ask_type_of(void *arg, struct dnssd_entry *e)
+{
+	struct types_ctx *tc = arg;
+	const ldns_rr *rr = dnssd_entry_rr(e);
+	const ldns_rdf *owner = ldns_rr_owner(rr);
+	enum dnssd_name_kind k = dnssd_name_kind(owner);
+	if (rr_type(rr) != LDNS_RR_TYPE_PTR ||
+	    (k != DNSSD_NAME_SERVICE_TYPE && k != DNSSD_NAME_SUBTYPE) ||
+	    ntab_find(&tc->seen, owner, 0) || !ntab_add(&tc->seen, owner, 0))
+		return;
+	if (!take_token(&tc->peer->tok, &tc->peer->tok_t,
+	                policy_config_queries_per_second(tc->p->cfg), tc->p->now)) {
+		tc->p->st.drops[PROXY_DROP_RATE]++;
+		return;
+	}
+	rv_push_own(&tc->peer->fwdq, make_question(owner, LDNS_RR_TYPE_PTR));
+}
+
+/* The service types (and subtypes) a peer gave us, asked for at its site: they keep
+ * their names. */
+static void ask_types_again(struct proxy *p, struct rpeer *peer)
+{
+	struct types_ctx tc = {p, peer, {0}};
+	if (ntab_init(&tc.seen) < 0)
+		return;
+	dnssd_cache_foreach(peer->remote, ask_type_of, &tc);
+	ntab_fini(&tc.seen);
+}
+
+struct stale_ctx {
+	struct ent_list *l;
+	uint64_t since;
+};
+
+static void list_stale(void *arg, struct dnssd_entry *e)
+{
+	struct stale_ctx *sc = arg;
+	if (dnssd_entry_updated(e) < sc->since)
+		list_entry(sc->l, e);
+}
+
+/* Withdraw from the LAN what the peer did not send again after the link came up. */
+static void withdraw_stale(struct proxy *p, struct rpeer *peer)
+{
+	struct ent_list l = {0};
+	struct stale_ctx sc = {&l, peer->since};
+	dnssd_cache_foreach(peer->remote, list_stale, &sc);
+	for (size_t i = 0; i < l.n; i++) {
+		lan_goodbye(p, dnssd_entry_rr(l.v[i]));
+		dnssd_cache_remove(peer->remote, l.v[i]);
+	}
+	free(l.v);
 }
 
 void proxy_peer_up(struct proxy *p, unsigned peer_id, uint64_t now_ms)
@@ -2056,6 +2176,13 @@ void proxy_peer_up(struct proxy *p, unsigned peer_id, uint64_t now_ms)
 	export_everything(p, peer);
 	/* Learn what the LAN has now (browsing goes on from the answers). */
 	lan_ask(p, p->enum_name, LDNS_RR_TYPE_PTR);
+	/* What we hold from the peer must come again; a restarted peer is asked. */
+	if (dnssd_cache_count(peer->remote)) {
+		peer->resync = true;
+		peer->resync_at = now_ms + RESYNC_WINDOW_MS;
+		ask_types_again(p, peer);
+	}
+	flush_fwd(p);
 	flush_ask(p);
 	flush_due(p);
 }
@@ -2068,27 +2195,22 @@ void proxy_peer_down(struct proxy *p, unsigned peer_id, uint64_t now_ms)
 	p->now = now_ms;
 	peer->up = false;
 	peer->since = now_ms;
+	peer->resync = false;
 	peer->grace = true;
 	peer->grace_at = now_ms + (uint64_t)policy_config_peer_grace(p->cfg) * 1000;
 	rv_free(&peer->fwdq);
 }
 
-struct gb_ctx {
-	struct proxy *p;
-};
-
 static void goodbye_entry(void *arg, struct dnssd_entry *e)
 {
-	struct gb_ctx *g = arg;
 	if (!dnssd_entry_is_goodbye(e))
-		lan_goodbye(g->p, dnssd_entry_rr(e));
+		lan_goodbye(arg, dnssd_entry_rr(e));
 }
 
 /* Everything learned from peer leaves the LAN now. */
 static void withdraw_peer(struct proxy *p, struct rpeer *peer)
 {
-	struct gb_ctx g = {p};
-	dnssd_cache_remove_origin(peer->remote, 0, goodbye_entry, &g);
+	dnssd_cache_remove_origin(peer->remote, 0, goodbye_entry, p);
 	ntab_filter(&peer->imp_hosts, NULL, NULL);
 	ntab_filter(&peer->imp_inst, NULL, NULL);
 	ntab_filter(&peer->fwd, NULL, NULL);
@@ -2151,7 +2273,7 @@ struct proxy *proxy_new(const struct policy_config *cfg, const struct proxy_io *
 	if (ntab_init(&p->alias) < 0 || ntab_init(&p->asked) < 0)
 		goto fail;
 	p->rename = dnssd_rename_new(policy_config_host_suffix(cfg),
-				     policy_config_instance_suffix(cfg));
+	                             policy_config_instance_suffix(cfg));
 	p->local = dnssd_cache_new(LOCAL_MAX_RECORDS);
 	p->enum_name = ldns_dname_new_frm_str("_services._dns-sd._udp.local.");
 	if (!p->rename || !p->local || !p->enum_name)
@@ -2208,7 +2330,8 @@ static void announce_here(void *arg, struct dnssd_entry *e)
 			       DNSSD_SEC_ANSWER, OI_ANNOUNCE);
 }
 
-int proxy_add_interface(struct proxy *p, unsigned ifindex, const char *name, uint64_t now_ms)
+int proxy_add_interface(struct proxy *p, unsigned ifindex, const char *name,
+                        uint64_t now_ms)
 {
 	size_t pos = PROXY_MAX_INTERFACES;
 	if (!p || !ifindex)
@@ -2291,11 +2414,17 @@ uint64_t proxy_run(struct proxy *p, uint64_t now_ms)
 			peer->grace = false;
 			withdraw_peer(p, peer);
 		}
+		if (peer->resync && peer->resync_at <= now_ms) {
+			peer->resync = false;
+			withdraw_stale(p, peer);
+		}
 		uint64_t t = dnssd_cache_expire(peer->remote, now_ms, NULL, NULL);
 		if (t < next)
 			next = t;
 		if (peer->grace && peer->grace_at < next)
 			next = peer->grace_at;
+		if (peer->resync && peer->resync_at < next)
+			next = peer->resync_at;
 	}
 	if (now_ms >= p->next_sweep) {
 		sweep(p);
@@ -2324,10 +2453,8 @@ void proxy_shutdown(struct proxy *p, uint64_t now_ms)
 	for (size_t i = 0; i < PROXY_MAX_INTERFACES; i++)
 		for (int f = 0; f < NFAM; f++)
 			q_clear(&p->ifs[i].q[f]);
-	for (size_t i = 0; i < p->npeers; i++) {
-		struct gb_ctx g = {p};
-		dnssd_cache_remove_origin(p->peers[i]->remote, 0, goodbye_entry, &g);
-	}
+	for (size_t i = 0; i < p->npeers; i++)
+		dnssd_cache_remove_origin(p->peers[i]->remote, 0, goodbye_entry, p);
 	flush_due(p);
 }
 
@@ -2335,7 +2462,7 @@ void proxy_shutdown(struct proxy *p, uint64_t now_ms)
 
 /* Records the peer should not hold any more: old selection minus the new one. */
 static void withdraw_exports(struct proxy *p, struct rpeer *peer, const struct rrvec *old,
-			     const struct rrvec *now_sel)
+                             const struct rrvec *now_sel)
 {
 	struct dnssd_cache *set = dnssd_cache_new(0);
 	struct rrvec out = {0};
@@ -2356,19 +2483,6 @@ static void withdraw_exports(struct proxy *p, struct rpeer *peer, const struct r
 	send_records(p, peer, &out);
 	rv_free(&out);
 	dnssd_cache_free(set);
-}
-
-struct ent_list {
-	struct dnssd_entry **v;
-	size_t n, cap;
-};
-
-static void list_entry(void *arg, struct dnssd_entry *e)
-{
-	struct ent_list *l = arg;
-	if (!dnssd_entry_is_goodbye(e) &&
-	    grow((void **)&l->v, &l->cap, l->n + 1, sizeof(*l->v)) == 0)
-		l->v[l->n++] = e;
 }
 
 static int entry_rank_cmp(const void *a, const void *b)
@@ -2401,10 +2515,10 @@ static void reimport(struct proxy *p, struct rpeer *peer, const struct dnssd_ren
 	if (!(allow = calloc(l.n, sizeof(*allow))))
 		goto out;
 	struct policy_filter_ctx ctx = {
-		.rules = policy_peer_import(peer->pcfg),
-		.host_known = imp_host_known,
-		.instance_host = imp_instance_host,
-		.arg = cbarg,
+	    .rules = policy_peer_import(peer->pcfg),
+	    .host_known = imp_host_known,
+	    .instance_host = imp_instance_host,
+	    .arg = cbarg,
 	};
 	/* what the old rules let through says nothing now */
 	ntab_filter(&peer->imp_hosts, NULL, NULL);
@@ -2454,10 +2568,9 @@ static int resize_remote(struct proxy *p, struct rpeer *peer, uint32_t max)
 		struct dnssd_entry *e = NULL;
 		const ldns_rr *rr = dnssd_entry_rr(l.v[i]);
 		ldns_rr *c = clone_ttl(rr, dnssd_entry_ttl_left(l.v[i], p->now));
-		struct evict_ctx ec = {p};
 		if (!c)
 			continue;
-		if (dnssd_cache_put(nc, c, 0, p->now, &e, remote_evicted, &ec) < 0) {
+		if (dnssd_cache_put(nc, c, 0, p->now, &e, remote_evicted, p) < 0) {
 			p->st.drops[PROXY_DROP_LIMIT]++;
 			lan_goodbye(p, rr);
 		} else if (e) {
@@ -2473,7 +2586,8 @@ static int resize_remote(struct proxy *p, struct rpeer *peer, uint32_t max)
 	return 0;
 }
 
-int proxy_reconfigure(struct proxy *p, const struct policy_config *newcfg, uint64_t now_ms)
+int proxy_reconfigure(struct proxy *p, const struct policy_config *newcfg,
+                      uint64_t now_ms)
 {
 	size_t nn;
 	struct rpeer **np = NULL;
@@ -2486,7 +2600,7 @@ int proxy_reconfigure(struct proxy *p, const struct policy_config *newcfg, uint6
 	p->now = now_ms;
 	nn = policy_config_npeers(newcfg);
 	rn = dnssd_rename_new(policy_config_host_suffix(newcfg),
-			      policy_config_instance_suffix(newcfg));
+	                      policy_config_instance_suffix(newcfg));
 	np = calloc(nn ? nn : 1, sizeof(*np));
 	oldsel = calloc(nn ? nn : 1, sizeof(*oldsel));
 	if (!rn || !np || !oldsel)
@@ -2503,7 +2617,8 @@ int proxy_reconfigure(struct proxy *p, const struct policy_config *newcfg, uint6
 	/* What each kept peer holds under the old rules. */
 	collect_local(p, &all, true);
 	for (size_t i = 0; i < nn; i++)
-		if (np[i]->pcfg && np[i]->up && np[i]->pcfg != policy_config_peer(newcfg, i))
+		if (np[i]->pcfg && np[i]->up &&
+		    np[i]->pcfg != policy_config_peer(newcfg, i))
 			lset_export(p, np[i], &all, false, &oldsel[i]);
 
 	/* Switch. */
@@ -2580,7 +2695,8 @@ void proxy_get_stats(const struct proxy *p, struct proxy_stats *out)
 		out->interfaces += p->ifs[i].used;
 }
 
-int proxy_get_peer_stats(const struct proxy *p, unsigned peer_id, struct proxy_peer_stats *out)
+int proxy_get_peer_stats(const struct proxy *p, unsigned peer_id,
+                         struct proxy_peer_stats *out)
 {
 	const struct rpeer *peer;
 	if (!p || !out || !(peer = peer_by_id(p, peer_id)))

@@ -9,7 +9,7 @@
  *
  *   LAN response  -> local cache -> per up peer: export policy, link-local drop,
  *                    address map, services held until their host has an address,
- *                    dedup (dnssd_sent) -> peer_send_records(origin = own site, hops 1)
+ *                    dedup (dnssd_sent) -> peer_send_records(origin = own site, hops 0)
  *   peer records  -> loop guard, import policy, rename -> that peer's remote cache
  *                    -> announced on every LAN interface (twice, 1 s apart), goodbyes
  *                    at once
@@ -60,25 +60,26 @@ struct proxy_io {
 	 * 0 or a negative errno (counted in lan_send_errors).
 	 */
 	int (*lan_send)(void *arg, unsigned ifindex, int af, const struct sockaddr *dst,
-			const uint8_t *buf, size_t len);
+	                const uint8_t *buf, size_t len);
 	/*
 	 * DNS payload bytes that fit one datagram of af on ifindex (MTU minus IP and
 	 * UDP headers); 0 when af cannot be used there (nothing is multicast on it).
 	 * NULL: Ethernet sizes.
 	 */
 	size_t (*lan_mtu)(void *arg, unsigned ifindex, int af);
-	/* Records for peer_id, from site origin, hops crossed. TTL 0 = goodbye. */
-	int (*peer_send_records)(void *arg, unsigned peer_id, const char *origin, unsigned hops,
-				 const ldns_rr *const *rrs, size_t n);
+	/* Records for peer_id from site origin; hops: links crossed before this one
+	 * (0: the origin is the sender). TTL 0 = goodbye. */
+	int (*peer_send_records)(void *arg, unsigned peer_id, const char *origin,
+	                         unsigned hops, const ldns_rr *const *rrs, size_t n);
 	/* Questions (names as they are at the peer's site) for peer_id to ask its LAN. */
 	int (*peer_send_questions)(void *arg, unsigned peer_id, const ldns_rr *const *qs,
-				   size_t n);
+	                           size_t n);
 };
 
 /* Why the engine dropped something, next to the decode reasons of dnssd_reason. */
 enum proxy_drop {
 	PROXY_DROP_NOT_MDNS_PORT, /* "not-mdns-port": a response not from port 5353 */
-	PROXY_DROP_LOOP,   /* "loop": own origin, hops > 1, or a name we announce ourselves */
+	PROXY_DROP_LOOP,   /* "loop": own origin, hops > 0, or a name we announce */
 	PROXY_DROP_ORIGIN, /* "origin": a peer speaking for another site */
 	PROXY_DROP_POLICY, /* "policy": a record denied by import or export policy */
 	PROXY_DROP_LIMIT,  /* "limit": a cache full (max-records-per-peer) */
@@ -97,10 +98,11 @@ struct proxy_stats {
 	uint64_t lan_send_errors, peer_send_errors;
 	uint64_t decode_drops[DNSSD_R_MAX]; /* by enum dnssd_reason (0 unused) */
 	uint64_t drops[PROXY_DROP_MAX];     /* by enum proxy_drop */
-	uint64_t answers_multicast, answers_unicast; /* LAN responses sent from the caches */
-	uint64_t questions_forwarded;                /* questions sent to peers */
-	size_t local_records;                        /* records cached from the LAN */
-	size_t remote_records;                       /* records cached from peers, all peers */
+	uint64_t answers_multicast;   /* records answered from the caches, multicast */
+	uint64_t answers_unicast;     /* and unicast */
+	uint64_t questions_forwarded; /* questions sent to peers */
+	size_t local_records;         /* records cached from the LAN */
+	size_t remote_records;        /* records cached from peers, all peers */
 	size_t interfaces;
 };
 
@@ -124,7 +126,8 @@ void proxy_free(struct proxy *p);
  * responders are asked what services they have. 0, -EEXIST, -ENOSPC (over
  * PROXY_MAX_INTERFACES), -EINVAL or -ENOMEM.
  */
-int proxy_add_interface(struct proxy *p, unsigned ifindex, const char *name, uint64_t now_ms);
+int proxy_add_interface(struct proxy *p, unsigned ifindex, const char *name,
+                        uint64_t now_ms);
 /* Stop serving it (down or gone): nothing more is sent there. */
 void proxy_remove_interface(struct proxy *p, unsigned ifindex);
 
@@ -133,23 +136,26 @@ void proxy_remove_interface(struct proxy *p, unsigned ifindex);
  * dst_multicast tells whether it was sent to the mDNS group.
  */
 void proxy_lan_input(struct proxy *p, unsigned ifindex, const struct sockaddr *src,
-		     bool dst_multicast, const uint8_t *buf, size_t len, uint64_t now_ms);
+                     bool dst_multicast, const uint8_t *buf, size_t len, uint64_t now_ms);
 
 /*
  * Peer link events. peer_id is the index of the peer in the configuration
  * (policy_config_peer(cfg, peer_id)). Up: the peer's sent state is cleared and
- * everything exportable sent again (resync). Down: its records stay for
+ * everything exportable sent again (resync), the LAN is browsed again, and the
+ * peer is asked again for the service types we hold from it; what we hold from
+ * it and it does not send again within 30 s was withdrawn there while the link
+ * was down, and is withdrawn here too. Down: its records stay for
  * limits.peer-grace seconds, then are withdrawn from the LAN with goodbyes.
  */
 void proxy_peer_up(struct proxy *p, unsigned peer_id, uint64_t now_ms);
 void proxy_peer_down(struct proxy *p, unsigned peer_id, uint64_t now_ms);
 
 /* Records received from a peer (origin and hops as the frame said). Only read. */
-void proxy_peer_records(struct proxy *p, unsigned peer_id, const char *origin, unsigned hops,
-			ldns_rr *const *rrs, size_t n, uint64_t now_ms);
+void proxy_peer_records(struct proxy *p, unsigned peer_id, const char *origin,
+                        unsigned hops, ldns_rr *const *rrs, size_t n, uint64_t now_ms);
 /* Questions received from a peer, names as they are here. Only read. */
 void proxy_peer_questions(struct proxy *p, unsigned peer_id, ldns_rr *const *qs, size_t n,
-			  uint64_t now_ms);
+                          uint64_t now_ms);
 
 /*
  * Do the work that is due (delayed answers, second announcements, expiries, grace
@@ -172,10 +178,12 @@ void proxy_shutdown(struct proxy *p, uint64_t now_ms);
  * peer_ids are those of newcfg from now on. 0 or -ENOMEM (then the old
  * configuration stays in use).
  */
-int proxy_reconfigure(struct proxy *p, const struct policy_config *newcfg, uint64_t now_ms);
+int proxy_reconfigure(struct proxy *p, const struct policy_config *newcfg,
+                      uint64_t now_ms);
 
 void proxy_get_stats(const struct proxy *p, struct proxy_stats *out);
 /* 0, or -ENOENT when peer_id is not configured. */
-int proxy_get_peer_stats(const struct proxy *p, unsigned peer_id, struct proxy_peer_stats *out);
+int proxy_get_peer_stats(const struct proxy *p, unsigned peer_id,
+                         struct proxy_peer_stats *out);
 
 #endif

@@ -47,11 +47,12 @@ struct probe {
 static void usage(void)
 {
 	fprintf(stderr, "usage: lan_probe [-v] [-t SECONDS] [-x HEX | -f FILE] [-4 | -6] "
-			"[-u ADDR] [-d DELAY] [-r INTERVAL] IFACE...\n");
+	                "[-u ADDR] [-d DELAY] [-r INTERVAL] IFACE...\n");
 	exit(1);
 }
 
-static void fmt_addr(const struct sockaddr_storage *ss, int with_port, char *out, size_t n)
+static void fmt_addr(const struct sockaddr_storage *ss, int with_port, char *out,
+                     size_t n)
 {
 	char a[INET6_ADDRSTRLEN] = "?";
 	unsigned port = 0;
@@ -108,14 +109,15 @@ static void print_stats(struct probe *pr, int always)
 	if (!always && memcmp(&s, &pr->last, sizeof(s)) == 0)
 		return;
 	pr->last = s;
-	printf("stats in=%llu bytes_in=%llu out=%llu bytes_out=%llu own=%llu offlink=%llu "
-	       "truncated=%llu notconf=%llu overflow=%llu senderr=%llu rejoins=%llu\n",
-	       (unsigned long long)s.packets_in, (unsigned long long)s.bytes_in,
-	       (unsigned long long)s.packets_out, (unsigned long long)s.bytes_out,
-	       (unsigned long long)s.drop_own, (unsigned long long)s.drop_offlink,
-	       (unsigned long long)s.drop_truncated, (unsigned long long)s.drop_ifnotconf,
-	       (unsigned long long)s.drop_overflow, (unsigned long long)s.send_errors,
-	       (unsigned long long)s.rejoins);
+	printf(
+	    "stats in=%llu bytes_in=%llu out=%llu bytes_out=%llu own=%llu offlink=%llu "
+	    "truncated=%llu notconf=%llu overflow=%llu senderr=%llu rejoins=%llu\n",
+	    (unsigned long long)s.packets_in, (unsigned long long)s.bytes_in,
+	    (unsigned long long)s.packets_out, (unsigned long long)s.bytes_out,
+	    (unsigned long long)s.drop_own, (unsigned long long)s.drop_offlink,
+	    (unsigned long long)s.drop_truncated, (unsigned long long)s.drop_ifnotconf,
+	    (unsigned long long)s.drop_overflow, (unsigned long long)s.send_errors,
+	    (unsigned long long)s.rejoins);
 	fflush(stdout);
 }
 
@@ -130,8 +132,8 @@ static void send_one(void *arg, int ifindex, const char *name, int up)
 		if (pr->have_to && pr->to.ss_family != af)
 			continue;
 		int rc = lan_send(pr->lan, ifindex, af,
-				  pr->have_to ? (const struct sockaddr *)&pr->to : NULL, pr->out,
-				  pr->outlen);
+		                  pr->have_to ? (const struct sockaddr *)&pr->to : NULL,
+		                  pr->out, pr->outlen);
 		printf("sent if=%s af=%d len=%zu rc=%d\n", name, af == AF_INET ? 4 : 6,
 		       pr->outlen, rc);
 	}
@@ -183,8 +185,9 @@ static void describe(void *arg, int ifindex, const char *name, int up)
 		fmt_addr(&ss, 0, a4, sizeof(a4));
 	if (lan_interface_addr(pr->lan, ifindex, AF_INET6, &ss) == 0)
 		fmt_addr(&ss, 0, a6, sizeof(a6));
-	printf("iface %s index=%d up=%d mtu4=%d mtu6=%d addr4=%s addr6=%s\n", name, ifindex, up,
-	       lan_mtu(pr->lan, ifindex, AF_INET), lan_mtu(pr->lan, ifindex, AF_INET6), a4, a6);
+	printf("iface %s index=%d up=%d mtu4=%d mtu6=%d addr4=%s addr6=%s\n", name,
+	       ifindex, up, lan_mtu(pr->lan, ifindex, AF_INET),
+	       lan_mtu(pr->lan, ifindex, AF_INET6), a4, a6);
 }
 
 static int hexval(int c)
@@ -311,7 +314,8 @@ int main(int argc, char **argv)
 		goto out;
 	pr.lan = lan_new(pr.base, on_packet, &pr);
 	if (!pr.lan) {
-		fprintf(stderr, "lan_probe: cannot open mDNS sockets: %s\n", strerror(errno));
+		fprintf(stderr, "lan_probe: cannot open mDNS sockets: %s\n",
+		        strerror(errno));
 		goto out;
 	}
 	lan_set_iface_cb(pr.lan, on_link, &pr);

@@ -2,11 +2,15 @@
 # lan_recv.sh: the LAN module (reflector/lan.c, through tests/net/lan_probe) on a
 # gateway, with real avahi-daemon on a LAN host and on the gateway itself:
 #  - what a host publishes is received, over IPv4 and IPv6;
-#  - Avahi on the same gateway keeps working beside it (both bound to port 5353);
+#  - Avahi on the same gateway keeps working beside it (both bound to port 5353),
+#    whichever starts first, and another mDNS stack there keeps every packet of an
+#    interface the probe does not serve;
 #  - what the probe sends (a hand-built announcement) is cached by the host's Avahi,
-#    and leaves from port 5353 with TTL / hop limit 255 and the interface's address;
+#    and leaves from port 5353 with TTL / hop limit 255 and the interface's address,
+#    never larger than the interface MTU allows;
 #  - its own packets and the gateway's Avahi's are not received (counted as own);
-#  - off-link sources and other interfaces are dropped;
+#  - off-link sources, other interfaces and datagrams over 9000 bytes are dropped;
+#  - addresses and prefixes are followed through netlink, even when it overflows;
 #  - after lan0 goes down and up, and after it is re-created with a new ifindex,
 #    packets are received again; send errors meanwhile are counted and logged once.
 set -u
@@ -200,14 +204,17 @@ if grep -E '^recv .*(head=c0de|src=10\.99\.0\.5|src=\[fd99::5\])' "$out"; then
 fi
 net_pass "off-link sources dropped and counted ($(stat_of offlink))"
 
-# --- addresses followed through netlink, even when notifications overflow: while the
-# probe is stopped, 8000 addresses come to another link, lan0 gains 10.99.0.1/24
-# (a-h2's 10.99.0.5 is on-link then) and the other link goes, addresses and all.
-# Only a new dump after the overflow tells the probe of the last two.
+# --- addresses followed through netlink, even when notifications overflow: the
+# gateway gets a link x0 with 10.200.0.1; then, while the probe is stopped, 4000 more
+# addresses come to x0, lan0 gains 10.99.0.1/24 (a-h2's 10.99.0.5 is on-link then) and
+# x0 goes, addresses and all. Only a new dump after the overflow tells the probe of
+# the last two.
+net_in a-gw ip link add x0 type veth peer name x1
+net_in a-gw ip addr add 10.200.0.1/32 dev x0
+net_in a-gw ip link set x0 up
+sleep 0.3
 {
-	echo "link add x0 type veth peer name x1"
-	echo "link set x0 up"
-	for i in $(seq 0 31); do for j in $(seq 1 250); do echo "addr add 10.200.$i.$j/32 dev x0"; done; done
+	for i in $(seq 1 16); do for j in $(seq 1 250); do echo "addr add 10.200.$i.$j/32 dev x0"; done; done
 	echo "addr add 10.99.0.1/24 dev lan0"
 	echo "link del x0"
 } >"$NET_TMP/batch"

@@ -15,9 +15,9 @@ sites_watch brooklyn-h1 _ipp._tcp
 sites_publish manhattan-h1 "Printer A" _ipp._tcp 631 "txt=1"
 sites_wait_visible brooklyn-h1 _ipp._tcp "Printer A (manhattan)" 10 ||
 	net_fail "'Printer A (manhattan)' not resolved in Brooklyn within 10 s ($SITES_STATE)"
-elapsed=$((SITES_SEEN_T - SITES_PUB_T[Printer A]))
+elapsed=$((SITES_SEEN_T - ${SITES_PUB_T[Printer A]}))
 net_log "resolved in Brooklyn $(sites_secs "$elapsed") s after Avahi established it in Manhattan," \
-	"$(sites_secs $((SITES_SEEN_T - SITES_PUB_T0[Printer A]))) s after avahi-publish started ($SITES_STATE)"
+	"$(sites_secs $((SITES_SEEN_T - ${SITES_PUB_T0[Printer A]}))) s after avahi-publish started ($SITES_STATE)"
 
 lines=$(sites_resolved brooklyn-h1 _ipp._tcp)
 printf '%s\n' "$lines"

@@ -24,7 +24,7 @@ sites_wait_visible manhattan-h1 _ipp._tcp "Printer A" 10 '^fd00:1::10$' ||
 	net_fail "'Printer A' not resolved at fd00:1::10 in Manhattan ($SITES_STATE)"
 sites_wait_visible brooklyn-h1 _ipp._tcp "Printer A (manhattan)" 10 ||
 	net_fail "'Printer A (manhattan)' not resolved in Brooklyn ($SITES_STATE)"
-elapsed=$((SITES_SEEN_T - SITES_PUB_T[Printer A]))
+elapsed=$((SITES_SEEN_T - ${SITES_PUB_T[Printer A]}))
 net_log "resolved in Brooklyn $(sites_secs "$elapsed") s after Avahi established it ($SITES_STATE)"
 
 lines=$(sites_resolved brooklyn-h1 _ipp._tcp)

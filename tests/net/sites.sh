@@ -45,7 +45,7 @@
 # Every file a test writes is in $NET_TMP; on failure lib.sh prints the last lines of
 # each *.log (gateways: gw-SITE.RUN.log, Avahi: avahi-KEY.log, avahi-publish:
 # publish-*.log) and *.out (avahi-browse: browse-KEY.out, watch-*.out; captures:
-# sniff-SITE.out).
+# sniff-SITE.out; sitecastctl status of each running gateway: status-SITE.out).
 
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
@@ -76,8 +76,6 @@ declare -A SITES_PUB_LOG=()
 declare -A SITES_PUB_T0=()     # instance name -> when avahi-publish was started (us)
 declare -A SITES_PUB_T=()      # instance name -> when Avahi said it was established (us)
 declare -A SITES_WATCH=()      # "KEY TYPE" -> output file of avahi-browse -rp
-declare -A SITES_SNIFF_PID=()
-SITES_AVAHI_KEYS=()
 SITES_PUB_SEQ=0
 SITES_PUB_LAST_LOG=            # output of the last avahi-publish started
 SITES_SEEN_T=                  # set by sites_wait_visible / sites_wait_gone (us)
@@ -102,9 +100,12 @@ sites_secs() {
 sites_init() {
 	local site n=3
 	net_require_root_netns stdbuf timeout
-	# Cleaned up also when the output pipe closes (| head) or the terminal goes away.
+	[ -x "$NET_PYTHON" ] || net_skip "$NET_PYTHON not found (install python3)"
+	# Cleaned up also when the terminal goes away or the output pipe closes (| head);
+	# then SIGPIPE is ignored, so that the cleanup's own output cannot cut it short.
 	trap 'exit 129' HUP
-	trap 'exit 141' PIPE
+	trap 'trap "" PIPE; exit 141' PIPE
+	trap _sites_exit EXIT
 	[ -x "$SITECASTD" ] || net_fail "$SITECASTD not built (make sitecastd)"
 	[ -x "$SITECASTCTL" ] || net_fail "$SITECASTCTL not built (make sitecastctl)"
 	SITECASTD=$(cd "$(dirname "$SITECASTD")" && pwd)/${SITECASTD##*/}
@@ -114,11 +115,8 @@ sites_init() {
 		[ -n "${SITES_NUM[$site]:-}" ] || SITES_NUM[$site]=$((++n))
 	done
 	# In site-number order, so that net_wan gives site N 172.16.N.0/24.
-	SITES=($(for site in "$@"; do echo "${SITES_NUM[$site]} $site"; done | sort -n |
-		awk '{ print $2 }'))
-	for site in "${SITES[@]}"; do
-		[ "${SITES_NUM[$site]}" -le 9 ] || net_fail "too many sites"
-	done
+	mapfile -t SITES < <(for site in "$@"; do echo "${SITES_NUM[$site]} $site"; done |
+		sort -n | awk '{ print $2 }')
 	# net_wan numbers sites by position: keep numbers and positions equal.
 	local i=0
 	for site in "${SITES[@]}"; do
@@ -133,6 +131,21 @@ sites_init() {
 		: "${SITES_IMPORT[$site]:=offices}"
 	done
 	net_wan "${SITES[@]}"
+}
+
+# On failure, the gateways' own view (sitecastctl status) joins the logs that lib.sh's
+# cleanup prints.
+_sites_exit() {
+	local rc=$? site
+	if [ "$rc" -ne 0 ] && [ "$rc" -ne 77 ] && [ -n "$NET_TMP" ]; then
+		for site in "${SITES[@]}"; do
+			kill -0 "${SITES_GW_PID[$site]:-0}" 2>/dev/null || continue
+			timeout 3 "$SITECASTCTL" -s "$NET_TMP/control-$site.sock" status \
+				>"$NET_TMP/status-$site.out" 2>&1
+		done
+	fi
+	(exit "$rc")
+	_net_cleanup
 }
 
 # sites_host SITE-hI [MODE]: adds LAN host I to SITE (after sites_init). MODE: dual
@@ -166,7 +179,8 @@ sites_host() {
 	ll)
 		ip -n "$ns" -4 addr flush dev eth0
 		ip -n "$ns" -6 addr flush dev eth0 scope global
-		NET_ADDR4[$key]= NET_ADDR6[$key]=
+		NET_ADDR4[$key]=
+		NET_ADDR6[$key]=
 		;;
 	*) net_fail "sites_host: unknown mode $mode" ;;
 	esac
@@ -179,7 +193,6 @@ sites_avahi() {
 	while [ $# -ge 2 ]; do
 		net_avahi_start "$1" "$2"
 		keys+=("$1")
-		SITES_AVAHI_KEYS+=("$1")
 		shift 2
 	done
 	for key in "${keys[@]}"; do
@@ -208,7 +221,7 @@ sites_keygen() {
 	SITES_LAST_FP=$fp
 }
 
-# _sites_addr SITE HOST: "ADDRESS:PORT" of SITE's peer-link listener, in the WAN family.
+# _sites_addr SITE: "ADDRESS:PORT" of SITE's peer-link listener, in the WAN family.
 _sites_addr() {
 	if [ "$SITES_WAN_AF" = 6 ]; then
 		echo "[${NET_WAN6[$1]}]:$SITES_PORT"
@@ -497,7 +510,6 @@ sites_wait_gone() {
 sites_sniff_start() {
 	: >"$NET_TMP/sniff-$1.out"
 	net_sniff "$1-sw" br0 "$NET_TMP/sniff-$1.out"
-	SITES_SNIFF_PID[$1]=$NET_LAST_PID
 }
 
 # sites_sniff_count SITE: mDNS packets (IPv4 and IPv6) seen on SITE's LAN so far.

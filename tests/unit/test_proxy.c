@@ -80,7 +80,7 @@ static void *grow_array(void *v, size_t *cap, size_t n, size_t size)
 }
 
 static int io_lan_send(void *arg, unsigned ifindex, int af, const struct sockaddr *dst,
-		       const uint8_t *buf, size_t len)
+                       const uint8_t *buf, size_t len)
 {
 	struct node *n = arg;
 	n->lan = grow_array(n->lan, &n->lancap, n->nlan, sizeof(*n->lan));
@@ -92,7 +92,7 @@ static int io_lan_send(void *arg, unsigned ifindex, int af, const struct sockadd
 	if (dst)
 		memcpy(&d->dst, dst,
 		       dst->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6)
-						  : sizeof(struct sockaddr_in));
+		                                  : sizeof(struct sockaddr_in));
 	d->buf = malloc(len);
 	memcpy(d->buf, buf, len);
 	d->len = len;
@@ -108,7 +108,7 @@ static size_t io_lan_mtu(void *arg, unsigned ifindex, int af)
 }
 
 static void queue_send(struct node *n, bool questions, const char *origin, unsigned hops,
-		       const ldns_rr *const *rrs, size_t cnt)
+                       const ldns_rr *const *rrs, size_t cnt)
 {
 	n->out = grow_array(n->out, &n->outcap, n->nout, sizeof(*n->out));
 	struct psend *s = &n->out[n->nout++];
@@ -124,14 +124,15 @@ static void queue_send(struct node *n, bool questions, const char *origin, unsig
 }
 
 static int io_peer_records(void *arg, unsigned peer_id, const char *origin, unsigned hops,
-			   const ldns_rr *const *rrs, size_t cnt)
+                           const ldns_rr *const *rrs, size_t cnt)
 {
 	CU_ASSERT_EQUAL(peer_id, 0);
 	queue_send(arg, false, origin, hops, rrs, cnt);
 	return 0;
 }
 
-static int io_peer_questions(void *arg, unsigned peer_id, const ldns_rr *const *qs, size_t cnt)
+static int io_peer_questions(void *arg, unsigned peer_id, const ldns_rr *const *qs,
+                             size_t cnt)
 {
 	CU_ASSERT_EQUAL(peer_id, 0);
 	queue_send(arg, true, NULL, 0, qs, cnt);
@@ -149,7 +150,8 @@ static size_t deliver(struct node *from, struct node *to)
 		if (s->questions)
 			proxy_peer_questions(to->px, 0, s->rrs, s->n, now);
 		else
-			proxy_peer_records(to->px, 0, s->origin, s->hops, s->rrs, s->n, now);
+			proxy_peer_records(to->px, 0, s->origin, s->hops, s->rrs, s->n,
+			                   now);
 		k++;
 	}
 	return k;
@@ -207,93 +209,98 @@ static void clear_lan(struct node *n)
 
 /* ------------------------------------------------------------ configurations */
 
-static const char *const cfg_manhattan = "site: manhattan\n"
-					 "interfaces: [eth0]\n"
-					 "key: " KEY_FILE "\n"
-					 "peers:\n"
-					 "  - name: brooklyn\n"
-					 "    fingerprint: \"" FP "\"\n"
-					 "    export: offices\n"
-					 "    import: offices\n"
-					 "    addresses:\n"
-					 "      map:\n"
-					 "        - { from: 192.168.1.0/24, to: 10.101.1.0/24 }\n"
-					 "policy:\n"
-					 "  offices:\n"
-					 "    - allow: { service: _ipp._tcp }\n"
-					 "    - deny: { service: _airplay._tcp }\n"
-					 "    - allow: { service: _presence._tcp }\n"
-					 "limits:\n"
-					 "  queries-per-second: 5\n"
-					 "  peer-grace: 60\n";
+static const char *const cfg_manhattan =
+    "site: manhattan\n"
+    "interfaces: [eth0]\n"
+    "key: " KEY_FILE "\n"
+    "peers:\n"
+    "  - name: brooklyn\n"
+    "    fingerprint: \"" FP "\"\n"
+    "    export: offices\n"
+    "    import: offices\n"
+    "    addresses:\n"
+    "      map:\n"
+    "        - { from: 192.168.1.0/24, to: 10.101.1.0/24 }\n"
+    "policy:\n"
+    "  offices:\n"
+    "    - allow: { service: _ipp._tcp }\n"
+    "    - deny: { service: _airplay._tcp }\n"
+    "    - allow: { service: _presence._tcp }\n"
+    "limits:\n"
+    "  queries-per-second: 5\n"
+    "  peer-grace: 60\n";
 
-static const char *const cfg_brooklyn = "site: brooklyn\n"
-					"interfaces: [eth0]\n"
-					"key: " KEY_FILE "\n"
-					"peers:\n"
-					"  - name: manhattan\n"
-					"    fingerprint: \"" FP "\"\n"
-					"    export: offices\n"
-					"    import: offices\n"
-					"    addresses:\n"
-					"      map:\n"
-					"        - { from: 192.168.2.0/24, to: 10.102.2.0/24 }\n"
-					"policy:\n"
-					"  offices:\n"
-					"    - allow: { service: _ipp._tcp }\n"
-					"    - deny: { service: _airplay._tcp }\n"
-					"    - allow: { service: _presence._tcp }\n"
-					"limits:\n"
-					"  queries-per-second: 5\n"
-					"  peer-grace: 60\n";
+static const char *const cfg_brooklyn =
+    "site: brooklyn\n"
+    "interfaces: [eth0]\n"
+    "key: " KEY_FILE "\n"
+    "peers:\n"
+    "  - name: manhattan\n"
+    "    fingerprint: \"" FP "\"\n"
+    "    export: offices\n"
+    "    import: offices\n"
+    "    addresses:\n"
+    "      map:\n"
+    "        - { from: 192.168.2.0/24, to: 10.102.2.0/24 }\n"
+    "policy:\n"
+    "  offices:\n"
+    "    - allow: { service: _ipp._tcp }\n"
+    "    - deny: { service: _airplay._tcp }\n"
+    "    - allow: { service: _presence._tcp }\n"
+    "limits:\n"
+    "  queries-per-second: 5\n"
+    "  peer-grace: 60\n";
 
 /* Manhattan after an edit: printers are not shared any more. */
-static const char *const cfg_manhattan_noipp = "site: manhattan\n"
-					       "interfaces: [eth0]\n"
-					       "key: " KEY_FILE "\n"
-					       "peers:\n"
-					       "  - name: brooklyn\n"
-					       "    fingerprint: \"" FP "\"\n"
-					       "    export: [ { allow: { service: _presence._tcp } } ]\n"
-					       "    import: offices\n"
-					       "policy:\n"
-					       "  offices:\n"
-					       "    - allow: { service: _ipp._tcp }\n"
-					       "limits:\n"
-					       "  queries-per-second: 5\n";
+static const char *const cfg_manhattan_noipp =
+    "site: manhattan\n"
+    "interfaces: [eth0]\n"
+    "key: " KEY_FILE "\n"
+    "peers:\n"
+    "  - name: brooklyn\n"
+    "    fingerprint: \"" FP "\"\n"
+    "    export: [ { allow: { service: _presence._tcp } } ]\n"
+    "    import: offices\n"
+    "policy:\n"
+    "  offices:\n"
+    "    - allow: { service: _ipp._tcp }\n"
+    "limits:\n"
+    "  queries-per-second: 5\n";
 
 /* Manhattan shares whatever one host says, by its address. */
-static const char *const cfg_manhattan_byaddr = "site: manhattan\n"
-						"interfaces: [eth0]\n"
-						"key: " KEY_FILE "\n"
-						"peers:\n"
-						"  - name: brooklyn\n"
-						"    fingerprint: \"" FP "\"\n"
-						"    export: [ { allow: { address: 192.168.1.50/32 } } ]\n";
+static const char *const cfg_manhattan_byaddr =
+    "site: manhattan\n"
+    "interfaces: [eth0]\n"
+    "key: " KEY_FILE "\n"
+    "peers:\n"
+    "  - name: brooklyn\n"
+    "    fingerprint: \"" FP "\"\n"
+    "    export: [ { allow: { address: 192.168.1.50/32 } } ]\n";
 
 /* Brooklyn takes few records and no printers after an edit. */
 static const char *const cfg_brooklyn_small = "site: brooklyn\n"
-					      "interfaces: [eth0]\n"
-					      "key: " KEY_FILE "\n"
-					      "peers:\n"
-					      "  - name: manhattan\n"
-					      "    fingerprint: \"" FP "\"\n"
-					      "    import: offices\n"
-					      "policy:\n"
-					      "  offices:\n"
-					      "    - allow: { service: _ipp._tcp }\n"
-					      "limits:\n"
-					      "  max-records-per-peer: 4\n";
+                                              "interfaces: [eth0]\n"
+                                              "key: " KEY_FILE "\n"
+                                              "peers:\n"
+                                              "  - name: manhattan\n"
+                                              "    fingerprint: \"" FP "\"\n"
+                                              "    import: offices\n"
+                                              "policy:\n"
+                                              "  offices:\n"
+                                              "    - allow: { service: _ipp._tcp }\n"
+                                              "limits:\n"
+                                              "  max-records-per-peer: 4\n";
 
-static const char *const cfg_brooklyn_noipp = "site: brooklyn\n"
-					      "interfaces: [eth0]\n"
-					      "key: " KEY_FILE "\n"
-					      "names:\n"
-					      "  host-suffix: \"-{site}-office\"\n"
-					      "peers:\n"
-					      "  - name: manhattan\n"
-					      "    fingerprint: \"" FP "\"\n"
-					      "    import: [ { allow: { service: _presence._tcp } } ]\n";
+static const char *const cfg_brooklyn_noipp =
+    "site: brooklyn\n"
+    "interfaces: [eth0]\n"
+    "key: " KEY_FILE "\n"
+    "names:\n"
+    "  host-suffix: \"-{site}-office\"\n"
+    "peers:\n"
+    "  - name: manhattan\n"
+    "    fingerprint: \"" FP "\"\n"
+    "    import: [ { allow: { service: _presence._tcp } } ]\n";
 
 static struct policy_config *load_cfg(const char *name, const char *text)
 {
@@ -307,14 +314,15 @@ static struct policy_config *load_cfg(const char *name, const char *text)
 	return cfg;
 }
 
-static void start_node(struct node *n, const char *site, const char *cfgtext, unsigned ifindex)
+static void start_node(struct node *n, const char *site, const char *cfgtext,
+                       unsigned ifindex)
 {
 	struct proxy_io io = {
-		.arg = n,
-		.lan_send = io_lan_send,
-		.lan_mtu = io_lan_mtu,
-		.peer_send_records = io_peer_records,
-		.peer_send_questions = io_peer_questions,
+	    .arg = n,
+	    .lan_send = io_lan_send,
+	    .lan_mtu = io_lan_mtu,
+	    .peer_send_records = io_peer_records,
+	    .peer_send_questions = io_peer_questions,
 	};
 	memset(n, 0, sizeof(*n));
 	n->site = site;
@@ -387,7 +395,8 @@ static ldns_rr *mkrr(const char *text)
 		fprintf(stderr, "bad record %s: %s\n", text, ldns_get_errorstr_by_id(s));
 	CU_ASSERT_FATAL(s == LDNS_STATUS_OK);
 	if (top)
-		ldns_rr_set_class(rr, (ldns_rr_class)(LDNS_RR_CLASS_IN | DNSSD_CLASS_TOPBIT));
+		ldns_rr_set_class(rr,
+		                  (ldns_rr_class)(LDNS_RR_CLASS_IN | DNSSD_CLASS_TOPBIT));
 	return rr;
 }
 
@@ -396,9 +405,10 @@ static ldns_rr *mkq(const char *text)
 	ldns_rr *rr = NULL;
 	bool top = text[0] == '!';
 	CU_ASSERT_FATAL(ldns_rr_new_question_frm_str(&rr, text + top, NULL, NULL) ==
-			LDNS_STATUS_OK);
+	                LDNS_STATUS_OK);
 	if (top)
-		ldns_rr_set_class(rr, (ldns_rr_class)(LDNS_RR_CLASS_IN | DNSSD_CLASS_TOPBIT));
+		ldns_rr_set_class(rr,
+		                  (ldns_rr_class)(LDNS_RR_CLASS_IN | DNSSD_CLASS_TOPBIT));
 	return rr;
 }
 
@@ -448,43 +458,44 @@ static struct sockaddr_storage addr4(const char *ip, uint16_t port)
 
 /* A datagram from host ip:port on the node's LAN interface, then everything it causes. */
 static void lan_from(struct node *n, unsigned ifindex, const char *ip, uint16_t port,
-		     bool multicast, bool response, uint16_t id, const char *const *specs)
+                     bool multicast, bool response, uint16_t id, const char *const *specs)
 {
 	uint8_t *buf;
 	size_t len = mkpkt(&buf, response, id, specs);
 	struct sockaddr_storage src = addr4(ip, port);
-	proxy_lan_input(n->px, ifindex, (struct sockaddr *)&src, multicast, buf, len, now);
+	proxy_lan_input(n->px, ifindex, (struct sockaddr *)&src, multicast, buf, len,
+	                now);
 	free(buf);
 	settle();
 }
 
 static void lan_response(struct node *n, const char *const *specs)
 {
-	lan_from(n, n == &M ? IF_M : IF_B, n == &M ? "192.168.1.50" : "192.168.2.50", 5353, true,
-		 true, 0, specs);
+	lan_from(n, n == &M ? IF_M : IF_B, n == &M ? "192.168.1.50" : "192.168.2.50",
+	         5353, true, true, 0, specs);
 }
 
 /* The printer of manhattan, announced the way Avahi does. */
 static const char *const printer[] = {
-	"A:_ipp._tcp.local. 4500 IN PTR Printer\\032A._ipp._tcp.local.",
-	"A:_universal._sub._ipp._tcp.local. 4500 IN PTR Printer\\032A._ipp._tcp.local.",
-	"A:!Printer\\032A._ipp._tcp.local. 120 IN SRV 0 0 631 printer.local.",
-	"A:!Printer\\032A._ipp._tcp.local. 4500 IN TXT \"txtvers=1\" \"rp=ipp/print\"",
-	"A:_services._dns-sd._udp.local. 4500 IN PTR _ipp._tcp.local.",
-	"A:!printer.local. 120 IN A 192.168.1.12",
-	"A:!printer.local. 120 IN AAAA fe80::1",
-	NULL,
+    "A:_ipp._tcp.local. 4500 IN PTR Printer\\032A._ipp._tcp.local.",
+    "A:_universal._sub._ipp._tcp.local. 4500 IN PTR Printer\\032A._ipp._tcp.local.",
+    "A:!Printer\\032A._ipp._tcp.local. 120 IN SRV 0 0 631 printer.local.",
+    "A:!Printer\\032A._ipp._tcp.local. 4500 IN TXT \"txtvers=1\" \"rp=ipp/print\"",
+    "A:_services._dns-sd._udp.local. 4500 IN PTR _ipp._tcp.local.",
+    "A:!printer.local. 120 IN A 192.168.1.12",
+    "A:!printer.local. 120 IN AAAA fe80::1",
+    NULL,
 };
 #define PRINTER_EXPORTED 6 /* all but the link-local AAAA */
 
 static const char *const printer_bye[] = {
-	"A:_ipp._tcp.local. 0 IN PTR Printer\\032A._ipp._tcp.local.",
-	"A:_universal._sub._ipp._tcp.local. 0 IN PTR Printer\\032A._ipp._tcp.local.",
-	"A:!Printer\\032A._ipp._tcp.local. 0 IN SRV 0 0 631 printer.local.",
-	"A:!Printer\\032A._ipp._tcp.local. 0 IN TXT \"txtvers=1\" \"rp=ipp/print\"",
-	"A:_services._dns-sd._udp.local. 0 IN PTR _ipp._tcp.local.",
-	"A:!printer.local. 0 IN A 192.168.1.12",
-	NULL,
+    "A:_ipp._tcp.local. 0 IN PTR Printer\\032A._ipp._tcp.local.",
+    "A:_universal._sub._ipp._tcp.local. 0 IN PTR Printer\\032A._ipp._tcp.local.",
+    "A:!Printer\\032A._ipp._tcp.local. 0 IN SRV 0 0 631 printer.local.",
+    "A:!Printer\\032A._ipp._tcp.local. 0 IN TXT \"txtvers=1\" \"rp=ipp/print\"",
+    "A:_services._dns-sd._udp.local. 0 IN PTR _ipp._tcp.local.",
+    "A:!printer.local. 0 IN A 192.168.1.12",
+    NULL,
 };
 
 #define R_INST "Printer\\032A\\032\\040manhattan\\041._ipp._tcp.local."
@@ -511,7 +522,7 @@ static bool name_is(const ldns_rdf *name, const char *text)
 
 /* Records of type (0: any) owned by name (NULL: any) in a section of m. */
 static size_t count_rr(const struct dnssd_msg *m, enum dnssd_section s, const char *name,
-		       ldns_rr_type type)
+                       ldns_rr_type type)
 {
 	size_t k = 0;
 	for (size_t i = 0; i < dnssd_msg_count(m, s); i++) {
@@ -524,7 +535,7 @@ static size_t count_rr(const struct dnssd_msg *m, enum dnssd_section s, const ch
 }
 
 static const ldns_rr *find_rr(const struct dnssd_msg *m, enum dnssd_section s,
-			      const char *name, ldns_rr_type type)
+                              const char *name, ldns_rr_type type)
 {
 	for (size_t i = 0; i < dnssd_msg_count(m, s); i++) {
 		const ldns_rr *rr = dnssd_msg_rr(m, s, i);
@@ -536,7 +547,7 @@ static const ldns_rr *find_rr(const struct dnssd_msg *m, enum dnssd_section s,
 
 /* Multicast responses on a node's LAN (af, from index first) holding name/type. */
 static size_t mcast_with(const struct node *n, size_t first, int af, const char *name,
-			 ldns_rr_type type, uint64_t *when)
+                         ldns_rr_type type, uint64_t *when)
 {
 	size_t k = 0;
 	for (size_t i = first; i < n->nlan; i++) {
@@ -568,7 +579,7 @@ static size_t responses(const struct node *n, size_t first)
 
 /* Records sent to the peer (from batch first on) with this owner and type (0: any). */
 static size_t sent_records(const struct node *n, size_t first, const char *name,
-			   ldns_rr_type type, bool goodbyes)
+                           ldns_rr_type type, bool goodbyes)
 {
 	size_t k = 0;
 	for (size_t i = first; i < n->nout; i++) {
@@ -610,9 +621,10 @@ static void test_announcement_crosses(void)
 
 	/* manhattan exported the service, mapped, without the link-local address */
 	CU_ASSERT_EQUAL(sent_records(&M, 0, NULL, 0, false), PRINTER_EXPORTED);
-	CU_ASSERT_EQUAL(sent_records(&M, 0, "printer.local.", LDNS_RR_TYPE_AAAA, false), 0);
+	CU_ASSERT_EQUAL(sent_records(&M, 0, "printer.local.", LDNS_RR_TYPE_AAAA, false),
+	                0);
 	CU_ASSERT_STRING_EQUAL(M.out[0].origin, "manhattan");
-	CU_ASSERT_EQUAL(M.out[0].hops, 1);
+	CU_ASSERT_EQUAL(M.out[0].hops, 0);
 
 	/* brooklyn announced it at once, renamed, on both families */
 	CU_ASSERT_EQUAL(mcast_with(&B, 0, AF_INET, R_INST, LDNS_RR_TYPE_SRV, NULL), 1);
@@ -621,11 +633,12 @@ static void test_announcement_crosses(void)
 	struct dnssd_msg *m = decode(&B.lan[0]);
 	CU_ASSERT_EQUAL(dnssd_msg_kind(m), DNSSD_RESPONSE);
 	CU_ASSERT_EQUAL(dnssd_msg_id(m), 0);
-	const ldns_rr *ptr = find_rr(m, DNSSD_SEC_ANSWER, "_ipp._tcp.local.", LDNS_RR_TYPE_PTR);
+	const ldns_rr *ptr =
+	    find_rr(m, DNSSD_SEC_ANSWER, "_ipp._tcp.local.", LDNS_RR_TYPE_PTR);
 	CU_ASSERT_FATAL(ptr != NULL);
 	CU_ASSERT(name_is(ldns_rr_rdf(ptr, 0), R_INST));
-	const ldns_rr *sub =
-		find_rr(m, DNSSD_SEC_ANSWER, "_universal._sub._ipp._tcp.local.", LDNS_RR_TYPE_PTR);
+	const ldns_rr *sub = find_rr(
+	    m, DNSSD_SEC_ANSWER, "_universal._sub._ipp._tcp.local.", LDNS_RR_TYPE_PTR);
 	CU_ASSERT(sub && name_is(ldns_rr_rdf(sub, 0), R_INST));
 	const ldns_rr *srv = find_rr(m, DNSSD_SEC_ANSWER, R_INST, LDNS_RR_TYPE_SRV);
 	CU_ASSERT_FATAL(srv != NULL);
@@ -668,12 +681,12 @@ static void test_announcement_crosses(void)
 static void test_denied_not_exported(void)
 {
 	static const char *const tv[] = {
-		"A:_airplay._tcp.local. 4500 IN PTR Living\\032Room._airplay._tcp.local.",
-		"A:!Living\\032Room._airplay._tcp.local. 120 IN SRV 0 0 7000 appletv.local.",
-		"A:!Living\\032Room._airplay._tcp.local. 4500 IN TXT \"model=AppleTV\"",
-		"A:_services._dns-sd._udp.local. 4500 IN PTR _airplay._tcp.local.",
-		"A:!appletv.local. 120 IN A 192.168.1.20",
-		NULL,
+	    "A:_airplay._tcp.local. 4500 IN PTR Living\\032Room._airplay._tcp.local.",
+	    "A:!Living\\032Room._airplay._tcp.local. 120 IN SRV 0 0 7000 appletv.local.",
+	    "A:!Living\\032Room._airplay._tcp.local. 4500 IN TXT \"model=AppleTV\"",
+	    "A:_services._dns-sd._udp.local. 4500 IN PTR _airplay._tcp.local.",
+	    "A:!appletv.local. 120 IN A 192.168.1.20",
+	    NULL,
 	};
 	lan_response(&M, tv);
 	advance(3000);
@@ -689,16 +702,16 @@ static void test_denied_not_exported(void)
 static void test_linklocal_host_held(void)
 {
 	static const char *const old[] = {
-		"A:_ipp._tcp.local. 4500 IN PTR Old._ipp._tcp.local.",
-		"A:!Old._ipp._tcp.local. 120 IN SRV 0 0 631 oldprinter.local.",
-		"A:!Old._ipp._tcp.local. 4500 IN TXT \"txtvers=1\"",
-		"A:!oldprinter.local. 120 IN A 169.254.3.4",
-		"A:!oldprinter.local. 120 IN AAAA fe80::3",
-		NULL,
+	    "A:_ipp._tcp.local. 4500 IN PTR Old._ipp._tcp.local.",
+	    "A:!Old._ipp._tcp.local. 120 IN SRV 0 0 631 oldprinter.local.",
+	    "A:!Old._ipp._tcp.local. 4500 IN TXT \"txtvers=1\"",
+	    "A:!oldprinter.local. 120 IN A 169.254.3.4",
+	    "A:!oldprinter.local. 120 IN AAAA fe80::3",
+	    NULL,
 	};
 	static const char *const routable[] = {
-		"A:!oldprinter.local. 120 IN A 192.168.1.77",
-		NULL,
+	    "A:!oldprinter.local. 120 IN A 192.168.1.77",
+	    NULL,
 	};
 	lan_response(&M, old);
 	advance(3000);
@@ -708,13 +721,16 @@ static void test_linklocal_host_held(void)
 
 	/* once the host has an address the peer can use, the service follows */
 	lan_response(&M, routable);
-	CU_ASSERT_EQUAL(sent_records(&M, 0, "Old._ipp._tcp.local.", LDNS_RR_TYPE_SRV, false), 1);
-	CU_ASSERT_EQUAL(sent_records(&M, 0, "_ipp._tcp.local.", LDNS_RR_TYPE_PTR, false), 1);
-	CU_ASSERT_EQUAL(sent_records(&M, 0, "oldprinter.local.", LDNS_RR_TYPE_A, false), 1);
+	CU_ASSERT_EQUAL(
+	    sent_records(&M, 0, "Old._ipp._tcp.local.", LDNS_RR_TYPE_SRV, false), 1);
+	CU_ASSERT_EQUAL(sent_records(&M, 0, "_ipp._tcp.local.", LDNS_RR_TYPE_PTR, false),
+	                1);
+	CU_ASSERT_EQUAL(sent_records(&M, 0, "oldprinter.local.", LDNS_RR_TYPE_A, false),
+	                1);
 	CU_ASSERT_EQUAL(sent_records(&M, 0, NULL, 0, false), 4);
-	CU_ASSERT_EQUAL(mcast_with(&B, 0, AF_INET, "oldprinter-manhattan.local.", LDNS_RR_TYPE_A,
-				   NULL),
-			1);
+	CU_ASSERT_EQUAL(mcast_with(&B, 0, AF_INET, "oldprinter-manhattan.local.",
+	                           LDNS_RR_TYPE_A, NULL),
+	                1);
 }
 
 static void test_goodbye_propagates(void)
@@ -729,11 +745,13 @@ static void test_goodbye_propagates(void)
 	size_t k = 0;
 	for (size_t i = lan0; i < B.nlan; i++) {
 		struct dnssd_msg *m = decode(&B.lan[i]);
-		const ldns_rr *srv = find_rr(m, DNSSD_SEC_ANSWER, R_INST, LDNS_RR_TYPE_SRV);
+		const ldns_rr *srv =
+		    find_rr(m, DNSSD_SEC_ANSWER, R_INST, LDNS_RR_TYPE_SRV);
 		if (srv && B.lan[i].af == AF_INET) {
 			CU_ASSERT_EQUAL(ldns_rr_ttl(srv), 0);
 			CU_ASSERT_EQUAL(B.lan[i].t, now);
-			CU_ASSERT_EQUAL(count_rr(m, DNSSD_SEC_ANSWER, NULL, 0), PRINTER_EXPORTED);
+			CU_ASSERT_EQUAL(count_rr(m, DNSSD_SEC_ANSWER, NULL, 0),
+			                PRINTER_EXPORTED);
 			k++;
 		}
 		dnssd_msg_free(m);
@@ -761,11 +779,12 @@ static void test_dedup(void)
 		lan_response(&M, printer);
 	}
 	/* then the 120 s records again each time half their TTL has passed */
-	CU_ASSERT_EQUAL(sent_records(&M, 0, "Printer\\032A._ipp._tcp.local.", LDNS_RR_TYPE_SRV,
-				     false),
-			3);
+	CU_ASSERT_EQUAL(sent_records(&M, 0, "Printer\\032A._ipp._tcp.local.",
+	                             LDNS_RR_TYPE_SRV, false),
+	                3);
 	CU_ASSERT_EQUAL(sent_records(&M, 0, "printer.local.", LDNS_RR_TYPE_A, false), 3);
-	CU_ASSERT_EQUAL(sent_records(&M, 0, "_ipp._tcp.local.", LDNS_RR_TYPE_PTR, false), 1);
+	CU_ASSERT_EQUAL(sent_records(&M, 0, "_ipp._tcp.local.", LDNS_RR_TYPE_PTR, false),
+	                1);
 	CU_ASSERT_EQUAL(sent_records(&M, 0, NULL, 0, false), PRINTER_EXPORTED + 4);
 	/* a refresh is not news on brooklyn's LAN */
 	CU_ASSERT_EQUAL(mcast_with(&B, 0, AF_INET, R_INST, LDNS_RR_TYPE_SRV, NULL), 2);
@@ -776,7 +795,8 @@ static const char *const browse_qu[] = {"Q:!_ipp._tcp.local. IN PTR", NULL};
 
 static void check_service_answer(const struct dnssd_msg *m)
 {
-	const ldns_rr *ptr = find_rr(m, DNSSD_SEC_ANSWER, "_ipp._tcp.local.", LDNS_RR_TYPE_PTR);
+	const ldns_rr *ptr =
+	    find_rr(m, DNSSD_SEC_ANSWER, "_ipp._tcp.local.", LDNS_RR_TYPE_PTR);
 	CU_ASSERT_FATAL(ptr != NULL);
 	CU_ASSERT(name_is(ldns_rr_rdf(ptr, 0), R_INST));
 	/* RFC 6763 §12: what resolving needs comes along */
@@ -804,8 +824,8 @@ static void test_query_answered_from_cache(void)
 		advance(101);
 		uint64_t when[2] = {0};
 		CU_ASSERT_EQUAL(mcast_with(&B, lan0, AF_INET, "_ipp._tcp.local.",
-					   LDNS_RR_TYPE_PTR, when),
-				1);
+		                           LDNS_RR_TYPE_PTR, when),
+		                1);
 		CU_ASSERT(when[0] >= now - 101 && when[0] <= now);
 		CU_ASSERT_FATAL(B.nlan > lan0);
 		m = decode(&B.lan[lan0]);
@@ -815,8 +835,9 @@ static void test_query_answered_from_cache(void)
 	/* the cache could answer: manhattan was not asked */
 	CU_ASSERT_EQUAL(sent_questions(&B, out0, NULL), 0);
 	/* it is not repeated on the other family: the asker is on IPv4 */
-	CU_ASSERT_EQUAL(mcast_with(&B, lan0, AF_INET6, "_ipp._tcp.local.", LDNS_RR_TYPE_PTR, NULL),
-			0);
+	CU_ASSERT_EQUAL(
+	    mcast_with(&B, lan0, AF_INET6, "_ipp._tcp.local.", LDNS_RR_TYPE_PTR, NULL),
+	    0);
 
 	/* QU: unicast to the asker, at once */
 	advance(2000);
@@ -827,7 +848,7 @@ static void test_query_answered_from_cache(void)
 	CU_ASSERT(d->unicast);
 	struct sockaddr_storage want = addr4("192.168.2.61", 5353);
 	CU_ASSERT_EQUAL(((struct sockaddr_in *)&d->dst)->sin_addr.s_addr,
-			((struct sockaddr_in *)&want)->sin_addr.s_addr);
+	                ((struct sockaddr_in *)&want)->sin_addr.s_addr);
 	CU_ASSERT_EQUAL(((struct sockaddr_in *)&d->dst)->sin_port, htons(5353));
 	m = decode(d);
 	check_service_answer(m);
@@ -856,25 +877,25 @@ static void test_query_answered_from_cache(void)
 	/* known-answer suppression: the asker has it with more than half its TTL */
 	advance(2000);
 	static const char *const ka[] = {
-		"Q:_ipp._tcp.local. IN PTR",
-		"A:_ipp._tcp.local. 4000 IN PTR " R_INST,
-		NULL,
+	    "Q:_ipp._tcp.local. IN PTR",
+	    "A:_ipp._tcp.local. 4000 IN PTR " R_INST,
+	    NULL,
 	};
 	lan0 = B.nlan;
 	lan_from(&B, IF_B, "192.168.2.63", 5353, true, false, 0, ka);
 	advance(1000);
-	CU_ASSERT_EQUAL(mcast_with(&B, lan0, AF_INET, "_ipp._tcp.local.", LDNS_RR_TYPE_PTR, NULL),
-			0);
+	CU_ASSERT_EQUAL(
+	    mcast_with(&B, lan0, AF_INET, "_ipp._tcp.local.", LDNS_RR_TYPE_PTR, NULL), 0);
 	/* but not with less than half */
 	static const char *const ka_old[] = {
-		"Q:_ipp._tcp.local. IN PTR",
-		"A:_ipp._tcp.local. 2000 IN PTR " R_INST,
-		NULL,
+	    "Q:_ipp._tcp.local. IN PTR",
+	    "A:_ipp._tcp.local. 2000 IN PTR " R_INST,
+	    NULL,
 	};
 	lan_from(&B, IF_B, "192.168.2.63", 5353, true, false, 0, ka_old);
 	advance(1000);
-	CU_ASSERT_EQUAL(mcast_with(&B, lan0, AF_INET, "_ipp._tcp.local.", LDNS_RR_TYPE_PTR, NULL),
-			1);
+	CU_ASSERT_EQUAL(
+	    mcast_with(&B, lan0, AF_INET, "_ipp._tcp.local.", LDNS_RR_TYPE_PTR, NULL), 1);
 
 	/* brooklyn never answers with manhattan-side names or its own LAN's records */
 	static const char *const local_q[] = {"Q:printer.local. IN A", NULL};
@@ -894,7 +915,8 @@ static void test_question_forwarded(void)
 	for (size_t i = 0; i < M.nlan; i++) {
 		struct dnssd_msg *m = decode(&M.lan[i]);
 		if (dnssd_msg_kind(m) == DNSSD_QUERY && !M.lan[i].unicast &&
-		    count_rr(m, DNSSD_SEC_QUESTION, "_presence._tcp.local.", LDNS_RR_TYPE_PTR))
+		    count_rr(m, DNSSD_SEC_QUESTION, "_presence._tcp.local.",
+		             LDNS_RR_TYPE_PTR))
 			mq++;
 		dnssd_msg_free(m);
 	}
@@ -906,16 +928,17 @@ static void test_question_forwarded(void)
 
 	/* manhattan's responder answers; the service appears at brooklyn */
 	static const char *const alice[] = {
-		"A:_presence._tcp.local. 4500 IN PTR alice._presence._tcp.local.",
-		"D:!alice._presence._tcp.local. 120 IN SRV 0 0 5298 mac.local.",
-		"D:!alice._presence._tcp.local. 4500 IN TXT \"status=avail\"",
-		"D:!mac.local. 120 IN A 192.168.1.30",
-		NULL,
+	    "A:_presence._tcp.local. 4500 IN PTR alice._presence._tcp.local.",
+	    "D:!alice._presence._tcp.local. 120 IN SRV 0 0 5298 mac.local.",
+	    "D:!alice._presence._tcp.local. 4500 IN TXT \"status=avail\"",
+	    "D:!mac.local. 120 IN A 192.168.1.30",
+	    NULL,
 	};
 	lan_response(&M, alice);
-	CU_ASSERT_EQUAL(mcast_with(&B, 0, AF_INET, "alice\\032\\040manhattan\\041._presence._tcp.local.",
-				   LDNS_RR_TYPE_SRV, NULL),
-			1);
+	CU_ASSERT_EQUAL(mcast_with(&B, 0, AF_INET,
+	                           "alice\\032\\040manhattan\\041._presence._tcp.local.",
+	                           LDNS_RR_TYPE_SRV, NULL),
+	                1);
 
 	/* names that look like manhattan's go back to manhattan, un-renamed */
 	static const char *const host_q[] = {"Q:scanner-manhattan.local. IN A", NULL};
@@ -966,26 +989,26 @@ static void test_near_expiry_reasked(void)
 		struct dnssd_msg *m = decode(&M.lan[i]);
 		mq += dnssd_msg_kind(m) == DNSSD_QUERY &&
 		      count_rr(m, DNSSD_SEC_QUESTION, "Printer\\032A._ipp._tcp.local.",
-			       LDNS_RR_TYPE_SRV);
+		               LDNS_RR_TYPE_SRV);
 		dnssd_msg_free(m);
 	}
 	CU_ASSERT(mq >= 1);
-	CU_ASSERT_EQUAL(sent_records(&M, mo, "Printer\\032A._ipp._tcp.local.", LDNS_RR_TYPE_SRV,
-				     false),
-			1);
+	CU_ASSERT_EQUAL(sent_records(&M, mo, "Printer\\032A._ipp._tcp.local.",
+	                             LDNS_RR_TYPE_SRV, false),
+	                1);
 }
 
 static void test_loop_guard(void)
 {
 	ldns_rr *rrs[2] = {mkrr("!x.local. 120 IN A 10.0.0.1"),
-			   mkrr("_ipp._tcp.local. 4500 IN PTR X._ipp._tcp.local.")};
+	                   mkrr("_ipp._tcp.local. 4500 IN PTR X._ipp._tcp.local.")};
 	uint64_t loop0 = drops(&B, PROXY_DROP_LOOP);
 	/* records that claim to come from brooklyn, or from further away */
-	proxy_peer_records(B.px, 0, "brooklyn", 1, rrs, 2, now);
-	proxy_peer_records(B.px, 0, "manhattan", 2, rrs, 2, now);
+	proxy_peer_records(B.px, 0, "brooklyn", 0, rrs, 2, now);
+	proxy_peer_records(B.px, 0, "manhattan", 1, rrs, 2, now);
 	CU_ASSERT_EQUAL(drops(&B, PROXY_DROP_LOOP) - loop0, 4);
 	/* a peer speaks only for itself */
-	proxy_peer_records(B.px, 0, "queens", 1, rrs, 2, now);
+	proxy_peer_records(B.px, 0, "queens", 0, rrs, 2, now);
 	CU_ASSERT_EQUAL(drops(&B, PROXY_DROP_ORIGIN), 2);
 	settle();
 	CU_ASSERT_EQUAL(B.nlan, 0);
@@ -1001,7 +1024,7 @@ static void test_loop_guard(void)
 	for (size_t i = 0; i < B.nlan; i++) {
 		struct sockaddr_storage src = addr4("192.168.2.99", 5353);
 		proxy_lan_input(B.px, IF_B, (struct sockaddr *)&src, true, B.lan[i].buf,
-				B.lan[i].len, now);
+		                B.lan[i].len, now);
 	}
 	settle();
 	CU_ASSERT_EQUAL(sent_records(&B, out0, NULL, 0, false), 0);
@@ -1015,22 +1038,23 @@ static void test_no_reflection_between_interfaces(void)
 	settle();
 	clear_lan(&B);
 	static const char *const tv[] = {
-		"A:_ipp._tcp.local. 4500 IN PTR Local._ipp._tcp.local.",
-		"A:!Local._ipp._tcp.local. 120 IN SRV 0 0 631 local.local.",
-		"A:!local.local. 120 IN A 192.168.2.5",
-		NULL,
+	    "A:_ipp._tcp.local. 4500 IN PTR Local._ipp._tcp.local.",
+	    "A:!Local._ipp._tcp.local. 120 IN SRV 0 0 631 local.local.",
+	    "A:!local.local. 120 IN A 192.168.2.5",
+	    NULL,
 	};
 	lan_response(&B, tv);
 	advance(3000);
 	/* exported to the peer, but not repeated on eth1 (nor on eth0) */
-	CU_ASSERT_EQUAL(sent_records(&B, 0, "Local._ipp._tcp.local.", LDNS_RR_TYPE_SRV, false), 1);
+	CU_ASSERT_EQUAL(
+	    sent_records(&B, 0, "Local._ipp._tcp.local.", LDNS_RR_TYPE_SRV, false), 1);
 	CU_ASSERT_EQUAL(responses(&B, 0), 0);
 	/* and manhattan's copy is named for brooklyn, mapped as brooklyn says */
 	const ldns_rr *a = NULL;
 	for (size_t i = 0; i < M.nlan && !a; i++) {
 		struct dnssd_msg *m = decode(&M.lan[i]);
-		const ldns_rr *x = find_rr(m, DNSSD_SEC_ANSWER, "local-brooklyn.local.",
-					   LDNS_RR_TYPE_A);
+		const ldns_rr *x =
+		    find_rr(m, DNSSD_SEC_ANSWER, "local-brooklyn.local.", LDNS_RR_TYPE_A);
 		if (x) {
 			char *txt = ldns_rdf2str(ldns_rr_rdf(x, 0));
 			CU_ASSERT_STRING_EQUAL(txt, "10.102.2.5");
@@ -1052,7 +1076,7 @@ static void test_no_reflection_between_interfaces(void)
 	for (size_t i = 0; i < B.nlan; i++) {
 		struct dnssd_msg *m = decode(&B.lan[i]);
 		on_b2 += B.lan[i].ifindex == IF_B2 &&
-			 count_rr(m, DNSSD_SEC_ANSWER, R_INST, LDNS_RR_TYPE_SRV) > 0;
+		         count_rr(m, DNSSD_SEC_ANSWER, R_INST, LDNS_RR_TYPE_SRV) > 0;
 		dnssd_msg_free(m);
 	}
 	CU_ASSERT_EQUAL(on_b2, 2); /* IPv4 and IPv6 */
@@ -1085,11 +1109,13 @@ static void test_peer_down_grace(void)
 	size_t k = 0;
 	for (size_t i = lan0; i < B.nlan; i++) {
 		struct dnssd_msg *m = decode(&B.lan[i]);
-		const ldns_rr *srv = find_rr(m, DNSSD_SEC_ANSWER, R_INST, LDNS_RR_TYPE_SRV);
+		const ldns_rr *srv =
+		    find_rr(m, DNSSD_SEC_ANSWER, R_INST, LDNS_RR_TYPE_SRV);
 		if (srv && B.lan[i].af == AF_INET) {
 			k++;
 			CU_ASSERT_EQUAL(ldns_rr_ttl(srv), 0);
-			CU_ASSERT_EQUAL(count_rr(m, DNSSD_SEC_ANSWER, NULL, 0), PRINTER_EXPORTED);
+			CU_ASSERT_EQUAL(count_rr(m, DNSSD_SEC_ANSWER, NULL, 0),
+			                PRINTER_EXPORTED);
 		}
 		dnssd_msg_free(m);
 	}
@@ -1119,7 +1145,8 @@ static void test_shutdown_goodbyes(void)
 		struct dnssd_msg *m = decode(&B.lan[i]);
 		CU_ASSERT_EQUAL(count_rr(m, DNSSD_SEC_ANSWER, NULL, 0), PRINTER_EXPORTED);
 		for (size_t j = 0; j < dnssd_msg_count(m, DNSSD_SEC_ANSWER); j++)
-			CU_ASSERT_EQUAL(ldns_rr_ttl(dnssd_msg_rr(m, DNSSD_SEC_ANSWER, j)), 0);
+			CU_ASSERT_EQUAL(ldns_rr_ttl(dnssd_msg_rr(m, DNSSD_SEC_ANSWER, j)),
+			                0);
 		k++;
 		dnssd_msg_free(m);
 	}
@@ -1135,22 +1162,23 @@ static void test_mtu_split(void)
 	size_t n = 0;
 	char text[256];
 	for (int i = 0; i < 66; i++) {
-		snprintf(text, sizeof(text), "_ipp._tcp.local. 4500 IN PTR P%02d._ipp._tcp.local.",
-			 i);
-		rrs[n++] = mkrr(text);
-		snprintf(text, sizeof(text), "!P%02d._ipp._tcp.local. 120 IN SRV 0 0 631 big.local.",
-			 i);
+		snprintf(text, sizeof(text),
+		         "_ipp._tcp.local. 4500 IN PTR P%02d._ipp._tcp.local.", i);
 		rrs[n++] = mkrr(text);
 		snprintf(text, sizeof(text),
-			 "!P%02d._ipp._tcp.local. 4500 IN TXT \"txtvers=1\" \"note=printer %d\"", i,
-			 i);
+		         "!P%02d._ipp._tcp.local. 120 IN SRV 0 0 631 big.local.", i);
+		rrs[n++] = mkrr(text);
+		snprintf(text, sizeof(text),
+		         "!P%02d._ipp._tcp.local. 4500 IN TXT \"txtvers=1\" "
+		         "\"note=printer %d\"",
+		         i, i);
 		rrs[n++] = mkrr(text);
 	}
 	rrs[n++] = mkrr("_services._dns-sd._udp.local. 4500 IN PTR _ipp._tcp.local.");
 	rrs[n++] = mkrr("!big.local. 120 IN A 10.101.1.99");
 	CU_ASSERT_EQUAL_FATAL(n, 200);
 	B.mtu = 1000;
-	proxy_peer_records(B.px, 0, "manhattan", 1, rrs, n, now);
+	proxy_peer_records(B.px, 0, "manhattan", 0, rrs, n, now);
 	settle();
 	for (size_t i = 0; i < n; i++)
 		ldns_rr_free(rrs[i]);
@@ -1191,7 +1219,8 @@ static void test_reconfigure_withdraws(void)
 	size_t k = 0;
 	for (size_t i = lan0; i < B.nlan; i++) {
 		struct dnssd_msg *m = decode(&B.lan[i]);
-		const ldns_rr *srv = find_rr(m, DNSSD_SEC_ANSWER, R_INST, LDNS_RR_TYPE_SRV);
+		const ldns_rr *srv =
+		    find_rr(m, DNSSD_SEC_ANSWER, R_INST, LDNS_RR_TYPE_SRV);
 		k += srv && ldns_rr_ttl(srv) == 0;
 		dnssd_msg_free(m);
 	}
@@ -1206,7 +1235,8 @@ static void test_bad_input_counted(void)
 {
 	uint8_t junk[5] = {1, 2, 3, 4, 5};
 	struct sockaddr_storage src = addr4("192.168.1.50", 5353);
-	proxy_lan_input(M.px, IF_M, (struct sockaddr *)&src, true, junk, sizeof(junk), now);
+	proxy_lan_input(M.px, IF_M, (struct sockaddr *)&src, true, junk, sizeof(junk),
+	                now);
 	struct proxy_stats st;
 	proxy_get_stats(M.px, &st);
 	CU_ASSERT_EQUAL(st.decode_drops[DNSSD_R_SHORT], 1);
@@ -1221,7 +1251,7 @@ static void test_bad_input_counted(void)
 
 	/* a peer id that is not configured */
 	ldns_rr *rr = mkrr("x.local. 120 IN A 10.0.0.1");
-	proxy_peer_records(M.px, 7, "brooklyn", 1, &rr, 1, now);
+	proxy_peer_records(M.px, 7, "brooklyn", 0, &rr, 1, now);
 	CU_ASSERT_EQUAL(drops(&M, PROXY_DROP_PEER), 1);
 	ldns_rr_free(rr);
 	struct proxy_peer_stats ps;
@@ -1238,10 +1268,10 @@ static void test_sender_rule_resync(void)
 	CU_ASSERT_EQUAL(sent_records(&M, out0, NULL, 0, false), PRINTER_EXPORTED);
 	/* another host: its services stay home */
 	static const char *const other[] = {
-		"A:_ipp._tcp.local. 4500 IN PTR Other._ipp._tcp.local.",
-		"A:!Other._ipp._tcp.local. 120 IN SRV 0 0 631 other.local.",
-		"A:!other.local. 120 IN A 192.168.1.51",
-		NULL,
+	    "A:_ipp._tcp.local. 4500 IN PTR Other._ipp._tcp.local.",
+	    "A:!Other._ipp._tcp.local. 120 IN SRV 0 0 631 other.local.",
+	    "A:!other.local. 120 IN A 192.168.1.51",
+	    NULL,
 	};
 	out0 = M.nout;
 	lan_from(&M, IF_M, "192.168.1.51", 5353, true, true, 0, other);
@@ -1252,9 +1282,9 @@ static void test_sender_rule_resync(void)
 	proxy_peer_down(M.px, 0, now);
 	proxy_peer_up(M.px, 0, now);
 	settle();
-	CU_ASSERT_EQUAL(sent_records(&M, out0, "Printer\\032A._ipp._tcp.local.", LDNS_RR_TYPE_SRV,
-				     false),
-			1);
+	CU_ASSERT_EQUAL(sent_records(&M, out0, "Printer\\032A._ipp._tcp.local.",
+	                             LDNS_RR_TYPE_SRV, false),
+	                1);
 	CU_ASSERT_EQUAL(sent_records(&M, out0, "Other._ipp._tcp.local.", 0, false), 0);
 }
 
@@ -1282,7 +1312,8 @@ static void test_reconfigure_import(void)
 	size_t k = 0;
 	for (size_t i = lan0; i < B.nlan; i++) {
 		struct dnssd_msg *m = decode(&B.lan[i]);
-		const ldns_rr *srv = find_rr(m, DNSSD_SEC_ANSWER, R_INST, LDNS_RR_TYPE_SRV);
+		const ldns_rr *srv =
+		    find_rr(m, DNSSD_SEC_ANSWER, R_INST, LDNS_RR_TYPE_SRV);
 		k += srv && ldns_rr_ttl(srv) == 0 && B.lan[i].af == AF_INET;
 		dnssd_msg_free(m);
 	}
@@ -1292,15 +1323,15 @@ static void test_reconfigure_import(void)
 	CU_ASSERT_EQUAL(st.remote_records, 0);
 	/* a presence service arrives under the new host suffix */
 	static const char *const alice[] = {
-		"A:_presence._tcp.local. 4500 IN PTR alice._presence._tcp.local.",
-		"A:!alice._presence._tcp.local. 120 IN SRV 0 0 5298 mac.local.",
-		"A:!mac.local. 120 IN A 192.168.1.30",
-		NULL,
+	    "A:_presence._tcp.local. 4500 IN PTR alice._presence._tcp.local.",
+	    "A:!alice._presence._tcp.local. 120 IN SRV 0 0 5298 mac.local.",
+	    "A:!mac.local. 120 IN A 192.168.1.30",
+	    NULL,
 	};
 	lan_response(&M, alice);
 	CU_ASSERT_EQUAL(mcast_with(&B, lan0, AF_INET, "mac-manhattan-office.local.",
-				   LDNS_RR_TYPE_A, NULL),
-			1);
+	                           LDNS_RR_TYPE_A, NULL),
+	                1);
 }
 
 static void test_truncated_query_waits(void)
@@ -1318,11 +1349,12 @@ static void test_truncated_query_waits(void)
 	advance(399);
 	CU_ASSERT_EQUAL(B.nlan, lan0);
 	/* the asker's next packet lists the PTR: nothing left to say */
-	static const char *const more[] = {"A:_ipp._tcp.local. 4500 IN PTR " R_INST, NULL};
+	static const char *const more[] = {"A:_ipp._tcp.local. 4500 IN PTR " R_INST,
+	                                   NULL};
 	lan_from(&B, IF_B, "192.168.2.60", 5353, true, false, 0, more);
 	advance(200);
-	CU_ASSERT_EQUAL(mcast_with(&B, lan0, AF_INET, "_ipp._tcp.local.", LDNS_RR_TYPE_PTR, NULL),
-			0);
+	CU_ASSERT_EQUAL(
+	    mcast_with(&B, lan0, AF_INET, "_ipp._tcp.local.", LDNS_RR_TYPE_PTR, NULL), 0);
 	/* without it, the answer comes after 400-500 ms */
 	len = mkpkt(&buf, false, 0, browse_qm);
 	buf[2] |= 0x02;
@@ -1332,8 +1364,8 @@ static void test_truncated_query_waits(void)
 	settle();
 	advance(600);
 	uint64_t when[2] = {0};
-	CU_ASSERT_EQUAL(mcast_with(&B, lan0, AF_INET, "_ipp._tcp.local.", LDNS_RR_TYPE_PTR, when),
-			1);
+	CU_ASSERT_EQUAL(
+	    mcast_with(&B, lan0, AF_INET, "_ipp._tcp.local.", LDNS_RR_TYPE_PTR, when), 1);
 	CU_ASSERT(when[0] >= asked + 400 && when[0] <= asked + 500);
 }
 
@@ -1341,17 +1373,21 @@ static void test_cut_name_asked_by_original(void)
 {
 	/* 61 bytes: with " (manhattan)" the label must be cut to stay within 63 */
 	static const char *const longname[] = {
-		"A:_ipp._tcp.local. 4500 IN PTR "
-		"Very\\032Long\\032Printer\\032Name\\032On\\032The\\032Third\\032Floor\\032Conference\\032Room\\032301._ipp._tcp.local.",
-		"A:!Very\\032Long\\032Printer\\032Name\\032On\\032The\\032Third\\032Floor\\032Conference\\032Room\\032301."
-		"_ipp._tcp.local. 120 IN SRV 0 0 631 printer.local.",
-		"A:!printer.local. 120 IN A 192.168.1.12",
-		NULL,
+	    "A:_ipp._tcp.local. 4500 IN PTR "
+	    "Very\\032Long\\032Printer\\032Name\\032On\\032The\\032Third\\032Floor\\032Co"
+	    "nference\\032Room\\032301._ipp._tcp.local.",
+	    "A:!"
+	    "Very\\032Long\\032Printer\\032Name\\032On\\032The\\032Third\\032Floor\\032Co"
+	    "nference\\032Room\\032301."
+	    "_ipp._tcp.local. 120 IN SRV 0 0 631 printer.local.",
+	    "A:!printer.local. 120 IN A 192.168.1.12",
+	    NULL,
 	};
 	lan_response(&M, longname);
 	CU_ASSERT_FATAL(B.nlan > 0);
 	struct dnssd_msg *m = decode(&B.lan[0]);
-	const ldns_rr *ptr = find_rr(m, DNSSD_SEC_ANSWER, "_ipp._tcp.local.", LDNS_RR_TYPE_PTR);
+	const ldns_rr *ptr =
+	    find_rr(m, DNSSD_SEC_ANSWER, "_ipp._tcp.local.", LDNS_RR_TYPE_PTR);
 	CU_ASSERT_FATAL(ptr != NULL);
 	ldns_rdf *renamed = ldns_rdf_clone(ldns_rr_rdf(ptr, 0));
 	dnssd_msg_free(m);
@@ -1375,10 +1411,12 @@ static void test_cut_name_asked_by_original(void)
 	proxy_lan_input(B.px, IF_B, (struct sockaddr *)&src, true, buf, len, now);
 	free(buf);
 	settle();
-	CU_ASSERT_EQUAL(sent_questions(&B, out0,
-				       "Very\\032Long\\032Printer\\032Name\\032On\\032The\\032Third\\032"
-				       "Floor\\032Conference\\032Room\\032301._ipp._tcp.local."),
-			1);
+	CU_ASSERT_EQUAL(
+	    sent_questions(
+	        &B, out0,
+	        "Very\\032Long\\032Printer\\032Name\\032On\\032The\\032Third\\032"
+	        "Floor\\032Conference\\032Room\\032301._ipp._tcp.local."),
+	    1);
 }
 
 static void test_garbage_survived(void)
@@ -1409,35 +1447,88 @@ static void test_garbage_survived(void)
 	CU_ASSERT(st.lan_packets_in == 3000);
 }
 
+static void test_flap_resync(void)
+{
+	static const char *const alice[] = {
+	    "A:_presence._tcp.local. 4500 IN PTR alice._presence._tcp.local.",
+	    "A:!alice._presence._tcp.local. 120 IN SRV 0 0 5298 mac.local.",
+	    "A:!mac.local. 120 IN A 192.168.1.30",
+	    NULL,
+	};
+	lan_response(&M, printer);
+	lan_response(&M, alice);
+	advance(5000);
+	/* the link drops; meanwhile the printer leaves manhattan */
+	M.link_up = B.link_up = false;
+	proxy_peer_down(M.px, 0, now);
+	proxy_peer_down(B.px, 0, now);
+	advance(10000);
+	lan_response(&M, printer_bye);
+	advance(10000);
+	size_t lan0 = B.nlan, bq = B.nout;
+	M.link_up = B.link_up = true;
+	proxy_peer_up(M.px, 0, now);
+	proxy_peer_up(B.px, 0, now);
+	settle();
+	uint64_t up = now;
+	/* brooklyn asks again for the types it holds */
+	CU_ASSERT_EQUAL(sent_questions(&B, bq, "_ipp._tcp.local."), 1);
+	CU_ASSERT_EQUAL(sent_questions(&B, bq, "_universal._sub._ipp._tcp.local."), 1);
+	CU_ASSERT_EQUAL(sent_questions(&B, bq, "_presence._tcp.local."), 1);
+	/* what came again is a refresh, not news */
+	CU_ASSERT_EQUAL(responses(&B, lan0), 0);
+	/* what did not come again is withdrawn after the resync window */
+	advance_to(up + 29000);
+	CU_ASSERT_EQUAL(responses(&B, lan0), 0);
+	advance_to(up + 31000);
+	size_t bye = 0;
+	for (size_t i = lan0; i < B.nlan; i++) {
+		struct dnssd_msg *m = decode(&B.lan[i]);
+		const ldns_rr *srv =
+		    find_rr(m, DNSSD_SEC_ANSWER, R_INST, LDNS_RR_TYPE_SRV);
+		bye += srv && ldns_rr_ttl(srv) == 0 && B.lan[i].af == AF_INET;
+		CU_ASSERT_EQUAL(
+		    count_rr(m, DNSSD_SEC_ANSWER,
+		             "alice\\032\\040manhattan\\041._presence._tcp.local.", 0),
+		    0);
+		dnssd_msg_free(m);
+	}
+	CU_ASSERT_EQUAL(bye, 1);
+	struct proxy_stats st;
+	proxy_get_stats(B.px, &st);
+	CU_ASSERT_EQUAL(st.remote_records, 3); /* alice: PTR, SRV and A */
+}
+
 static CU_TestInfo engine_tests[] = {
-	{"announcement crosses, renamed and mapped", test_announcement_crosses},
-	{"denied service not exported", test_denied_not_exported},
-	{"link-local-only host held back", test_linklocal_host_held},
-	{"goodbye propagates", test_goodbye_propagates},
-	{"repeated announcements deduplicated", test_dedup},
-	{"queries answered from the cache", test_query_answered_from_cache},
-	{"question forwarded when missing", test_question_forwarded},
-	{"forwarded questions rate-limited", test_question_rate_limited},
-	{"records in use asked again near expiry", test_near_expiry_reasked},
-	{"loop guard", test_loop_guard},
-	{"no reflection between interfaces", test_no_reflection_between_interfaces},
-	{"peer down, grace, goodbyes, resync", test_peer_down_grace},
-	{"shutdown goodbyes", test_shutdown_goodbyes},
-	{"200 records split by MTU", test_mtu_split},
-	{"reconfigure withdraws", test_reconfigure_withdraws},
-	{"bad input counted", test_bad_input_counted},
-	{"sender rules hold on resync", test_sender_rule_resync},
-	{"remote cache limit", test_remote_limit},
-	{"reconfigure import and names", test_reconfigure_import},
-	{"truncated query waits for known answers", test_truncated_query_waits},
-	{"cut instance names asked by their original", test_cut_name_asked_by_original},
-	{"mangled datagrams survived", test_garbage_survived},
-	CU_TEST_INFO_NULL,
+    {"announcement crosses, renamed and mapped", test_announcement_crosses},
+    {"denied service not exported", test_denied_not_exported},
+    {"link-local-only host held back", test_linklocal_host_held},
+    {"goodbye propagates", test_goodbye_propagates},
+    {"repeated announcements deduplicated", test_dedup},
+    {"queries answered from the cache", test_query_answered_from_cache},
+    {"question forwarded when missing", test_question_forwarded},
+    {"forwarded questions rate-limited", test_question_rate_limited},
+    {"records in use asked again near expiry", test_near_expiry_reasked},
+    {"loop guard", test_loop_guard},
+    {"no reflection between interfaces", test_no_reflection_between_interfaces},
+    {"peer down, grace, goodbyes, resync", test_peer_down_grace},
+    {"shutdown goodbyes", test_shutdown_goodbyes},
+    {"200 records split by MTU", test_mtu_split},
+    {"reconfigure withdraws", test_reconfigure_withdraws},
+    {"bad input counted", test_bad_input_counted},
+    {"sender rules hold on resync", test_sender_rule_resync},
+    {"remote cache limit", test_remote_limit},
+    {"reconfigure import and names", test_reconfigure_import},
+    {"truncated query waits for known answers", test_truncated_query_waits},
+    {"cut instance names asked by their original", test_cut_name_asked_by_original},
+    {"mangled datagrams survived", test_garbage_survived},
+    {"link flap: resync and stale records", test_flap_resync},
+    CU_TEST_INFO_NULL,
 };
 
 static CU_SuiteInfo suites[] = {
-	{"proxy", suite_init, suite_clean, setup, teardown, engine_tests},
-	CU_SUITE_INFO_NULL,
+    {"proxy", suite_init, suite_clean, setup, teardown, engine_tests},
+    CU_SUITE_INFO_NULL,
 };
 
 UNIT_MAIN(suites)
