@@ -1,0 +1,86 @@
+/*
+ * config.h: the sitecast configuration (sitecast.yaml, see sitecast.yaml(5)).
+ *
+ * policy_config_load() reads the whole file with libyaml through one schema
+ * table and builds an immutable configuration object. Every problem it can
+ * find is reported as one line "FILE:LINE:COLUMN: message" (line and column
+ * 1-based); a configuration with any error is not returned. The daemon loads
+ * a new configuration on SIGHUP and swaps it in only when it loaded cleanly.
+ *
+ * Ownership: policy_config_load*() allocate the configuration and the error
+ * list (free with policy_config_free() / policy_errors_free()). Everything the
+ * accessors return belongs to the configuration and lives as long as it does.
+ */
+#ifndef SITECAST_POLICY_CONFIG_H
+#define SITECAST_POLICY_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dnssd/addrmap.h"
+#include "policy/rules.h"
+
+#define POLICY_DEFAULT_PORT 5358
+#define POLICY_DEFAULT_CONTROL "/run/sitecast/control.sock"
+
+struct policy_config;
+struct policy_peer;
+struct policy_errors;
+
+/*
+ * Load path. Returns 0 with *out set, or a negative errno (-EINVAL for
+ * configuration errors, others for I/O) with *errs listing every error.
+ * errs is always set (possibly empty) and must be freed.
+ */
+int policy_config_load(const char *path, struct policy_config **out, struct policy_errors **errs);
+/* The same from memory; name is used as FILE in messages. */
+int policy_config_load_buffer(const char *name, const char *buf, size_t len,
+			      struct policy_config **out, struct policy_errors **errs);
+void policy_config_free(struct policy_config *c);
+
+size_t policy_errors_count(const struct policy_errors *e);
+/* The i-th error line, "FILE:LINE:COLUMN: message", without newline. */
+const char *policy_errors_get(const struct policy_errors *e, size_t i);
+void policy_errors_free(struct policy_errors *e);
+
+const char *policy_config_path(const struct policy_config *c);
+const char *policy_config_site(const struct policy_config *c);
+size_t policy_config_ninterfaces(const struct policy_config *c);
+const char *policy_config_interface(const struct policy_config *c, size_t i);
+/* listen address, or NULL when only dialing out. host is a literal IPv4/IPv6 address. */
+const char *policy_config_listen_host(const struct policy_config *c);
+uint16_t policy_config_listen_port(const struct policy_config *c);
+const char *policy_config_key(const struct policy_config *c);
+const char *policy_config_control(const struct policy_config *c);
+const char *policy_config_user(const struct policy_config *c); /* NULL if not set */
+const char *policy_config_host_suffix(const struct policy_config *c);
+const char *policy_config_instance_suffix(const struct policy_config *c);
+uint32_t policy_config_max_records_per_peer(const struct policy_config *c);
+uint32_t policy_config_queries_per_second(const struct policy_config *c);
+uint32_t policy_config_peer_grace(const struct policy_config *c);
+bool policy_config_avahi_publish(const struct policy_config *c);
+bool policy_config_avahi_browse(const struct policy_config *c);
+
+size_t policy_config_npeers(const struct policy_config *c);
+const struct policy_peer *policy_config_peer(const struct policy_config *c, size_t i);
+const struct policy_peer *policy_config_peer_by_name(const struct policy_config *c,
+						     const char *name);
+/* A named rule set from `policy`, or NULL. */
+const struct policy_ruleset *policy_config_ruleset(const struct policy_config *c,
+						   const char *name);
+
+const char *policy_peer_name(const struct policy_peer *p);
+/* connect host (literal address or DNS name) and port, or NULL / 0 to wait for the peer. */
+const char *policy_peer_connect_host(const struct policy_peer *p);
+uint16_t policy_peer_connect_port(const struct policy_peer *p);
+const char *policy_peer_fingerprint(const struct policy_peer *p);
+/* Rule sets; never NULL (an absent key is an empty set, which denies everything). */
+const struct policy_ruleset *policy_peer_export(const struct policy_peer *p);
+const struct policy_ruleset *policy_peer_import(const struct policy_peer *p);
+const struct dnssd_addrmap *policy_peer_addrmap(const struct policy_peer *p);
+bool policy_peer_keep_linklocal(const struct policy_peer *p);
+/* Whether the link settings (name, connect, fingerprint) are the same: the link may stay up. */
+bool policy_peer_link_equal(const struct policy_peer *a, const struct policy_peer *b);
+
+#endif
