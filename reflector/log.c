@@ -31,7 +31,8 @@ int log_getverbose(void)
 	return log_verbose;
 }
 
-static void vlog(int pri, const char *fmt, va_list ap, const char *suffix)
+__attribute__((format(printf, 2, 0))) static void vlog(int pri, const char *fmt, va_list ap,
+							   const char *suffix)
 {
 	char line[2048];
 	int n = vsnprintf(line, sizeof(line), fmt, ap);

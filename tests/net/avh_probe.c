@@ -140,7 +140,10 @@ static int parse_addrs(char *s, struct avh_addr *out, size_t max, size_t *n)
 static void command(struct probe *p, char *line)
 {
 	char *f[MAXF];
-	size_t n = split(line, '\t', f, MAXF);
+	size_t n;
+
+	log_debug("command: %s", line);
+	n = split(line, '\t', f, MAXF);
 
 	if (!strcmp(f[0], "set") && n >= 8) {
 		struct avh_addr addrs[MAXF];

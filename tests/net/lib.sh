@@ -141,8 +141,8 @@ _net_cleanup() {
 	done
 	for pid in "${NET_PIDS[@]}"; do
 		kill -KILL "$pid" 2>/dev/null
+		wait "$pid" 2>/dev/null
 	done
-	wait 2>/dev/null
 	# The private mount namespaces (with their tmpfs) go with their last process.
 	for key in "${NET_KEYS[@]}"; do
 		ip netns del "${NET_NS[$key]}" 2>/dev/null
@@ -185,7 +185,7 @@ net_ns() {
 net_attach() {
 	local key=$1 site=${NET_SITE_OF[$1]} ifname=${NET_IF[$1]}
 	local sw=${NET_NS[$site-sw]} ns=${NET_NS[$1]} port="p-${1#*-}"
-	ip -n "$sw" link del "$port" 2>/dev/null
+	ip -n "$sw" link del "$port" 2>/dev/null || true
 	ip -n "$sw" link add "$port" type veth peer name "$ifname" netns "$ns" ||
 		net_fail "veth $key"
 	ip -n "$sw" link set "$port" master br0 up
@@ -305,7 +305,7 @@ net_bg() {
 # returns its exit status.
 net_stop() {
 	local pid=$1 sig=${2:-TERM}
-	kill -"$sig" "$pid" 2>/dev/null
+	kill -"$sig" "$pid" 2>/dev/null || true
 	wait "$pid" 2>/dev/null
 }
 

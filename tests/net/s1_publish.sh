@@ -22,7 +22,8 @@ net_log "resolved in Brooklyn $(sites_secs "$elapsed") s after Avahi established
 lines=$(sites_resolved brooklyn-h1 _ipp._tcp)
 printf '%s\n' "$lines"
 # Avahi resolves each line to an A or an AAAA record: either mapped address will do.
-want=$'Printer A \\(manhattan\\)\t_ipp._tcp\tlocal\tprinter-manhattan.local\t(10\\.101\\.1\\.10|fd51:1::10)\t631\t"txt=1"$'
+want=$'Printer A \\(manhattan\\)\t_ipp\\._tcp\tlocal\tprinter-manhattan\\.local\t'
+want+=$'(10\\.101\\.1\\.10|fd51:1::10)\t631\t"txt=1"$'
 grep -qE -- "$want" <<<"$lines" ||
 	net_fail "no resolved line: Printer A (manhattan), printer-manhattan.local, 10.101.1.10 or fd51:1::10, 631, \"txt=1\""
 if grep -E $'\t(192\\.168\\.1\\.|fd00:1:|fe80:)' <<<"$lines"; then

@@ -40,7 +40,8 @@ sites_wait_peer_up manhattan brooklyn 15
 sites_wait_peer_up brooklyn manhattan 15 "$up_before"
 net_log "link up again $(sites_secs $(($(sites_now) - t_kill))) s after the kill"
 sites_wait_visible brooklyn-h1 _ipp._tcp "Printer C (manhattan)" 10 ||
-	net_fail "'Printer C (manhattan)', published while Manhattan's gateway was down, not resolved in Brooklyn after its restart ($SITES_STATE)"
+	net_fail "'Printer C (manhattan)', published while Manhattan's gateway was down," \
+		"not resolved in Brooklyn after its restart ($SITES_STATE)"
 net_pass "printer published during the restart resolved in Brooklyn"
 
 # check_once: each wanted printer resolved exactly once per interface and protocol in a

@@ -359,7 +359,8 @@ _sites_peer_up() {
 sites_wait_peer_up() {
 	local site=$1 peer=$2 secs=${3:-15} before=${4:-0}
 	net_wait "$secs" _sites_peer_up "$site" "$peer" "$before" ||
-		net_fail "$site: no line for peer $peer matching /$SITES_PEER_UP_RE/ within ${secs}s in ${SITES_GW_LOG[$site]##*/}"
+		net_fail "$site: no line for peer $peer matching /$SITES_PEER_UP_RE/" \
+			"within ${secs}s in ${SITES_GW_LOG[$site]##*/}"
 }
 
 # sites_wait_links [SECONDS]: waits until every gateway has logged each peer up.
