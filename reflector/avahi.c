@@ -114,7 +114,7 @@ static int watch_arm(AvahiWatch *w)
 }
 
 static AvahiWatch *watch_new(const AvahiPoll *api, int fd, AvahiWatchEvent event,
-			     AvahiWatchCallback cb, void *userdata)
+                             AvahiWatchCallback cb, void *userdata)
 {
 	struct avh_poll *p = api->userdata;
 	AvahiWatch *w = calloc(1, sizeof(*w));
@@ -190,7 +190,7 @@ static void timeout_arm(AvahiTimeout *t, const struct timeval *tv)
 }
 
 static AvahiTimeout *timeout_new(const AvahiPoll *api, const struct timeval *tv,
-				 AvahiTimeoutCallback cb, void *userdata)
+                                 AvahiTimeoutCallback cb, void *userdata)
 {
 	struct avh_poll *p = api->userdata;
 	AvahiTimeout *t = calloc(1, sizeof(*t));
@@ -296,7 +296,7 @@ struct pub {
 	char *pubname;
 	struct host *host;
 	AvahiEntryGroup *group;
-	int live;	 /* in the group and committed */
+	int live;        /* in the group and committed */
 	int established; /* Avahi says so */
 	TAILQ_ENTRY(pub) link;
 };
@@ -397,10 +397,12 @@ static int svc_copy(struct svc *d, const struct avh_service *s)
 	d->port = s->port;
 	if (!d->name || !d->type || !d->domain || !d->host)
 		goto nomem;
-	/* A list given to avahi-client goes on the wire last string first; adding prepends. */
+	/* avahi-client puts the last string of a list first on the wire. */
 	for (i = 0; i < s->ntxt; i++) {
-		AvahiStringList *l = avahi_string_list_add_arbitrary(d->txt, s->txt[i].data,
-								     s->txt[i].len);
+		const uint8_t *t = s->txt[i].len ? s->txt[i].data : (const uint8_t *)"";
+		AvahiStringList *l =
+		    avahi_string_list_add_arbitrary(d->txt, t, s->txt[i].len);
+
 		if (!l)
 			goto nomem;
 		d->txt = l;
@@ -439,7 +441,8 @@ static int svc_valid(const struct svc *s)
 {
 	size_t i;
 
-	if (!avahi_is_valid_service_name(s->name) || !avahi_is_valid_service_type_strict(s->type) ||
+	if (!avahi_is_valid_service_name(s->name) ||
+	    !avahi_is_valid_service_type_strict(s->type) ||
 	    !avahi_is_valid_domain_name(s->domain) || !avahi_is_valid_fqdn(s->host))
 		return 0;
 	for (i = 0; i < s->nsubtypes; i++)
@@ -451,14 +454,16 @@ static int svc_valid(const struct svc *s)
 	return 1;
 }
 
-static int addrs_equal(const struct avh_addr *a, size_t na, const struct avh_addr *b, size_t nb)
+static int addrs_equal(const struct avh_addr *a, size_t na, const struct avh_addr *b,
+                       size_t nb)
 {
 	size_t i;
 
 	if (na != nb)
 		return 0;
 	for (i = 0; i < na; i++)
-		if (a[i].af != b[i].af || memcmp(a[i].a, b[i].a, a[i].af == AF_INET ? 4 : 16))
+		if (a[i].af != b[i].af ||
+		    memcmp(a[i].a, b[i].a, a[i].af == AF_INET ? 4 : 16))
 			return 0;
 	return 1;
 }
@@ -551,11 +556,12 @@ static void host_rename(struct avh *a, struct host *h, const char *why)
 	free(label);
 	avahi_free(alt);
 	if (!name) {
-		log_warnx("avahi: out of memory renaming host %s", clean(h->pubname, b1, sizeof(b1)));
+		log_warnx("avahi: out of memory renaming host %s",
+		          clean(h->pubname, b1, sizeof(b1)));
 		return;
 	}
-	log_warnx("host %s collides %s; published as %s", clean(h->pubname, b1, sizeof(b1)), why,
-		  clean(name, b2, sizeof(b2)));
+	log_warnx("host %s collides %s; published as %s",
+	          clean(h->pubname, b1, sizeof(b1)), why, clean(name, b2, sizeof(b2)));
 	free(h->pubname);
 	h->pubname = name;
 	a->st.collisions++;
@@ -576,9 +582,11 @@ static int host_publish(struct avh *a, struct host *h)
 		avahi_entry_group_reset(h->group);
 	if (!h->naddrs)
 		return 0;
-	if (!h->group && !(h->group = avahi_entry_group_new(a->client, host_group_cb, h))) {
+	if (!h->group &&
+	    !(h->group = avahi_entry_group_new(a->client, host_group_cb, h))) {
 		log_warnx("avahi: cannot create a group for host %s: %s",
-			  clean(h->pubname, b, sizeof(b)), avahi_strerror(avahi_client_errno(a->client)));
+		          clean(h->pubname, b, sizeof(b)),
+		          avahi_strerror(avahi_client_errno(a->client)));
 		return 0;
 	}
 	for (tries = 0; tries < MAX_RENAMES; tries++) {
@@ -587,13 +595,15 @@ static int host_publish(struct avh *a, struct host *h)
 			AvahiAddress aa;
 
 			to_avahi_addr(&h->addrs[i], &aa);
-			r = avahi_entry_group_add_address(h->group, AVAHI_IF_UNSPEC, AVAHI_PROTO_UNSPEC,
-							  ADDR_FLAGS, h->pubname, &aa);
+			r = avahi_entry_group_add_address(h->group, AVAHI_IF_UNSPEC,
+			                                  AVAHI_PROTO_UNSPEC, ADDR_FLAGS,
+			                                  h->pubname, &aa);
 			if (r == AVAHI_ERR_COLLISION)
 				break;
 			if (r < 0)
-				log_warnx("avahi: cannot publish an address of host %s: %s",
-					  clean(h->pubname, b, sizeof(b)), avahi_strerror(r));
+				log_warnx(
+				    "avahi: cannot publish an address of host %s: %s",
+				    clean(h->pubname, b, sizeof(b)), avahi_strerror(r));
 			else
 				added++;
 		}
@@ -605,8 +615,8 @@ static int host_publish(struct avh *a, struct host *h)
 		renamed = 1;
 	}
 	if (added && (r = avahi_entry_group_commit(h->group)) < 0)
-		log_warnx("avahi: cannot publish host %s: %s", clean(h->pubname, b, sizeof(b)),
-			  avahi_strerror(r));
+		log_warnx("avahi: cannot publish host %s: %s",
+		          clean(h->pubname, b, sizeof(b)), avahi_strerror(r));
 	return renamed;
 }
 
@@ -615,7 +625,7 @@ static void host_republish_services(struct avh *a, struct host *h)
 {
 	struct pub *p;
 
-	TAILQ_FOREACH(p, &a->pubs, link)
+	for (p = TAILQ_FIRST(&a->pubs); p; p = TAILQ_NEXT(p, link))
 		if (p->host == h)
 			pub_publish(a, p);
 }
@@ -634,8 +644,9 @@ static void host_group_cb(AvahiEntryGroup *g, AvahiEntryGroupState state, void *
 		host_republish_services(a, h);
 		break;
 	case AVAHI_ENTRY_GROUP_FAILURE:
-		log_warnx("avahi: cannot publish host %s: %s", clean(h->pubname, b, sizeof(b)),
-			  avahi_strerror(avahi_client_errno(a->client)));
+		log_warnx("avahi: cannot publish host %s: %s",
+		          clean(h->pubname, b, sizeof(b)),
+		          avahi_strerror(avahi_client_errno(a->client)));
 		break;
 	case AVAHI_ENTRY_GROUP_ESTABLISHED:
 		log_debug("avahi: host %s established", clean(h->pubname, b, sizeof(b)));
@@ -715,11 +726,12 @@ static int pub_rename(struct avh *a, struct pub *p, const char *why)
 
 	avahi_free(alt);
 	if (!name) {
-		log_warnx("avahi: out of memory renaming %s", clean(p->pubname, b1, sizeof(b1)));
+		log_warnx("avahi: out of memory renaming %s",
+		          clean(p->pubname, b1, sizeof(b1)));
 		return -ENOMEM;
 	}
 	log_warnx("service \"%s\" collides %s; published as \"%s\"",
-		  clean(p->pubname, b1, sizeof(b1)), why, clean(name, b2, sizeof(b2)));
+	          clean(p->pubname, b1, sizeof(b1)), why, clean(name, b2, sizeof(b2)));
 	free(p->pubname);
 	p->pubname = name;
 	a->st.collisions++;
@@ -743,34 +755,40 @@ static void pub_publish(struct avh *a, struct pub *p)
 		avahi_entry_group_reset(p->group);
 	else if (!(p->group = avahi_entry_group_new(a->client, pub_group_cb, p))) {
 		log_warnx("avahi: cannot create a group for \"%s\": %s",
-			  clean(p->pubname, b, sizeof(b)), avahi_strerror(avahi_client_errno(a->client)));
+		          clean(p->pubname, b, sizeof(b)),
+		          avahi_strerror(avahi_client_errno(a->client)));
 		return;
 	}
 	for (tries = 0; tries < MAX_RENAMES; tries++) {
-		r = avahi_entry_group_add_service_strlst(p->group, AVAHI_IF_UNSPEC, AVAHI_PROTO_UNSPEC,
-							 PUB_FLAGS, p->pubname, p->s.type, p->s.domain,
-							 p->host->pubname, p->s.port, p->s.txt);
+		r = avahi_entry_group_add_service_strlst(
+		    p->group, AVAHI_IF_UNSPEC, AVAHI_PROTO_UNSPEC, PUB_FLAGS, p->pubname,
+		    p->s.type, p->s.domain, p->host->pubname, p->s.port, p->s.txt);
 		/* Another program on this machine has the name. */
-		if (r != AVAHI_ERR_COLLISION || pub_rename(a, p, "with a local service") < 0)
+		if (r != AVAHI_ERR_COLLISION ||
+		    pub_rename(a, p, "with a local service") < 0)
 			break;
 	}
 	if (r < 0) {
-		log_warnx("avahi: cannot publish \"%s\": %s", clean(p->pubname, b, sizeof(b)),
-			  avahi_strerror(r));
+		log_warnx("avahi: cannot publish \"%s\": %s",
+		          clean(p->pubname, b, sizeof(b)), avahi_strerror(r));
 		avahi_entry_group_reset(p->group);
 		return;
 	}
 	for (i = 0; i < p->s.nsubtypes; i++) {
-		r = avahi_entry_group_add_service_subtype(p->group, AVAHI_IF_UNSPEC, AVAHI_PROTO_UNSPEC,
-							  SUB_FLAGS, p->pubname, p->s.type, p->s.domain,
-							  p->s.subtypes[i]);
-		if (r < 0)
-			log_warnx("avahi: cannot publish subtype %s of \"%s\": %s", p->s.subtypes[i],
-				  clean(p->pubname, b, sizeof(b)), avahi_strerror(r));
+		r = avahi_entry_group_add_service_subtype(
+		    p->group, AVAHI_IF_UNSPEC, AVAHI_PROTO_UNSPEC, SUB_FLAGS, p->pubname,
+		    p->s.type, p->s.domain, p->s.subtypes[i]);
+		if (r < 0) {
+			char b2[256];
+
+			log_warnx("avahi: cannot publish subtype %s of \"%s\": %s",
+			          clean(p->s.subtypes[i], b2, sizeof(b2)),
+			          clean(p->pubname, b, sizeof(b)), avahi_strerror(r));
+		}
 	}
 	if ((r = avahi_entry_group_commit(p->group)) < 0) {
-		log_warnx("avahi: cannot publish \"%s\": %s", clean(p->pubname, b, sizeof(b)),
-			  avahi_strerror(r));
+		log_warnx("avahi: cannot publish \"%s\": %s",
+		          clean(p->pubname, b, sizeof(b)), avahi_strerror(r));
 		return;
 	}
 	p->live = 1;
@@ -786,7 +804,8 @@ static void pub_group_cb(AvahiEntryGroup *g, AvahiEntryGroupState state, void *a
 	switch (state) {
 	case AVAHI_ENTRY_GROUP_ESTABLISHED:
 		if (!p->established)
-			log_debug("avahi: \"%s\" published", clean(p->pubname, b, sizeof(b)));
+			log_debug("avahi: \"%s\" published",
+			          clean(p->pubname, b, sizeof(b)));
 		p->established = 1;
 		break;
 	case AVAHI_ENTRY_GROUP_COLLISION:
@@ -797,8 +816,9 @@ static void pub_group_cb(AvahiEntryGroup *g, AvahiEntryGroupState state, void *a
 		break;
 	case AVAHI_ENTRY_GROUP_FAILURE:
 		p->established = 0;
-		log_warnx("avahi: cannot publish \"%s\": %s", clean(p->pubname, b, sizeof(b)),
-			  avahi_strerror(avahi_client_errno(a->client)));
+		log_warnx("avahi: cannot publish \"%s\": %s",
+		          clean(p->pubname, b, sizeof(b)),
+		          avahi_strerror(avahi_client_errno(a->client)));
 		break;
 	default:
 		break;
@@ -819,14 +839,14 @@ static int pub_update_txt(struct avh *a, struct pub *p)
 	st = avahi_entry_group_get_state(p->group);
 	if (st != AVAHI_ENTRY_GROUP_ESTABLISHED && st != AVAHI_ENTRY_GROUP_REGISTERING)
 		return -1;
-	r = avahi_entry_group_update_service_txt_strlst(p->group, AVAHI_IF_UNSPEC,
-							AVAHI_PROTO_UNSPEC, PUB_FLAGS, p->pubname,
-							p->s.type, p->s.domain, p->s.txt);
+	r = avahi_entry_group_update_service_txt_strlst(
+	    p->group, AVAHI_IF_UNSPEC, AVAHI_PROTO_UNSPEC, PUB_FLAGS, p->pubname,
+	    p->s.type, p->s.domain, p->s.txt);
 	if (r < 0) {
 		char b[256];
 
 		log_debug("avahi: cannot update the TXT of \"%s\": %s",
-			  clean(p->pubname, b, sizeof(b)), avahi_strerror(r));
+		          clean(p->pubname, b, sizeof(b)), avahi_strerror(r));
 		return -1;
 	}
 	return 0;
@@ -873,7 +893,8 @@ int avh_service_set(struct avh *a, const char *key, const struct avh_service *sv
 		p->pubname = strdup(ns.name);
 		p->host = host_ref(a, ns.host);
 		r = p->host ? host_set_addrs(p->host, ns.addrs, ns.naddrs) : -ENOMEM;
-		if (!p->key || !p->pubname || r < 0 || !tsearch(p, &a->pub_tree, pub_cmp)) {
+		if (!p->key || !p->pubname || r < 0 ||
+		    !tsearch(p, &a->pub_tree, pub_cmp)) {
 			host_unref(a, p->host);
 			free(p->key);
 			free(p->pubname);
@@ -1039,9 +1060,10 @@ static void bent_drop(struct avh *a, struct bent *e, int report)
 }
 
 static void res_cb(AvahiServiceResolver *r, AvahiIfIndex ifindex, AvahiProtocol proto,
-		   AvahiResolverEvent event, const char *name, const char *type, const char *domain,
-		   const char *host, const AvahiAddress *addr, uint16_t port, AvahiStringList *txt,
-		   AvahiLookupResultFlags flags, void *arg);
+                   AvahiResolverEvent event, const char *name, const char *type,
+                   const char *domain, const char *host, const AvahiAddress *addr,
+                   uint16_t port, AvahiStringList *txt, AvahiLookupResultFlags flags,
+                   void *arg);
 
 static void resolve_pump(struct avh *a)
 {
@@ -1053,12 +1075,13 @@ static void resolve_pump(struct avh *a)
 		TAILQ_REMOVE(&a->queue, e, qlink);
 		e->queued = 0;
 		/* Addresses of the family the service was found over (A over IPv4). */
-		e->res = avahi_service_resolver_new(a->client, e->ifindex, e->proto, e->name, e->type,
-						    e->domain, e->proto, AVAHI_LOOKUP_USE_MULTICAST,
-						    res_cb, e);
+		e->res = avahi_service_resolver_new(
+		    a->client, e->ifindex, e->proto, e->name, e->type, e->domain,
+		    e->proto, AVAHI_LOOKUP_USE_MULTICAST, res_cb, e);
 		if (!e->res) {
-			log_debug("avahi: cannot resolve \"%s\": %s", clean(e->name, b, sizeof(b)),
-				  avahi_strerror(avahi_client_errno(a->client)));
+			log_debug("avahi: cannot resolve \"%s\": %s",
+			          clean(e->name, b, sizeof(b)),
+			          avahi_strerror(avahi_client_errno(a->client)));
 			continue;
 		}
 		a->resolving++;
@@ -1066,9 +1089,10 @@ static void resolve_pump(struct avh *a)
 }
 
 static void res_cb(AvahiServiceResolver *r, AvahiIfIndex ifindex, AvahiProtocol proto,
-		   AvahiResolverEvent event, const char *name, const char *type, const char *domain,
-		   const char *host, const AvahiAddress *addr, uint16_t port, AvahiStringList *txt,
-		   AvahiLookupResultFlags flags, void *arg)
+                   AvahiResolverEvent event, const char *name, const char *type,
+                   const char *domain, const char *host, const AvahiAddress *addr,
+                   uint16_t port, AvahiStringList *txt, AvahiLookupResultFlags flags,
+                   void *arg)
 {
 	struct bent *e = arg;
 	struct avh *a = e->avh;
@@ -1084,12 +1108,13 @@ static void res_cb(AvahiServiceResolver *r, AvahiIfIndex ifindex, AvahiProtocol 
 	a->resolving--;
 	if (event != AVAHI_RESOLVER_FOUND) {
 		log_debug("avahi: cannot resolve \"%s\": %s", clean(name, b, sizeof(b)),
-			  avahi_strerror(avahi_client_errno(a->client)));
+		          avahi_strerror(avahi_client_errno(a->client)));
 	} else if (flags & AVAHI_LOOKUP_RESULT_OUR_OWN) {
 		bent_drop(a, e, 1);
 	} else if (host && addr) {
-		if (e->delivered && !strcmp(e->host, host) && avahi_address_cmp(&e->addr, addr) == 0 &&
-		    e->port == port && avahi_string_list_equal(e->txt, txt)) {
+		if (e->delivered && !strcmp(e->host, host) &&
+		    avahi_address_cmp(&e->addr, addr) == 0 && e->port == port &&
+		    avahi_string_list_equal(e->txt, txt)) {
 			a->st.duplicates++;
 		} else {
 			char *h = strdup(host);
@@ -1114,15 +1139,15 @@ static void res_cb(AvahiServiceResolver *r, AvahiIfIndex ifindex, AvahiProtocol 
 }
 
 static void sb_cb(AvahiServiceBrowser *b, AvahiIfIndex ifindex, AvahiProtocol proto,
-		  AvahiBrowserEvent event, const char *name, const char *type, const char *domain,
-		  AvahiLookupResultFlags flags, void *arg)
+                  AvahiBrowserEvent event, const char *name, const char *type,
+                  const char *domain, AvahiLookupResultFlags flags, void *arg)
 {
 	struct avh *a = arg;
 	struct bent k = {.ifindex = ifindex,
-			 .proto = proto,
-			 .name = (char *)name,
-			 .type = (char *)type,
-			 .domain = (char *)domain};
+	                 .proto = proto,
+	                 .name = (char *)name,
+	                 .type = (char *)type,
+	                 .domain = (char *)domain};
 	struct bent *e;
 	void **n;
 	char buf[256];
@@ -1130,7 +1155,7 @@ static void sb_cb(AvahiServiceBrowser *b, AvahiIfIndex ifindex, AvahiProtocol pr
 	(void)b;
 	if (event == AVAHI_BROWSER_FAILURE) {
 		log_debug("avahi: browsing %s failed: %s", clean(type, buf, sizeof(buf)),
-			  avahi_strerror(avahi_client_errno(a->client)));
+		          avahi_strerror(avahi_client_errno(a->client)));
 		return;
 	}
 	if (event != AVAHI_BROWSER_NEW && event != AVAHI_BROWSER_REMOVE)
@@ -1156,7 +1181,8 @@ static void sb_cb(AvahiServiceBrowser *b, AvahiIfIndex ifindex, AvahiProtocol pr
 		e->name = strdup(name);
 		e->type = strdup(type);
 		e->domain = strdup(domain);
-		if (!e->name || !e->type || !e->domain || !tsearch(e, &a->bent_tree, bent_cmp)) {
+		if (!e->name || !e->type || !e->domain ||
+		    !tsearch(e, &a->bent_tree, bent_cmp)) {
 			free(e->name);
 			free(e->type);
 			free(e->domain);
@@ -1175,8 +1201,8 @@ static void sb_cb(AvahiServiceBrowser *b, AvahiIfIndex ifindex, AvahiProtocol pr
 }
 
 static void stb_cb(AvahiServiceTypeBrowser *b, AvahiIfIndex ifindex, AvahiProtocol proto,
-		   AvahiBrowserEvent event, const char *type, const char *domain,
-		   AvahiLookupResultFlags flags, void *arg)
+                   AvahiBrowserEvent event, const char *type, const char *domain,
+                   AvahiLookupResultFlags flags, void *arg)
 {
 	struct avh *a = arg;
 	struct btype *t;
@@ -1188,13 +1214,13 @@ static void stb_cb(AvahiServiceTypeBrowser *b, AvahiIfIndex ifindex, AvahiProtoc
 	(void)flags;
 	if (event == AVAHI_BROWSER_FAILURE) {
 		log_warnx("avahi: browsing service types failed: %s",
-			  avahi_strerror(avahi_client_errno(a->client)));
+		          avahi_strerror(avahi_client_errno(a->client)));
 		return;
 	}
 	/* A type that goes: its browser reports its services' removal. */
 	if (event != AVAHI_BROWSER_NEW || !type || !domain)
 		return;
-	TAILQ_FOREACH(t, &a->types, link)
+	for (t = TAILQ_FIRST(&a->types); t; t = TAILQ_NEXT(t, link))
 		if (!strcasecmp(t->type, type) && !strcasecmp(t->domain, domain))
 			return;
 	if (!(t = calloc(1, sizeof(*t))))
@@ -1202,11 +1228,12 @@ static void stb_cb(AvahiServiceTypeBrowser *b, AvahiIfIndex ifindex, AvahiProtoc
 	t->type = strdup(type);
 	t->domain = strdup(domain);
 	if (t->type && t->domain)
-		t->sb = avahi_service_browser_new(a->client, AVAHI_IF_UNSPEC, AVAHI_PROTO_UNSPEC, type,
-						  domain, AVAHI_LOOKUP_USE_MULTICAST, sb_cb, a);
+		t->sb = avahi_service_browser_new(a->client, AVAHI_IF_UNSPEC,
+		                                  AVAHI_PROTO_UNSPEC, type, domain,
+		                                  AVAHI_LOOKUP_USE_MULTICAST, sb_cb, a);
 	if (!t->sb) {
 		log_warnx("avahi: cannot browse %s: %s", clean(type, buf, sizeof(buf)),
-			  avahi_strerror(avahi_client_errno(a->client)));
+		          avahi_strerror(avahi_client_errno(a->client)));
 		free(t->type);
 		free(t->domain);
 		free(t);
@@ -1220,11 +1247,12 @@ static void browse_open(struct avh *a)
 {
 	if (!a->found || !a->running || a->stb)
 		return;
-	a->stb = avahi_service_type_browser_new(a->client, AVAHI_IF_UNSPEC, AVAHI_PROTO_UNSPEC,
-						"local", AVAHI_LOOKUP_USE_MULTICAST, stb_cb, a);
+	a->stb = avahi_service_type_browser_new(a->client, AVAHI_IF_UNSPEC,
+	                                        AVAHI_PROTO_UNSPEC, "local",
+	                                        AVAHI_LOOKUP_USE_MULTICAST, stb_cb, a);
 	if (!a->stb)
 		log_warnx("avahi: cannot browse service types: %s",
-			  avahi_strerror(avahi_client_errno(a->client)));
+		          avahi_strerror(avahi_client_errno(a->client)));
 }
 
 /* Frees the browsers and resolvers (the client's objects), keeps what was found. */
@@ -1233,7 +1261,7 @@ static void browse_close(struct avh *a)
 	struct btype *t;
 	struct bent *e;
 
-	TAILQ_FOREACH(e, &a->bents, link)
+	for (e = TAILQ_FIRST(&a->bents); e; e = TAILQ_NEXT(e, link))
 		bent_unqueue(a, e);
 	while ((t = TAILQ_FIRST(&a->types))) {
 		TAILQ_REMOVE(&a->types, t, link);
@@ -1308,14 +1336,14 @@ static void forget_client(struct avh *a)
 	struct host *h;
 	struct bent *e, *next;
 
-	TAILQ_FOREACH(p, &a->pubs, link) {
+	for (p = TAILQ_FIRST(&a->pubs); p; p = TAILQ_NEXT(p, link)) {
 		if (p->group)
 			avahi_entry_group_free(p->group);
 		p->group = NULL;
 		p->live = 0;
 		p->established = 0;
 	}
-	TAILQ_FOREACH(h, &a->hosts, link) {
+	for (h = TAILQ_FIRST(&a->hosts); h; h = TAILQ_NEXT(h, link)) {
 		if (h->group)
 			avahi_entry_group_free(h->group);
 		h->group = NULL;
@@ -1338,7 +1366,8 @@ static void connect_client(struct avh *a)
 	int err = 0;
 	struct timeval tv = {RETRY_SEC, 0};
 
-	a->client = avahi_client_new(avh_poll_api(a->poll), AVAHI_CLIENT_NO_FAIL, client_cb, a, &err);
+	a->client = avahi_client_new(avh_poll_api(a->poll), AVAHI_CLIENT_NO_FAIL,
+	                             client_cb, a, &err);
 	if (!a->client) {
 		set_missing(a, avahi_strerror(err));
 		evtimer_add(a->retry, &tv);
@@ -1364,9 +1393,9 @@ static void publish_all(struct avh *a)
 	struct host *h;
 	struct pub *p;
 
-	TAILQ_FOREACH(h, &a->hosts, link)
+	for (h = TAILQ_FIRST(&a->hosts); h; h = TAILQ_NEXT(h, link))
 		host_publish(a, h);
-	TAILQ_FOREACH(p, &a->pubs, link)
+	for (p = TAILQ_FIRST(&a->pubs); p; p = TAILQ_NEXT(p, link))
 		pub_publish(a, p);
 }
 
@@ -1375,13 +1404,13 @@ static void withdraw_all(struct avh *a)
 	struct host *h;
 	struct pub *p;
 
-	TAILQ_FOREACH(p, &a->pubs, link) {
+	for (p = TAILQ_FIRST(&a->pubs); p; p = TAILQ_NEXT(p, link)) {
 		if (p->group)
 			avahi_entry_group_reset(p->group);
 		p->live = 0;
 		p->established = 0;
 	}
-	TAILQ_FOREACH(h, &a->hosts, link)
+	for (h = TAILQ_FIRST(&a->hosts); h; h = TAILQ_NEXT(h, link))
 		if (h->group)
 			avahi_entry_group_reset(h->group);
 }
@@ -1397,7 +1426,8 @@ static void client_cb(AvahiClient *c, AvahiClientState state, void *arg)
 	switch (state) {
 	case AVAHI_CLIENT_S_RUNNING:
 		if (a->missing)
-			log_info("avahi-daemon is running; publishing %u services", a->st.services);
+			log_info("avahi-daemon is running; publishing %u services",
+			         a->st.services);
 		a->missing = 0;
 		if (a->was_connected) {
 			a->st.reconnects++;
@@ -1411,7 +1441,8 @@ static void client_cb(AvahiClient *c, AvahiClientState state, void *arg)
 		break;
 	case AVAHI_CLIENT_S_REGISTERING:
 	case AVAHI_CLIENT_S_COLLISION:
-		/* The daemon's own host name is being (re)established: wait for RUNNING. */
+		/* The daemon's own host name is being (re)established: wait for RUNNING.
+		 */
 		withdraw_all(a);
 		set_running(a, 0);
 		break;
@@ -1489,7 +1520,7 @@ void avh_get_stats(const struct avh *a, struct avh_stats *st)
 	*st = a->st;
 	st->running = a->running;
 	st->established = 0;
-	TAILQ_FOREACH(p, &a->pubs, link)
+	for (p = TAILQ_FIRST(&a->pubs); p; p = TAILQ_NEXT(p, link))
 		if (p->established)
 			st->established++;
 }

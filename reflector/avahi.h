@@ -19,6 +19,13 @@
  * Names: service instances, types, domains and host names are UTF-8 C strings as
  * Avahi takes them (unescaped instance labels, "_ipp._tcp", "local",
  * "printer-manhattan.local").
+ *
+ * Services are published on every interface and protocol avahi-daemon serves (its
+ * allow-interfaces decides). Each entry group is one object of this client in the
+ * daemon, which caps them (objects-per-client-max, 1024 by default): raise it for
+ * more than about a thousand published services and hosts. A name renamed after a
+ * collision keeps its new name (also across daemon restarts) until it is set again
+ * under another name.
  */
 #ifndef SITECAST_AVAHI_H
 #define SITECAST_AVAHI_H
@@ -63,7 +70,7 @@ struct avh_service {
 };
 
 enum avh_event {
-	AVH_NEW = 1,	 /* found, or found again with other data */
+	AVH_NEW = 1,     /* found, or found again with other data */
 	AVH_REMOVED = 2, /* gone; the fields are those last reported */
 };
 
@@ -105,16 +112,16 @@ struct avh_callbacks {
 };
 
 struct avh_stats {
-	int running;	       /* connected to a running avahi-daemon */
-	unsigned services;     /* services set */
-	unsigned established;  /* of which Avahi reports established */
-	unsigned hosts;	       /* host names with address records */
-	unsigned collisions;   /* renames after collisions */
-	unsigned txt_updates;  /* changes of TXT only, applied as TXT updates */
-	unsigned republished;  /* changes applied by resetting the group */
-	unsigned reconnects;   /* new connections after losing the daemon */
-	unsigned found;	       /* browse: services reported */
-	unsigned duplicates;   /* browse: resolutions with nothing new, not reported */
+	int running;          /* connected to a running avahi-daemon */
+	unsigned services;    /* services set */
+	unsigned established; /* of which Avahi reports established */
+	unsigned hosts;       /* host names with address records */
+	unsigned collisions;  /* renames after collisions */
+	unsigned txt_updates; /* changes of TXT only, applied as TXT updates */
+	unsigned republished; /* changes applied by resetting the group */
+	unsigned reconnects;  /* new connections after losing the daemon */
+	unsigned found;       /* browse: services reported */
+	unsigned duplicates;  /* browse: resolutions with nothing new, not reported */
 };
 
 /*
@@ -130,9 +137,9 @@ void avh_free(struct avh *avh);
 /*
  * Publishes svc under the owner's key (any string, unique per service), or updates
  * the service already set under key: a change of TXT only is an in-place TXT update,
- * any other change resets and re-registers the group (goodbyes, probes). Returns 0 (also while avahi-daemon is away:
- * it is published when it returns), -EINVAL for a name, type, host, subtype, TXT
- * string or address Avahi would refuse, -ENOMEM.
+ * any other change resets and re-registers the group (goodbyes, probes). Returns 0 (also
+ * while avahi-daemon is away: it is published when it returns), -EINVAL for a name, type,
+ * host, subtype, TXT string or address Avahi would refuse, -ENOMEM.
  */
 int avh_service_set(struct avh *avh, const char *key, const struct avh_service *svc);
 

@@ -41,6 +41,7 @@ struct ctl {
 	struct peer_mgr *peers;
 	struct proxy *proxy;
 	char *path;
+	char *dir; /* the socket's directory when ctl_new() made it, else NULL */
 	int fd;
 	struct event *ev;
 	struct ctl_client *clients_head;
@@ -67,7 +68,8 @@ static void json_str(FILE *f, const char *s)
 static void fmt_time(time_t t, char *buf, size_t len)
 {
 	struct tm tm;
-	if (t == 0 || !gmtime_r(&t, &tm) || !strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm))
+	if (t == 0 || !gmtime_r(&t, &tm) ||
+	    !strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm))
 		snprintf(buf, len, "never");
 }
 
@@ -88,38 +90,50 @@ static void report_peer(void *arg, const struct peer_stats *st)
 
 	fmt_time(st->since, since, sizeof(since));
 	for (size_t i = 0; i < policy_config_npeers(r->ctl->cfg); i++)
-		if (strcmp(policy_peer_name(policy_config_peer(r->ctl->cfg, i)), st->name) == 0 &&
+		if (strcmp(policy_peer_name(policy_config_peer(r->ctl->cfg, i)),
+		           st->name) == 0 &&
 		    proxy_get_peer_stats(r->ctl->proxy, (unsigned)i, &ps) == 0)
 			cached = ps.cached;
 	if (r->json) {
 		fprintf(f, "%s{\"name\":", r->first ? "" : ",");
 		json_str(f, st->name);
-		fprintf(f, ",\"state\":\"%s\",\"since\":\"%s\",\"incoming\":%s,\"address\":",
-			peer_state_name(st->state), since, st->incoming ? "true" : "false");
+		fprintf(
+		    f, ",\"state\":\"%s\",\"since\":\"%s\",\"incoming\":%s,\"address\":",
+		    peer_state_name(st->state), since, st->incoming ? "true" : "false");
 		json_str(f, st->address);
 		fprintf(f, ",\"last_error\":");
 		json_str(f, st->last_error);
-		fprintf(f,
-			",\"records_in\":%llu,\"records_out\":%llu,\"withdrawn_in\":%llu,"
-			"\"withdrawn_out\":%llu,\"questions_in\":%llu,\"questions_out\":%llu,"
-			"\"bytes_in\":%llu,\"bytes_out\":%llu,\"cached\":%zu,\"grace\":%s}",
-			(unsigned long long)st->records_in, (unsigned long long)st->records_out,
-			(unsigned long long)st->withdrawn_in, (unsigned long long)st->withdrawn_out,
-			(unsigned long long)st->questions_in, (unsigned long long)st->questions_out,
-			(unsigned long long)st->bytes_in, (unsigned long long)st->bytes_out, cached,
-			ps.grace_running ? "true" : "false");
+		fprintf(
+		    f,
+		    ",\"records_in\":%llu,\"records_out\":%llu,\"withdrawn_in\":%llu,"
+		    "\"withdrawn_out\":%llu,\"questions_in\":%llu,\"questions_out\":%llu,"
+		    "\"bytes_in\":%llu,\"bytes_out\":%llu,\"cached\":%zu,\"grace\":%s}",
+		    (unsigned long long)st->records_in,
+		    (unsigned long long)st->records_out,
+		    (unsigned long long)st->withdrawn_in,
+		    (unsigned long long)st->withdrawn_out,
+		    (unsigned long long)st->questions_in,
+		    (unsigned long long)st->questions_out,
+		    (unsigned long long)st->bytes_in, (unsigned long long)st->bytes_out,
+		    cached, ps.grace_running ? "true" : "false");
 	} else {
-		fprintf(f, "  %-20s %-10s since %s%s%s%s\n", st->name, peer_state_name(st->state),
-			since, st->address[0] ? (st->incoming ? " from " : " to ") : "",
-			st->address, ps.grace_running ? " (records kept: grace period)" : "");
+		fprintf(f, "  %-20s %-10s since %s%s%s%s\n", st->name,
+		        peer_state_name(st->state), since,
+		        st->address[0] ? (st->incoming ? " from " : " to ") : "",
+		        st->address,
+		        ps.grace_running ? " (records kept: grace period)" : "");
 		fprintf(f,
-			"    records in %llu out %llu, withdrawn in %llu out %llu, questions in "
-			"%llu out %llu\n",
-			(unsigned long long)st->records_in, (unsigned long long)st->records_out,
-			(unsigned long long)st->withdrawn_in, (unsigned long long)st->withdrawn_out,
-			(unsigned long long)st->questions_in, (unsigned long long)st->questions_out);
+		        "    records in %llu out %llu, withdrawn in %llu out %llu, "
+		        "questions in %llu out %llu\n",
+		        (unsigned long long)st->records_in,
+		        (unsigned long long)st->records_out,
+		        (unsigned long long)st->withdrawn_in,
+		        (unsigned long long)st->withdrawn_out,
+		        (unsigned long long)st->questions_in,
+		        (unsigned long long)st->questions_out);
 		fprintf(f, "    bytes in %llu out %llu, cached from it %zu\n",
-			(unsigned long long)st->bytes_in, (unsigned long long)st->bytes_out, cached);
+		        (unsigned long long)st->bytes_in,
+		        (unsigned long long)st->bytes_out, cached);
 		if (st->last_error[0])
 			fprintf(f, "    last error: %s\n", st->last_error);
 	}
@@ -130,8 +144,8 @@ static void report_iface(void *arg, int ifindex, const char *name, int up)
 {
 	struct report *r = arg;
 	if (r->json)
-		fprintf(r->f, "%s{\"name\":\"%s\",\"index\":%d,\"up\":%s}", r->first ? "" : ",", name,
-			ifindex, up ? "true" : "false");
+		fprintf(r->f, "%s{\"name\":\"%s\",\"index\":%d,\"up\":%s}",
+		        r->first ? "" : ",", name, ifindex, up ? "true" : "false");
 	else
 		fprintf(r->f, " %s(%s)", name, up ? "up" : "down");
 	r->first = 0;
@@ -187,44 +201,57 @@ char *ctl_status(const struct ctl *c, int json)
 		r.first = 1;
 		peer_mgr_foreach(c->peers, report_peer, &r);
 		fprintf(f,
-			"],\"cache\":{\"local\":%zu,\"remote\":%zu},"
-			"\"counters\":{\"packets_in\":%llu,\"packets_out\":%llu,\"bytes_in\":%llu,"
-			"\"bytes_out\":%llu,\"send_errors\":%llu,\"answers_multicast\":%llu,"
-			"\"answers_unicast\":%llu,\"questions_forwarded\":%llu,"
-			"\"connections_refused\":%llu,\"connections_overflow\":%llu},\"dropped\":{",
-			ps.local_records, ps.remote_records, (unsigned long long)ls.packets_in,
-			(unsigned long long)ls.packets_out, (unsigned long long)ls.bytes_in,
-			(unsigned long long)ls.bytes_out, (unsigned long long)ls.send_errors,
-			(unsigned long long)ps.answers_multicast,
-			(unsigned long long)ps.answers_unicast,
-			(unsigned long long)ps.questions_forwarded, (unsigned long long)ms.refused,
-			(unsigned long long)ms.overflow);
+		        "],\"cache\":{\"local\":%zu,\"remote\":%zu},"
+		        "\"counters\":{\"packets_in\":%llu,\"packets_out\":%llu,"
+		        "\"bytes_in\":%llu,\"bytes_out\":%llu,\"send_errors\":%llu,"
+		        "\"answers_multicast\":%llu,\"answers_unicast\":%llu,"
+		        "\"questions_forwarded\":%llu,"
+		        "\"connections_refused\":%llu,\"connections_overflow\":%llu},"
+		        "\"dropped\":{",
+		        ps.local_records, ps.remote_records,
+		        (unsigned long long)ls.packets_in,
+		        (unsigned long long)ls.packets_out,
+		        (unsigned long long)ls.bytes_in, (unsigned long long)ls.bytes_out,
+		        (unsigned long long)ls.send_errors,
+		        (unsigned long long)ps.answers_multicast,
+		        (unsigned long long)ps.answers_unicast,
+		        (unsigned long long)ps.questions_forwarded,
+		        (unsigned long long)ms.refused, (unsigned long long)ms.overflow);
 		for (size_t i = 0; i < nd; i++)
-			fprintf(f, "%s\"%s\":%llu", i ? "," : "", drops[i].name, drops[i].n);
+			fprintf(f, "%s\"%s\":%llu", i ? "," : "", drops[i].name,
+			        drops[i].n);
 		fprintf(f, "}}\n");
 	} else {
 		fprintf(f, "site %s\ninterfaces:", policy_config_site(c->cfg));
 		lan_foreach_interface(c->lan, report_iface, &r);
 		fprintf(f, "\npeers:\n");
 		peer_mgr_foreach(c->peers, report_peer, &r);
-		fprintf(f, "cache: %zu local records, %zu remote records\n", ps.local_records,
-			ps.remote_records);
-		fprintf(f, "packets: in %llu out %llu, bytes in %llu out %llu, send errors %llu\n",
-			(unsigned long long)ls.packets_in, (unsigned long long)ls.packets_out,
-			(unsigned long long)ls.bytes_in, (unsigned long long)ls.bytes_out,
-			(unsigned long long)ls.send_errors);
-		fprintf(f, "answers from cache: multicast %llu unicast %llu; questions forwarded %llu\n",
-			(unsigned long long)ps.answers_multicast,
-			(unsigned long long)ps.answers_unicast,
-			(unsigned long long)ps.questions_forwarded);
-		fprintf(f, "peer connections refused %llu, closed at once (too many) %llu%s%s\n",
-			(unsigned long long)ms.refused, (unsigned long long)ms.overflow,
-			ms.last_refused[0] ? "; last refused: " : "", ms.last_refused);
+		fprintf(f, "cache: %zu local records, %zu remote records\n",
+		        ps.local_records, ps.remote_records);
+		fprintf(f,
+		        "packets: in %llu out %llu, bytes in %llu out %llu, send errors "
+		        "%llu\n",
+		        (unsigned long long)ls.packets_in,
+		        (unsigned long long)ls.packets_out,
+		        (unsigned long long)ls.bytes_in, (unsigned long long)ls.bytes_out,
+		        (unsigned long long)ls.send_errors);
+		fprintf(f,
+		        "answers from cache: multicast %llu unicast %llu; questions "
+		        "forwarded %llu\n",
+		        (unsigned long long)ps.answers_multicast,
+		        (unsigned long long)ps.answers_unicast,
+		        (unsigned long long)ps.questions_forwarded);
+		fprintf(
+		    f,
+		    "peer connections refused %llu, closed at once (too many) %llu%s%s\n",
+		    (unsigned long long)ms.refused, (unsigned long long)ms.overflow,
+		    ms.last_refused[0] ? "; last refused: " : "", ms.last_refused);
 		fprintf(f, "dropped:");
 		int any = 0;
 		for (size_t i = 0; i < nd; i++)
 			if (drops[i].n) {
-				fprintf(f, "%s %s %llu", any ? "," : "", drops[i].name, drops[i].n);
+				fprintf(f, "%s %s %llu", any ? "," : "", drops[i].name,
+				        drops[i].n);
 				any = 1;
 			}
 		fprintf(f, "%s\n", any ? "" : " none");
@@ -264,7 +291,8 @@ static void client_answer(struct ctl_client *cl)
 		out = NULL;
 	if (!out)
 		return;
-	/* The report is small; a client that does not read within the timeout loses it. */
+	/* The report is small; a client that does not read within the timeout loses it.
+	 */
 	struct timeval tv = {.tv_sec = CTL_CLIENT_TIMEOUT_S};
 	setsockopt(cl->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 	int fl = fcntl(cl->fd, F_GETFL);
@@ -333,8 +361,9 @@ static void on_accept(evutil_socket_t fd, short what, void *arg)
 	c->clients++;
 }
 
-struct ctl *ctl_new(struct event_base *base, const char *path, const struct policy_config *cfg,
-		    struct lan *lan, struct peer_mgr *peers, struct proxy *proxy)
+struct ctl *ctl_new(struct event_base *base, const char *path,
+                    const struct policy_config *cfg, struct lan *lan,
+                    struct peer_mgr *peers, struct proxy *proxy)
 {
 	struct sockaddr_un sun = {.sun_family = AF_UNIX};
 	struct ctl *c;
@@ -362,8 +391,12 @@ struct ctl *ctl_new(struct event_base *base, const char *path, const struct poli
 	char *slash = dir ? strrchr(dir, '/') : NULL;
 	if (slash && slash != dir) {
 		*slash = '\0';
-		if (mkdir(dir, 0750) < 0 && errno != EEXIST)
+		if (mkdir(dir, 0750) == 0) {
+			c->dir = dir;
+			dir = NULL;
+		} else if (errno != EEXIST) {
 			log_warn("cannot create %s", dir);
+		}
 	}
 	free(dir);
 
@@ -372,7 +405,8 @@ struct ctl *ctl_new(struct event_base *base, const char *path, const struct poli
 		log_warn("control socket %s", path);
 		goto fail;
 	}
-	/* A socket file left by a daemon that died is replaced; a live daemon's is not. */
+	/* A socket file left by a daemon that died is replaced; a live daemon's is not.
+	 */
 	int probe = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (probe >= 0 && connect(probe, (struct sockaddr *)&sun, sizeof(sun)) == 0) {
 		close(probe);
@@ -400,9 +434,21 @@ struct ctl *ctl_new(struct event_base *base, const char *path, const struct poli
 fail:
 	if (c->fd >= 0)
 		close(c->fd);
+	if (c->dir)
+		rmdir(c->dir);
+	free(c->dir);
 	free(c->path);
 	free(c);
 	return NULL;
+}
+
+int ctl_chown(struct ctl *c, uid_t uid, gid_t gid)
+{
+	if (chown(c->path, uid, gid) < 0)
+		return -errno;
+	if (c->dir && chown(c->dir, uid, gid) < 0)
+		return -errno;
+	return 0;
 }
 
 void ctl_set_config(struct ctl *c, const struct policy_config *cfg)
@@ -421,7 +467,13 @@ void ctl_free(struct ctl *c)
 		event_free(c->ev);
 	if (c->fd >= 0)
 		close(c->fd);
-	unlink(c->path);
+	/* After a drop of privileges this works when the directory was ours (see
+	 * ctl_chown()); otherwise the file stays and the next start replaces it. */
+	if (unlink(c->path) < 0 && errno != ENOENT)
+		log_debug("control socket %s not removed: %s", c->path, strerror(errno));
+	if (c->dir)
+		rmdir(c->dir);
+	free(c->dir);
 	free(c->path);
 	free(c);
 }

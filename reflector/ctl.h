@@ -13,6 +13,8 @@
 #ifndef SITECAST_REFLECTOR_CTL_H
 #define SITECAST_REFLECTOR_CTL_H
 
+#include <sys/types.h>
+
 struct event_base;
 struct ctl;
 struct lan;
@@ -21,9 +23,16 @@ struct proxy;
 struct policy_config;
 
 /* Bind path (replacing a stale socket file). NULL with a log line on failure. */
-struct ctl *ctl_new(struct event_base *base, const char *path, const struct policy_config *cfg,
-		    struct lan *lan, struct peer_mgr *peers, struct proxy *proxy);
+struct ctl *ctl_new(struct event_base *base, const char *path,
+                    const struct policy_config *cfg, struct lan *lan,
+                    struct peer_mgr *peers, struct proxy *proxy);
 void ctl_set_config(struct ctl *c, const struct policy_config *cfg);
+/*
+ * Give the socket, and its directory when ctl_new() created it, to the user the
+ * daemon is about to become, so that it can remove them at exit (root can connect
+ * whatever the owner). 0 or a negative errno.
+ */
+int ctl_chown(struct ctl *c, uid_t uid, gid_t gid);
 void ctl_free(struct ctl *c);
 
 /*

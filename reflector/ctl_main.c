@@ -12,8 +12,8 @@
 #include "reflector/tls.h"
 
 static const char usage[] = "usage: sitecastctl keygen FILE\n"
-			    "       sitecastctl fingerprint FILE\n"
-			    "       sitecastctl [-s SOCKET] status [--json]\n";
+                            "       sitecastctl fingerprint FILE\n"
+                            "       sitecastctl [-s SOCKET] status [--json]\n";
 
 /* Errors are one line naming the file and the cause; the exit status is 1. */
 static int cmd_keygen(const char *path)
@@ -53,7 +53,8 @@ static int cmd_status(const char *path, int json)
 	if (fd < 0 || connect(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0) {
 		int e = errno;
 		fprintf(stderr, "sitecastctl: %s: %s%s\n", path, strerror(e),
-			e == ENOENT || e == ECONNREFUSED ? " (is sitecastd running?)" : "");
+		        e == ENOENT || e == ECONNREFUSED ? " (is sitecastd running?)"
+		                                         : "");
 		if (fd >= 0)
 			close(fd);
 		return 1;

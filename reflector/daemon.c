@@ -4,6 +4,7 @@
  * Wires the I/O modules to the proxy engine on one libevent loop:
  *   lan (mDNS sockets)  --datagrams-->  proxy  --records-->  peer_mgr (TLS links)
  *   peer_mgr            --records--->   proxy  --datagrams-> lan
+ *   avh (avahi.browse)  --services-->   proxy  --services--> avh (avahi.publish)
  * The engine never reads the clock or touches a socket; this file gives it the
  * monotonic time, runs it when its deadline comes, and translates between the
  * engine's peer numbers (index in the configuration) and the peer manager's ids.
@@ -28,7 +29,9 @@
 #include <systemd/sd-daemon.h>
 #endif
 
+#include "dnssd/svcname.h"
 #include "policy/config.h"
+#include "reflector/avahi.h"
 #include "reflector/ctl.h"
 #include "reflector/daemon.h"
 #include "reflector/lan.h"
@@ -46,10 +49,19 @@ struct daemon {
 	struct peer_mgr *peers;
 	struct proxy *proxy;
 	struct ctl *ctl;
+	struct avh *avh; /* avahi.publish or avahi.browse */
+	bool avahi_publish;
 	struct event *timer;
 	struct event *sighup, *sigterm, *sigint;
 	uint64_t deadline; /* when the timer is set to fire, UINT64_MAX if not */
 	int exit_status;
+	/* user: of the configuration, looked up before anything is bound */
+	bool drop;
+	uid_t uid;
+	gid_t gid;
+	char *user;
+	/* -c made absolute: the daemon leaves its working directory when it forks */
+	char *config_path;
 };
 
 static uint64_t now_ms(void)
@@ -72,7 +84,8 @@ static unsigned peer_mgr_id(const struct daemon *d, unsigned index)
 {
 	if (index >= policy_config_npeers(d->cfg))
 		return 0;
-	return peer_mgr_find(d->peers, policy_peer_name(policy_config_peer(d->cfg, index)));
+	return peer_mgr_find(d->peers,
+	                     policy_peer_name(policy_config_peer(d->cfg, index)));
 }
 
 /* Run the engine's due work and re-arm the timer for its next deadline. */
@@ -88,7 +101,8 @@ static void run_engine(struct daemon *d)
 	if (next == UINT64_MAX)
 		return;
 	uint64_t wait = next > now ? next - now : 0;
-	struct timeval tv = {.tv_sec = (time_t)(wait / 1000), .tv_usec = (suseconds_t)(wait % 1000) * 1000};
+	struct timeval tv = {.tv_sec = (time_t)(wait / 1000),
+	                     .tv_usec = (suseconds_t)(wait % 1000) * 1000};
 	evtimer_add(d->timer, &tv);
 }
 
@@ -104,7 +118,7 @@ static void on_timer(evutil_socket_t fd, short what, void *arg)
 /* ---- proxy I/O ---- */
 
 static int io_lan_send(void *arg, unsigned ifindex, int af, const struct sockaddr *dst,
-		       const uint8_t *buf, size_t len)
+                       const uint8_t *buf, size_t len)
 {
 	struct daemon *d = arg;
 	return lan_send(d->lan, (int)ifindex, af, dst, buf, len);
@@ -118,7 +132,7 @@ static size_t io_lan_mtu(void *arg, unsigned ifindex, int af)
 }
 
 static int io_peer_records(void *arg, unsigned peer, const char *origin, unsigned hops,
-			   const ldns_rr *const *rrs, size_t n)
+                           const ldns_rr *const *rrs, size_t n)
 {
 	struct daemon *d = arg;
 	unsigned id = peer_mgr_id(d, peer);
@@ -136,13 +150,140 @@ static int io_peer_questions(void *arg, unsigned peer, const ldns_rr *const *qs,
 	return peer_send_questions(d->peers, id, qs, n);
 }
 
+/* Services crossing a link, at -v: "Printer A" (_ipp._tcp) exported to brooklyn. */
+static void io_service_event(void *arg, unsigned peer, enum proxy_service_event ev,
+                             const ldns_rdf *instance)
+{
+	struct daemon *d = arg;
+	struct dnssd_svcname sn;
+	static const char *const what[][2] = {
+	    [PROXY_SVC_EXPORTED] = {"exported to", ""},
+	    [PROXY_SVC_UNEXPORTED] = {"withdrawn from", " (goodbye sent)"},
+	    [PROXY_SVC_IMPORTED] = {"imported from", ""},
+	    [PROXY_SVC_UNIMPORTED] = {"withdrawn by", " (goodbye received)"},
+	};
+
+	if (log_getverbose() < 1 || peer >= policy_config_npeers(d->cfg) ||
+	    dnssd_svcname_parse(instance, &sn) < 0 || sn.kind != DNSSD_NAME_INSTANCE)
+		return;
+	/* The label is any UTF-8 a responder chose: keep control bytes out of the log. */
+	for (char *c = sn.instance; *c; c++)
+		if ((unsigned char)*c < 0x20 || *c == 0x7f)
+			*c = '?';
+	log_debug("service \"%s\" (%s) %s %s%s", sn.instance, sn.service, what[ev][0],
+	          policy_peer_name(policy_config_peer(d->cfg, peer)), what[ev][1]);
+}
+
+/* ---- Avahi (avahi.publish, avahi.browse) ---- */
+
+static int io_service_set(void *arg, const char *key, const struct proxy_service *svc)
+{
+	struct daemon *d = arg;
+	struct avh_txt txt[256];
+	struct avh_addr addrs[16];
+	size_t ntxt = svc->ntxt < 256 ? svc->ntxt : 256;
+	size_t naddrs = svc->naddrs < 16 ? svc->naddrs : 16;
+
+	for (size_t i = 0; i < ntxt; i++)
+		txt[i] = (struct avh_txt){svc->txt[i].data, svc->txt[i].len};
+	for (size_t i = 0; i < naddrs; i++) {
+		addrs[i].af = svc->addrs[i].af;
+		memcpy(addrs[i].a, svc->addrs[i].a, sizeof(addrs[i].a));
+	}
+	struct avh_service as = {
+	    .name = svc->name,
+	    .type = svc->type,
+	    .domain = svc->domain,
+	    .host = svc->host,
+	    .port = svc->port,
+	    .txt = txt,
+	    .ntxt = ntxt,
+	    .subtypes = svc->subtypes,
+	    .nsubtypes = svc->nsubtypes,
+	    .addrs = addrs,
+	    .naddrs = naddrs,
+	};
+	int rc = avh_service_set(d->avh, key, &as);
+	if (rc < 0)
+		log_warnx("avahi: cannot publish %s: %s", key, strerror(-rc));
+	return rc;
+}
+
+static int io_service_remove(void *arg, const char *key)
+{
+	struct daemon *d = arg;
+	return avh_service_remove(d->avh, key);
+}
+
+/* Without avahi-daemon, the engine announces and answers for what was imported. */
+static void on_avahi_running(void *arg, int running)
+{
+	struct daemon *d = arg;
+	if (!d->avahi_publish)
+		return;
+	proxy_set_external(d->proxy, running != 0, now_ms());
+	if (!running)
+		log_info("imported services are announced by sitecastd until "
+		         "avahi-daemon returns");
+	run_engine(d);
+}
+
+/* What Avahi's browsers find joins what is heard on the LAN, on the interfaces
+ * served (the gateway's own services are found there too). */
+static void on_avahi_found(void *arg, const struct avh_found *f)
+{
+	struct daemon *d = arg;
+	struct proxy_txt txt[256];
+	size_t ntxt = f->ntxt < 256 ? f->ntxt : 256;
+
+	if (f->ifindex <= 0)
+		return;
+	for (size_t i = 0; i < ntxt; i++)
+		txt[i] = (struct proxy_txt){f->txt[i].data, f->txt[i].len};
+	struct proxy_found pf = {
+	    .name = f->name,
+	    .type = f->type,
+	    .domain = f->domain,
+	    .host = f->host,
+	    .port = f->port,
+	    .txt = txt,
+	    .ntxt = ntxt,
+	};
+	pf.addr.af = f->addr.af;
+	memcpy(pf.addr.a, f->addr.a, sizeof(pf.addr.a));
+	int rc = proxy_local_service(d->proxy, (unsigned)f->ifindex, &pf,
+	                             f->event == AVH_REMOVED, now_ms());
+	if (rc < 0 && rc != -ENOENT)
+		log_debug("avahi: service \"%s\" (%s) not taken: %s", f->name, f->type,
+		          strerror(-rc));
+	run_engine(d);
+}
+
+static int start_avahi(struct daemon *d, const struct policy_config *cfg)
+{
+	struct avh_callbacks cbs = {.running = on_avahi_running};
+
+	if (!policy_config_avahi_publish(cfg) && !policy_config_avahi_browse(cfg))
+		return 0;
+	d->avahi_publish = policy_config_avahi_publish(cfg);
+	d->avh = avh_new(d->base, &cbs, d);
+	if (!d->avh) {
+		log_warnx("cannot start the Avahi client: out of memory");
+		return -1;
+	}
+	if (policy_config_avahi_browse(cfg))
+		avh_browse_start(d->avh, on_avahi_found);
+	return 0;
+}
+
 /* ---- LAN events ---- */
 
 static void on_lan_packet(void *arg, const struct lan_pkt *pkt)
 {
 	struct daemon *d = arg;
-	proxy_lan_input(d->proxy, (unsigned)pkt->ifindex, (const struct sockaddr *)&pkt->src,
-			pkt->multicast != 0, pkt->data, pkt->len, now_ms());
+	proxy_lan_input(d->proxy, (unsigned)pkt->ifindex,
+	                (const struct sockaddr *)&pkt->src, pkt->multicast != 0,
+	                pkt->data, pkt->len, now_ms());
 	run_engine(d);
 }
 
@@ -152,7 +293,8 @@ static void on_lan_iface(void *arg, int ifindex, const char *name, int up)
 	if (up) {
 		int rc = proxy_add_interface(d->proxy, (unsigned)ifindex, name, now_ms());
 		if (rc < 0 && rc != -EEXIST)
-			log_warnx("interface %s: cannot serve it: %s", name, strerror(-rc));
+			log_warnx("interface %s: cannot serve it: %s", name,
+			          strerror(-rc));
 		else
 			log_info("interface %s (index %d) up", name, ifindex);
 	} else {
@@ -194,7 +336,7 @@ static void on_peer_down(void *arg, unsigned id, const char *name, const char *r
 }
 
 static void on_peer_records(void *arg, unsigned id, const char *origin, unsigned hops,
-			    ldns_rr **rrs, size_t n)
+                            ldns_rr **rrs, size_t n)
 {
 	struct daemon *d = arg;
 	struct peer_stats st;
@@ -208,7 +350,8 @@ static void on_peer_records(void *arg, unsigned id, const char *origin, unsigned
 }
 
 /* A withdrawal is a goodbye for each record: the engine handles TTL 0 as such. */
-static void on_peer_withdraw(void *arg, unsigned id, const char *origin, ldns_rr **rrs, size_t n)
+static void on_peer_withdraw(void *arg, unsigned id, const char *origin, ldns_rr **rrs,
+                             size_t n)
 {
 	for (size_t i = 0; i < n; i++)
 		if (rrs[i])
@@ -241,8 +384,8 @@ static int start_listener(struct daemon *d, const struct policy_config *cfg)
 	int rc = peer_mgr_listen(d->peers, host, policy_config_listen_port(cfg));
 	if (rc < 0) {
 		bool v6 = strchr(host, ':') != NULL;
-		log_warnx("cannot listen on %s%s%s:%u: %s", v6 ? "[" : "", host, v6 ? "]" : "",
-			  policy_config_listen_port(cfg), strerror(-rc));
+		log_warnx("cannot listen on %s%s%s:%u: %s", v6 ? "[" : "", host,
+		          v6 ? "]" : "", policy_config_listen_port(cfg), strerror(-rc));
 	}
 	return rc;
 }
@@ -258,23 +401,43 @@ static void reload(struct daemon *d)
 {
 	struct policy_config *cfg;
 	struct policy_errors *errs;
-	const char *path = d->opt->config_path;
+	const char *path = d->config_path;
 	int rc = policy_config_load(path, &cfg, &errs);
 
-	for (size_t i = 0; i < policy_errors_count(errs); i++)
-		log_warnx("%s", policy_errors_get(errs, i));
+	bool denied = rc == -EACCES;
+	for (size_t i = 0; i < policy_errors_count(errs); i++) {
+		const char *e = policy_errors_get(errs, i);
+		log_warnx("%s", e);
+		denied = denied || strstr(e, strerror(EACCES)) != NULL;
+	}
+	if (rc < 0 && policy_errors_count(errs) == 0)
+		log_warnx("%s: %s", path, strerror(-rc));
 	policy_errors_free(errs);
+	if (rc < 0 && denied && d->drop) {
+		log_warnx("configuration reload refused: user %s may not read a file "
+		          "above (the configuration and the key file must be readable "
+		          "by it); the running configuration stays",
+		          d->user);
+		return;
+	}
 	if (rc < 0) {
 		log_warnx("configuration reload refused: %s is not valid; the running "
-			  "configuration stays", path);
+		          "configuration stays",
+		          path);
 		return;
 	}
 	if (strcmp(policy_config_site(cfg), policy_config_site(d->cfg)) != 0 ||
-	    !same_str(policy_config_key(cfg), policy_config_key(d->cfg))) {
-		log_warnx("configuration reload refused: changing site or key needs a restart");
+	    !same_str(policy_config_key(cfg), policy_config_key(d->cfg)) ||
+	    !same_str(policy_config_user(cfg), policy_config_user(d->cfg))) {
+		log_warnx("configuration reload refused: changing site, key or user "
+		          "needs a restart");
 		policy_config_free(cfg);
 		return;
 	}
+	if (policy_config_avahi_publish(cfg) != policy_config_avahi_publish(d->cfg) ||
+	    policy_config_avahi_browse(cfg) != policy_config_avahi_browse(d->cfg))
+		log_warnx("avahi: changes of avahi.publish and avahi.browse take effect "
+		          "at the next start");
 	/* New interfaces are served from now on; removed ones need a restart. */
 	for (size_t i = 0; i < policy_config_ninterfaces(cfg); i++) {
 		const char *name = policy_config_interface(cfg, i);
@@ -284,12 +447,13 @@ static void reload(struct daemon *d)
 	}
 	if (proxy_reconfigure(d->proxy, cfg, now_ms()) < 0) {
 		log_warnx("configuration reload failed: out of memory; the running "
-			  "configuration stays");
+		          "configuration stays");
 		policy_config_free(cfg);
 		return;
 	}
 	peer_mgr_set_peers(d->peers, cfg);
-	if (!same_str(policy_config_listen_host(cfg), policy_config_listen_host(d->cfg)) ||
+	if (!same_str(policy_config_listen_host(cfg),
+	              policy_config_listen_host(d->cfg)) ||
 	    policy_config_listen_port(cfg) != policy_config_listen_port(d->cfg))
 		start_listener(d, cfg);
 	ctl_set_config(d->ctl, cfg);
@@ -309,33 +473,71 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 		reload(d);
 		return;
 	}
-	log_info("%s: sending goodbyes and stopping", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+	log_info("%s: sending goodbyes and stopping",
+	         sig == SIGTERM ? "SIGTERM" : "SIGINT");
 	proxy_shutdown(d->proxy, now_ms());
 	event_base_loopbreak(d->base);
 }
 
-/* Drop root for the configured user; refusing to go on when that fails. */
-static int drop_privileges(const char *user)
+/*
+ * The configured user is looked up before anything is opened, so that a user
+ * that does not exist stops the start before any packet is sent.
+ */
+static int lookup_user(struct daemon *d, const char *user)
 {
 	if (!user || geteuid() != 0)
 		return 0;
 	errno = 0;
 	struct passwd *pw = getpwnam(user);
 	if (!pw) {
-		log_warnx("cannot drop privileges: no user '%s'", user);
+		if (errno)
+			log_warn("cannot drop privileges: cannot look up user '%s'",
+			         user);
+		else
+			log_warnx("cannot drop privileges: no user '%s' (user: in %s)",
+			          user, d->config_path);
 		return -1;
 	}
-	if (setgroups(1, &pw->pw_gid) < 0 || setresgid(pw->pw_gid, pw->pw_gid, pw->pw_gid) < 0 ||
-	    setresuid(pw->pw_uid, pw->pw_uid, pw->pw_uid) < 0) {
-		log_warn("cannot drop privileges to user '%s'", user);
+	d->user = strdup(user);
+	if (!d->user) {
+		log_warnx("cannot drop privileges: out of memory");
+		return -1;
+	}
+	d->drop = true;
+	d->uid = pw->pw_uid;
+	d->gid = pw->pw_gid;
+	return 0;
+}
+
+/* Become the configured user for good, once the sockets are bound and the key read. */
+static int drop_privileges(struct daemon *d)
+{
+	if (!d->drop)
+		return 0;
+	int rc = ctl_chown(d->ctl, d->uid, d->gid);
+	if (rc < 0)
+		log_warnx("control socket: cannot give it to user '%s': %s", d->user,
+		          strerror(-rc));
+	if (initgroups(d->user, d->gid) < 0 || setresgid(d->gid, d->gid, d->gid) < 0 ||
+	    setresuid(d->uid, d->uid, d->uid) < 0) {
+		log_warn("cannot drop privileges to user '%s'", d->user);
 		return -1;
 	}
 	/* Make sure there is no way back. */
-	if (setuid(0) == 0 || geteuid() != pw->pw_uid) {
-		log_warnx("cannot drop privileges to user '%s': root could be regained", user);
+	if (setuid(0) == 0 || geteuid() != d->uid || getegid() != d->gid) {
+		log_warnx("cannot drop privileges to user '%s': root could be regained",
+		          d->user);
 		return -1;
 	}
-	log_info("running as user %s", user);
+	log_info("running as user %s (uid %u, gid %u)", d->user, (unsigned)d->uid,
+	         (unsigned)d->gid);
+	/* SIGHUP re-reads both as this user: say now, not at the first reload. */
+	const char *files[] = {d->config_path, policy_config_key(d->cfg)};
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++)
+		if (files[i] && access(files[i], R_OK) < 0)
+			log_warn("user %s cannot read %s; configuration reloads will "
+			         "be refused until it can",
+			         d->user, files[i]);
 	return 0;
 }
 
@@ -344,9 +546,12 @@ static int start(struct daemon *d)
 	const struct policy_config *cfg = d->cfg;
 	int rc;
 
+	if (lookup_user(d, policy_config_user(cfg)) < 0)
+		return -1;
 	rc = tls_ctx_new(policy_config_key(cfg), &d->tls);
 	if (rc < 0) {
-		log_warnx("cannot load key %s: %s", policy_config_key(cfg), tls_strerror(rc));
+		log_warnx("cannot load key %s: %s", policy_config_key(cfg),
+		          tls_strerror(rc));
 		return -1;
 	}
 	d->base = event_base_new();
@@ -358,15 +563,21 @@ static int start(struct daemon *d)
 	d->deadline = UINT64_MAX;
 
 	struct proxy_io io = {
-		.arg = d,
-		.lan_send = io_lan_send,
-		.lan_mtu = io_lan_mtu,
-		.peer_send_records = io_peer_records,
-		.peer_send_questions = io_peer_questions,
+	    .arg = d,
+	    .lan_send = io_lan_send,
+	    .lan_mtu = io_lan_mtu,
+	    .peer_send_records = io_peer_records,
+	    .peer_send_questions = io_peer_questions,
+	    .service_event = io_service_event,
 	};
+	if (policy_config_avahi_publish(cfg)) {
+		io.service_set = io_service_set;
+		io.service_remove = io_service_remove;
+	}
 	d->proxy = proxy_new(cfg, &io);
 	if (!d->proxy) {
-		log_warnx("cannot start the proxy engine: %s", strerror(errno ? errno : ENOMEM));
+		log_warnx("cannot start the proxy engine: %s",
+		          strerror(errno ? errno : ENOMEM));
 		return -1;
 	}
 
@@ -389,11 +600,11 @@ static int start(struct daemon *d)
 	}
 
 	struct peer_callbacks cb = {
-		.on_up = on_peer_up,
-		.on_down = on_peer_down,
-		.on_records = on_peer_records,
-		.on_withdraw = on_peer_withdraw,
-		.on_questions = on_peer_questions,
+	    .on_up = on_peer_up,
+	    .on_down = on_peer_down,
+	    .on_records = on_peer_records,
+	    .on_withdraw = on_peer_withdraw,
+	    .on_questions = on_peer_questions,
 	};
 	d->peers = peer_mgr_new(d->base, d->tls, policy_config_site(cfg), &cb, d);
 	if (!d->peers) {
@@ -403,20 +614,24 @@ static int start(struct daemon *d)
 	if (start_listener(d, cfg) < 0)
 		return -1;
 
-	d->ctl = ctl_new(d->base, policy_config_control(cfg), cfg, d->lan, d->peers, d->proxy);
+	d->ctl =
+	    ctl_new(d->base, policy_config_control(cfg), cfg, d->lan, d->peers, d->proxy);
 	if (!d->ctl)
 		return -1;
 
-	if (drop_privileges(policy_config_user(cfg)) < 0)
+	if (drop_privileges(d) < 0)
 		return -1;
 
-	/* Links are dialed only now, so no peer traffic arrives before we are ready for it. */
+	/* Links are dialed only now, so no peer traffic arrives before we are ready for
+	 * it. */
 	if (peer_mgr_set_peers(d->peers, cfg) < 0) {
 		log_warnx("cannot set up the peer links: out of memory");
 		return -1;
 	}
 	lan_set_iface_cb(d->lan, on_lan_iface, d);
 	lan_foreach_interface(d->lan, add_present_iface, d);
+	if (start_avahi(d, cfg) < 0)
+		return -1;
 
 	d->sighup = evsignal_new(d->base, SIGHUP, on_signal, d);
 	d->sigterm = evsignal_new(d->base, SIGTERM, on_signal, d);
@@ -429,6 +644,8 @@ static int start(struct daemon *d)
 
 static void stop(struct daemon *d)
 {
+	/* Avahi withdraws what it published (what proxy_shutdown left, if anything). */
+	avh_free(d->avh);
 	ctl_free(d->ctl);
 	peer_mgr_free(d->peers);
 	lan_free(d->lan);
@@ -445,6 +662,8 @@ static void stop(struct daemon *d)
 		event_base_free(d->base);
 	SSL_CTX_free(d->tls);
 	policy_config_free(d->cfg);
+	free(d->user);
+	free(d->config_path);
 }
 
 int daemon_run(struct policy_config *cfg, const struct options *opt)
@@ -452,6 +671,15 @@ int daemon_run(struct policy_config *cfg, const struct options *opt)
 	struct daemon d = {.cfg = cfg, .opt = opt};
 
 	signal(SIGPIPE, SIG_IGN);
+	d.config_path = realpath(opt->config_path, NULL);
+	if (!d.config_path && !(d.config_path = strdup(opt->config_path))) {
+		log_warnx("out of memory");
+		policy_config_free(cfg);
+		return 1;
+	}
+	/* Until it detaches, whoever started it reads why a start fails on stderr. */
+	if (!opt->foreground)
+		log_init(1, opt->verbose, "sitecastd");
 	if (start(&d) < 0) {
 		stop(&d);
 		return 1;
@@ -466,8 +694,9 @@ int daemon_run(struct policy_config *cfg, const struct options *opt)
 		event_reinit(d.base);
 		log_init(0, opt->verbose, "sitecastd");
 	}
-	log_info("site %s: serving %zu interface(s), %zu peer(s)", policy_config_site(d.cfg),
-		 policy_config_ninterfaces(d.cfg), policy_config_npeers(d.cfg));
+	log_info("site %s: serving %zu interface(s), %zu peer(s)",
+	         policy_config_site(d.cfg), policy_config_ninterfaces(d.cfg),
+	         policy_config_npeers(d.cfg));
 #ifdef HAVE_SYSTEMD
 	sd_notify(0, "READY=1");
 #endif

@@ -40,6 +40,7 @@ static const struct peer_tuning default_tuning = {
     .backoff_max_ms = 60000,
     .max_output = 4u << 20,
     .max_pending = 64,
+    .max_pending_per_host = 8,
 };
 
 enum link_state {
@@ -160,6 +161,14 @@ static void sockaddr_str(const struct sockaddr *sa, socklen_t len, char *out,
 		snprintf(out, outlen, "[%s]:%s", host, serv);
 	else
 		snprintf(out, outlen, "%s:%s", host, serv);
+}
+
+/* Whether two "host:port" / "[host]:port" strings name the same host. */
+static bool same_host(const char *a, const char *b)
+{
+	const char *ea = strrchr(a, ':'), *eb = strrchr(b, ':');
+	size_t la = ea ? (size_t)(ea - a) : strlen(a), lb = eb ? (size_t)(eb - b) : strlen(b);
+	return la == lb && memcmp(a, b, la) == 0;
 }
 
 /* Text from the network goes into logs: keep it printable ASCII. */
@@ -1081,16 +1090,21 @@ static void accept_cb(struct evconnlistener *lis, evutil_socket_t fd, struct soc
 	char addr[64];
 	sockaddr_str(sa, (socklen_t)salen, addr, sizeof(addr));
 	mgr->st.accepted++;
-	if (mgr->npending >= mgr->tune.max_pending) {
+	/* One host may not hold every slot: the real peers must still get in. */
+	unsigned from_host = 0;
+	for (struct link *o = mgr->links; o; o = o->next)
+		if (o->pending && same_host(o->addr, addr))
+			from_host++;
+	if (mgr->npending >= mgr->tune.max_pending ||
+	    (mgr->tune.max_pending_per_host && from_host >= mgr->tune.max_pending_per_host)) {
 		evutil_closesocket(fd);
 		mgr->st.overflow++;
 		time_t now = time(NULL);
 		if (now - mgr->overflow_logged >= OVERFLOW_LOG_INTERVAL) {
 			mgr->overflow_logged = now;
-			log_warnx("peer links: %u connections awaiting authentication; "
-			          "closing new "
-			          "ones (%" PRIu64 " so far, latest from %s)",
-			          mgr->npending, mgr->st.overflow, addr);
+			log_warnx("peer links: %u connections awaiting authentication "
+			          "(%u from %s); closing new ones (%" PRIu64 " so far)",
+			          mgr->npending, from_host, addr, mgr->st.overflow);
 		}
 		return;
 	}

@@ -158,6 +158,7 @@ struct peer_tuning {
 	unsigned backoff_max_ms; /* 60000 */
 	size_t max_output;       /* bytes waiting to be sent, 4 MiB */
 	unsigned max_pending;    /* unauthenticated incoming connections, 64 */
+	unsigned max_pending_per_host; /* of those from one address, 8 (0: no limit) */
 };
 
 void peer_mgr_get_tuning(const struct peer_mgr *mgr, struct peer_tuning *out);

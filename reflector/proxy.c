@@ -549,6 +549,7 @@ struct rpeer {
 	uint32_t remote_max;
 	struct ntab exp_hosts; /* hosts targeted by SRVs exported to it: t = expiry */
 	struct ntab held;      /* instances waiting for an address: rrs, t = expiry */
+	struct ntab exp_inst;  /* SRV owners it holds, for service_event: t = expiry */
 	struct ntab imp_hosts; /* original hosts targeted by imported SRVs: t = expiry */
 	struct ntab imp_inst;  /* original instance -> original SRV target (name) */
 	struct ntab fwd;       /* local name + type -> when forwarded */
@@ -598,6 +599,10 @@ struct proxy {
 	uint64_t now;
 	uint64_t next_sweep;
 	struct proxy_stats st;
+	/* io.service_set: an external publisher takes the imported services */
+	bool ext_live;   /* it is live: the engine is quiet on the LAN about them */
+	bool pub_dirty;  /* the remote caches changed since the last publish_sync */
+	struct ntab pub; /* renamed instance -> name: itself, t: hash of what was set */
 };
 
 static uint64_t rnd(struct proxy *p)
@@ -700,6 +705,8 @@ static uint64_t q_next(const struct outq *q)
 static void queue_all(struct proxy *p, const ldns_rr *rr, struct rpeer *peer,
                       uint64_t due, uint64_t asked, uint8_t kind)
 {
+	if (p->ext_live)
+		return; /* the external publisher speaks for the remote records */
 	for (size_t i = 0; i < PROXY_MAX_INTERFACES; i++) {
 		if (!p->ifs[i].used)
 			continue;
@@ -1062,15 +1069,44 @@ static bool release_ready(struct nent *h, const void *arg)
 	return true;
 }
 
+/* Tell the log which services the peer now holds or no longer holds. */
+static void note_exports(struct proxy *p, struct rpeer *peer, const struct rrvec *out)
+{
+	for (size_t i = 0; i < out->n; i++) {
+		const ldns_rr *rr = out->v[i];
+		const ldns_rdf *inst = ldns_rr_owner(rr);
+		if (rr_type(rr) != LDNS_RR_TYPE_SRV)
+			continue;
+		struct nent *e = ntab_find(&peer->exp_inst, inst, 0);
+		if (ldns_rr_ttl(rr) == 0) {
+			if (e) {
+				ntab_del(&peer->exp_inst, e);
+				p->io.service_event(p->io.arg, peer->id,
+				                    PROXY_SVC_UNEXPORTED, inst);
+			}
+			continue;
+		}
+		if (!e && (e = ntab_add(&peer->exp_inst, inst, 0)))
+			p->io.service_event(p->io.arg, peer->id, PROXY_SVC_EXPORTED,
+			                    inst);
+		uint64_t exp = p->now + (uint64_t)ldns_rr_ttl(rr) * 1000;
+		if (e && exp > e->t)
+			e->t = exp;
+	}
+}
+
 static void send_records(struct proxy *p, struct rpeer *peer, const struct rrvec *out)
 {
 	if (!out->n || !p->io.peer_send_records)
 		return;
 	const char *site = policy_config_site(p->cfg);
-	if (p->io.peer_send_records(p->io.arg, peer->id, site, 0, out->v, out->n) < 0)
+	if (p->io.peer_send_records(p->io.arg, peer->id, site, 0, out->v, out->n) < 0) {
 		p->st.peer_send_errors++;
-	else
-		peer->records_out += out->n;
+		return;
+	}
+	peer->records_out += out->n;
+	if (p->io.service_event)
+		note_exports(p, peer, out);
 }
 
 /* Add live local records of name and type (and rdata name target) to cand, once. */
@@ -1287,6 +1323,43 @@ static bool type_exported(struct proxy *p, const ldns_rdf *type)
 
 /* ------------------------------------------------------------ LAN input */
 
+static bool any_peer_up(const struct proxy *p)
+{
+	for (size_t i = 0; i < p->npeers; i++)
+		if (p->peers[i]->up)
+			return true;
+	return false;
+}
+
+/* A record of the LAN on ifindex (heard, or found by another browser): cached, and
+ * collected in recs for export. */
+static void local_rr(struct proxy *p, unsigned ifindex, const struct policy_sender *sender,
+                     const ldns_rr *rr, bool any_up, struct rrvec *recs)
+{
+	const ldns_rdf *subj;
+	if (!rr || rr_type(rr) == LDNS_RR_TYPE_NSEC ||
+	    dnssd_rr_class(rr) != LDNS_RR_CLASS_IN ||
+	    dnssd_name_kind(ldns_rr_owner(rr)) == DNSSD_NAME_REVERSE)
+		return;
+	subj = subject_name(rr);
+	if (subj && name_is_remote(p, subj)) {
+		/* our own announcement repeated by another responder */
+		p->st.drops[PROXY_DROP_LOOP]++;
+		return;
+	}
+	struct dnssd_entry *e = NULL;
+	if (dnssd_cache_put(p->local, rr, ifindex, p->now, &e, NULL, NULL) == -ENOSPC)
+		p->st.drops[PROXY_DROP_LIMIT]++;
+	if (e)
+		set_entry_sender(e, sender);
+	rv_push(recs, rr);
+	/* Browsing: the types a peer may have are asked for in turn. */
+	if (any_up && rr_type(rr) == LDNS_RR_TYPE_PTR && ldns_rr_ttl(rr) > 0 &&
+	    dnssd_name_kind(ldns_rr_owner(rr)) == DNSSD_NAME_ENUM && rdf_name(rr, 0) &&
+	    type_exported(p, rdf_name(rr, 0)))
+		lan_ask(p, rdf_name(rr, 0), LDNS_RR_TYPE_PTR);
+}
+
 static void lan_response(struct proxy *p, unsigned ifindex, const struct sockaddr *src,
                          const struct dnssd_msg *m)
 {
@@ -1294,40 +1367,14 @@ static void lan_response(struct proxy *p, unsigned ifindex, const struct sockadd
 	                                           DNSSD_SEC_ADDITIONAL};
 	struct rrvec recs = {0};
 	struct policy_sender sender;
-	bool any_up = false;
+	bool any_up = any_peer_up(p);
 
 	sa_sender(src, &sender);
-	for (size_t i = 0; i < p->npeers; i++)
-		any_up |= p->peers[i]->up;
 	for (int s = 0; s < 2; s++) {
 		size_t n = dnssd_msg_count(m, secs[s]);
-		for (size_t i = 0; i < n; i++) {
-			const ldns_rr *rr = dnssd_msg_rr(m, secs[s], i);
-			const ldns_rdf *subj;
-			if (!rr || rr_type(rr) == LDNS_RR_TYPE_NSEC ||
-			    dnssd_rr_class(rr) != LDNS_RR_CLASS_IN ||
-			    dnssd_name_kind(ldns_rr_owner(rr)) == DNSSD_NAME_REVERSE)
-				continue;
-			subj = subject_name(rr);
-			if (subj && name_is_remote(p, subj)) {
-				/* our own announcement repeated by another responder */
-				p->st.drops[PROXY_DROP_LOOP]++;
-				continue;
-			}
-			struct dnssd_entry *e = NULL;
-			if (dnssd_cache_put(p->local, rr, ifindex, p->now, &e, NULL,
-			                    NULL) == -ENOSPC)
-				p->st.drops[PROXY_DROP_LIMIT]++;
-			if (e)
-				set_entry_sender(e, &sender);
-			rv_push(&recs, rr);
-			/* Browsing: the types a peer may have are asked for in turn. */
-			if (any_up && rr_type(rr) == LDNS_RR_TYPE_PTR &&
-			    ldns_rr_ttl(rr) > 0 &&
-			    dnssd_name_kind(ldns_rr_owner(rr)) == DNSSD_NAME_ENUM &&
-			    rdf_name(rr, 0) && type_exported(p, rdf_name(rr, 0)))
-				lan_ask(p, rdf_name(rr, 0), LDNS_RR_TYPE_PTR);
-		}
+		for (size_t i = 0; i < n; i++)
+			local_rr(p, ifindex, &sender, dnssd_msg_rr(m, secs[s], i), any_up,
+			         &recs);
 	}
 	if (recs.n && any_up)
 		export_all_peers(p, recs.v, recs.n, &sender);
@@ -1633,8 +1680,11 @@ static void lan_query(struct proxy *p, unsigned ifindex, const struct sockaddr *
 		kl = dnssd_rr_class(q);
 		if (kl != LDNS_RR_CLASS_IN && kl != LDNS_RR_CLASS_ANY)
 			continue;
-		find_remote(p, NULL, ldns_rr_owner(q), rr_type(q), DNSSD_SEC_ANSWER, &av);
-		add_additionals(p, &av);
+		if (!p->ext_live) {
+			find_remote(p, NULL, ldns_rr_owner(q), rr_type(q),
+			            DNSSD_SEC_ANSWER, &av);
+			add_additionals(p, &av);
+		}
 		size_t keep = 0;
 		for (size_t j = 0; j < av.n; j++)
 			if (!known_answer(m, dnssd_entry_rr(av.v[j].e)))
@@ -1770,6 +1820,7 @@ static void remote_evicted(void *arg, struct dnssd_entry *e)
 {
 	struct proxy *p = arg;
 	p->st.drops[PROXY_DROP_LIMIT]++;
+	p->pub_dirty = true;
 	lan_goodbye(p, dnssd_entry_rr(e));
 }
 
@@ -1785,7 +1836,11 @@ static void import_put(struct proxy *p, struct rpeer *peer, const ldns_rr *rr)
 		p->st.drops[PROXY_DROP_LIMIT]++;
 		break;
 	case DNSSD_PUT_NEW:
+		p->pub_dirty = true;
 		announce(p, peer, rr);
+		if (p->io.service_event && rr_type(rr) == LDNS_RR_TYPE_SRV)
+			p->io.service_event(p->io.arg, peer->id, PROXY_SVC_IMPORTED,
+			                    ldns_rr_owner(rr));
 		break;
 	case DNSSD_PUT_CHANGED: /* a new TTL is no news (RFC 6762 §8.4: rdata is) */
 	case DNSSD_PUT_REFRESHED:
@@ -1797,7 +1852,11 @@ static void import_put(struct proxy *p, struct rpeer *peer, const ldns_rr *rr)
 			queue_all(p, rr, peer, p->now, f->t, OI_ANSWER);
 		break;
 	case DNSSD_PUT_GOODBYE:
+		p->pub_dirty = true;
 		lan_goodbye(p, rr);
+		if (p->io.service_event && rr_type(rr) == LDNS_RR_TYPE_SRV)
+			p->io.service_event(p->io.arg, peer->id, PROXY_SVC_UNIMPORTED,
+			                    ldns_rr_owner(rr));
 		if (e)
 			dnssd_cache_remove(peer->remote, e);
 		break;
@@ -2154,6 +2213,7 @@ static void withdraw_stale(struct proxy *p, struct rpeer *peer)
 	struct ent_list l = {0};
 	struct stale_ctx sc = {&l, peer->since};
 	dnssd_cache_foreach(peer->remote, list_stale, &sc);
+	p->pub_dirty |= l.n > 0;
 	for (size_t i = 0; i < l.n; i++) {
 		lan_goodbye(p, dnssd_entry_rr(l.v[i]));
 		dnssd_cache_remove(peer->remote, l.v[i]);
@@ -2173,6 +2233,7 @@ void proxy_peer_up(struct proxy *p, unsigned peer_id, uint64_t now_ms)
 	dnssd_sent_clear(peer->sent);
 	ntab_filter(&peer->exp_hosts, NULL, NULL);
 	ntab_filter(&peer->held, NULL, NULL);
+	ntab_filter(&peer->exp_inst, NULL, NULL);
 	export_everything(p, peer);
 	/* Learn what the LAN has now (browsing goes on from the answers). */
 	lan_ask(p, p->enum_name, LDNS_RR_TYPE_PTR);
@@ -2210,6 +2271,7 @@ static void goodbye_entry(void *arg, struct dnssd_entry *e)
 /* Everything learned from peer leaves the LAN now. */
 static void withdraw_peer(struct proxy *p, struct rpeer *peer)
 {
+	p->pub_dirty = true;
 	dnssd_cache_remove_origin(peer->remote, 0, goodbye_entry, p);
 	ntab_filter(&peer->imp_hosts, NULL, NULL);
 	ntab_filter(&peer->imp_inst, NULL, NULL);
@@ -2225,6 +2287,7 @@ static void rpeer_free(struct rpeer *peer)
 	dnssd_cache_free(peer->remote);
 	ntab_fini(&peer->exp_hosts);
 	ntab_fini(&peer->held);
+	ntab_fini(&peer->exp_inst);
 	ntab_fini(&peer->imp_hosts);
 	ntab_fini(&peer->imp_inst);
 	ntab_fini(&peer->fwd);
@@ -2246,8 +2309,8 @@ static struct rpeer *rpeer_new(const struct policy_config *cfg, unsigned id)
 	if (!(peer->sent = dnssd_sent_new(SENT_MAX_RECORDS)) ||
 	    !(peer->remote = dnssd_cache_new(peer->remote_max)) ||
 	    ntab_init(&peer->exp_hosts) < 0 || ntab_init(&peer->held) < 0 ||
-	    ntab_init(&peer->imp_hosts) < 0 || ntab_init(&peer->imp_inst) < 0 ||
-	    ntab_init(&peer->fwd) < 0)
+	    ntab_init(&peer->exp_inst) < 0 || ntab_init(&peer->imp_hosts) < 0 ||
+	    ntab_init(&peer->imp_inst) < 0 || ntab_init(&peer->fwd) < 0)
 		goto fail;
 	return peer;
 fail:
@@ -2270,7 +2333,8 @@ struct proxy *proxy_new(const struct policy_config *cfg, const struct proxy_io *
 	p->cfg = cfg;
 	p->io = *io;
 	p->rng = 0x9E3779B97F4A7C15ULL ^ (uint64_t)(uintptr_t)p;
-	if (ntab_init(&p->alias) < 0 || ntab_init(&p->asked) < 0)
+	if (ntab_init(&p->alias) < 0 || ntab_init(&p->asked) < 0 ||
+	    ntab_init(&p->pub) < 0)
 		goto fail;
 	p->rename = dnssd_rename_new(policy_config_host_suffix(cfg),
 	                             policy_config_instance_suffix(cfg));
@@ -2304,6 +2368,7 @@ void proxy_free(struct proxy *p)
 	free(p->peers);
 	ntab_fini(&p->alias);
 	ntab_fini(&p->asked);
+	ntab_fini(&p->pub);
 	rv_free(&p->askq);
 	dnssd_cache_free(p->local);
 	dnssd_rename_free(p->rename);
@@ -2349,7 +2414,7 @@ int proxy_add_interface(struct proxy *p, unsigned ifindex, const char *name,
 	ifc->ifindex = ifindex;
 	snprintf(ifc->name, sizeof(ifc->name), "%s", name ? name : "");
 	/* A new link knows nothing: announce what we hold, ask what it has. */
-	for (size_t i = 0; i < p->npeers; i++) {
+	for (size_t i = 0; i < p->npeers && !p->ext_live; i++) {
 		struct ann_ctx ac = {p, p->peers[i], pos};
 		dnssd_cache_foreach(p->peers[i]->remote, announce_here, &ac);
 	}
@@ -2394,11 +2459,418 @@ static void sweep(struct proxy *p)
 		struct rpeer *peer = p->peers[i];
 		ntab_filter(&peer->exp_hosts, expired, &now);
 		ntab_filter(&peer->held, expired, &now);
+		ntab_filter(&peer->exp_inst, expired, &now);
 		ntab_filter(&peer->imp_hosts, expired, &now);
 		ntab_filter(&peer->imp_inst, expired, &now);
 		ntab_filter(&peer->fwd, older_than, &fwd_before);
 		dnssd_sent_expire(peer->sent, now);
 	}
+}
+
+/* ------------------------------------------------------------ external publisher */
+
+/* A remote record went: what is published may have to change. */
+static void remote_expired(void *arg, struct dnssd_entry *e)
+{
+	(void)e;
+	((struct proxy *)arg)->pub_dirty = true;
+}
+
+static uint64_t fnv(uint64_t h, const void *data, size_t n)
+{
+	const uint8_t *d = data;
+	for (size_t i = 0; i < n; i++) {
+		h ^= d[i];
+		h *= 0x100000001b3ULL;
+	}
+	return h;
+}
+
+#define FNV0 0xcbf29ce484222325ULL
+
+/* The publisher's key for a renamed instance: its full name in lower case. */
+static char *pub_key(const ldns_rdf *instance)
+{
+	char *k = dnssd_name_str(instance);
+	for (char *c = k; c && *c; c++)
+		if (*c >= 'A' && *c <= 'Z')
+			*c = (char)(*c - 'A' + 'a');
+	return k;
+}
+
+/* The live record of name and type last put in the peer's cache, or NULL. */
+static struct dnssd_entry *newest(struct proxy *p, struct rpeer *peer,
+                                  const ldns_rdf *name, uint16_t type)
+{
+	struct dnssd_entry *v[8], *best = NULL;
+	size_t n = dnssd_cache_find(peer->remote, name, type, 0, p->now, v, 8);
+	for (size_t i = 0; i < n && i < 8; i++)
+		if (!dnssd_entry_is_goodbye(v[i]) &&
+		    (!best || dnssd_entry_updated(v[i]) > dnssd_entry_updated(best)))
+			best = v[i];
+	return best;
+}
+
+static bool has_ptr_to(struct proxy *p, struct rpeer *peer, const ldns_rdf *owner,
+                       const ldns_rdf *instance)
+{
+	struct dnssd_entry *v[64];
+	size_t n = dnssd_cache_find(peer->remote, owner, LDNS_RR_TYPE_PTR, 0, p->now, v, 64);
+	if (n > 64) {
+		/* many instances of the type: the exact record answers */
+		ldns_rr *rr = ldns_rr_new();
+		ldns_rdf *o = ldns_rdf_clone(owner), *t = ldns_rdf_clone(instance);
+		struct dnssd_entry *e = NULL;
+		if (rr && o && t) {
+			ldns_rr_set_owner(rr, o);
+			ldns_rr_set_type(rr, LDNS_RR_TYPE_PTR);
+			o = NULL;
+			if (ldns_rr_push_rdf(rr, t)) {
+				t = NULL;
+				e = dnssd_cache_get(peer->remote, rr);
+			}
+		}
+		ldns_rdf_deep_free(o);
+		ldns_rdf_deep_free(t);
+		ldns_rr_free(rr);
+		return e && !dnssd_entry_is_goodbye(e);
+	}
+	for (size_t i = 0; i < n; i++)
+		if (!dnssd_entry_is_goodbye(v[i]) && rdf_name(dnssd_entry_rr(v[i]), 0) &&
+		    name_eq(rdf_name(dnssd_entry_rr(v[i]), 0), instance))
+			return true;
+	return false;
+}
+
+struct pub_lists {
+	struct ent_list srv, sub;
+};
+
+static void list_pub(void *arg, struct dnssd_entry *e)
+{
+	struct pub_lists *l = arg;
+	const ldns_rr *rr = dnssd_entry_rr(e);
+	if (rr_type(rr) == LDNS_RR_TYPE_SRV)
+		list_entry(&l->srv, e);
+	else if (rr_type(rr) == LDNS_RR_TYPE_PTR &&
+	         dnssd_name_kind(ldns_rr_owner(rr)) == DNSSD_NAME_SUBTYPE)
+		list_entry(&l->sub, e);
+}
+
+#define PUB_MAX_ADDRS 16
+#define PUB_MAX_TXT 256
+#define PUB_MAX_SUB 16
+
+/* Hand the service of SRV entry e to the publisher if complete and changed. */
+static void publish_one(struct proxy *p, struct rpeer *peer, struct dnssd_entry *e,
+                        const struct ent_list *subs, struct ntab *seen)
+{
+	const ldns_rr *srv = dnssd_entry_rr(e);
+	const ldns_rdf *inst = ldns_rr_owner(srv), *target = srv_target(srv);
+	struct dnssd_svcname sn, tn, st;
+	struct proxy_txt txt[PUB_MAX_TXT];
+	struct proxy_addr addrs[PUB_MAX_ADDRS];
+	char subv[PUB_MAX_SUB][64];
+	const char *subp[PUB_MAX_SUB];
+	size_t ntxt = 0, naddr = 0, nsub = 0;
+	ldns_rdf *type = NULL;
+	struct dnssd_entry *te, *av[PUB_MAX_ADDRS];
+	char *key = NULL, *host = NULL;
+
+	if (!target || ldns_rr_rd_count(srv) < 4 || newest(p, peer, inst, LDNS_RR_TYPE_SRV) != e ||
+	    dnssd_svcname_parse(inst, &sn) < 0 || sn.kind != DNSSD_NAME_INSTANCE ||
+	    memchr(sn.instance, 0, sn.instance_len))
+		return;
+	tn = sn;
+	tn.kind = DNSSD_NAME_SERVICE_TYPE;
+	if (dnssd_svcname_build(&tn, &type) < 0)
+		return;
+	bool complete = has_ptr_to(p, peer, type, inst);
+	ldns_rdf_deep_free(type);
+	if (!complete || !(te = newest(p, peer, inst, LDNS_RR_TYPE_TXT)))
+		return;
+	const ldns_rr *trr = dnssd_entry_rr(te);
+	for (size_t i = 0; i < ldns_rr_rd_count(trr) && ntxt < PUB_MAX_TXT; i++) {
+		const ldns_rdf *d = ldns_rr_rdf(trr, i);
+		if (ldns_rdf_get_type(d) != LDNS_RDF_TYPE_STR || ldns_rdf_size(d) < 1 ||
+		    (size_t)ldns_rdf_data(d)[0] + 1 != ldns_rdf_size(d))
+			return;
+		/* an empty string alone is an empty TXT (RFC 6763 §6.1) */
+		if (ldns_rdf_data(d)[0] || ldns_rr_rd_count(trr) > 1)
+			txt[ntxt++] = (struct proxy_txt){ldns_rdf_data(d) + 1,
+			                                 ldns_rdf_data(d)[0]};
+	}
+	static const uint16_t atypes[2] = {LDNS_RR_TYPE_A, LDNS_RR_TYPE_AAAA};
+	for (int k = 0; k < 2; k++) {
+		size_t n = dnssd_cache_find(peer->remote, target, atypes[k], 0, p->now, av,
+		                            PUB_MAX_ADDRS);
+		for (size_t i = 0; i < n && i < PUB_MAX_ADDRS && naddr < PUB_MAX_ADDRS;
+		     i++) {
+			int af;
+			const uint8_t *a;
+			if (dnssd_entry_is_goodbye(av[i]) ||
+			    !rr_addr(dnssd_entry_rr(av[i]), &af, &a))
+				continue;
+			addrs[naddr].af = af;
+			memset(addrs[naddr].a, 0, sizeof(addrs[naddr].a));
+			memcpy(addrs[naddr].a, a, af == AF_INET ? 4 : 16);
+			naddr++;
+		}
+	}
+	if (!naddr)
+		return;
+	for (size_t i = 0; i < subs->n && nsub < PUB_MAX_SUB; i++) {
+		const ldns_rr *sp = dnssd_entry_rr(subs->v[i]);
+		if (rdf_name(sp, 0) && name_eq(rdf_name(sp, 0), inst) &&
+		    dnssd_svcname_parse(ldns_rr_owner(sp), &st) == 0 &&
+		    st.kind == DNSSD_NAME_SUBTYPE) {
+			memcpy(subv[nsub], st.subtype, sizeof(subv[nsub]));
+			subp[nsub] = subv[nsub];
+			nsub++;
+		}
+	}
+	if (!(key = pub_key(inst)) || !(host = dnssd_name_str(target)))
+		goto out;
+	size_t hl = strlen(host);
+	if (hl > 1 && host[hl - 1] == '.')
+		host[hl - 1] = '\0';
+	uint16_t port = ldns_rdf2native_int16(ldns_rr_rdf(srv, 2));
+
+	/* What was set, in a hash: order of addresses and subtypes does not matter. */
+	uint64_t h = fnv(FNV0, key, strlen(key) + 1), sum = 0;
+	h = fnv(h, sn.instance, sn.instance_len + 1);
+	h = fnv(h, host, strlen(host) + 1);
+	h = fnv(h, &port, sizeof(port));
+	for (size_t i = 0; i < ntxt; i++) {
+		uint8_t l = (uint8_t)txt[i].len;
+		h = fnv(fnv(h, &l, 1), txt[i].data, txt[i].len);
+	}
+	for (size_t i = 0; i < naddr; i++)
+		sum += fnv(FNV0, &addrs[i], sizeof(addrs[i]));
+	for (size_t i = 0; i < nsub; i++)
+		sum += fnv(fnv(FNV0, "s", 1), subv[i], strlen(subv[i]));
+	h = fnv(h, &sum, sizeof(sum));
+
+	ntab_add(seen, inst, 0);
+	struct nent *pe = ntab_add(&p->pub, inst, 0);
+	if (!pe || (pe->name && pe->t == h))
+		goto out;
+	if (!pe->name && !(pe->name = ldns_rdf_clone(inst))) {
+		ntab_del(&p->pub, pe);
+		goto out;
+	}
+	pe->t = h;
+	struct proxy_service svc = {
+	    .name = sn.instance,
+	    .type = sn.service,
+	    .domain = sn.domain,
+	    .host = host,
+	    .port = port,
+	    .txt = txt,
+	    .ntxt = ntxt,
+	    .subtypes = subp,
+	    .nsubtypes = nsub,
+	    .addrs = addrs,
+	    .naddrs = naddr,
+	};
+	p->io.service_set(p->io.arg, key, &svc);
+out:
+	free(key);
+	free(host);
+}
+
+struct unpub_ctx {
+	struct proxy *p;
+	const struct ntab *seen;
+};
+
+static bool unpublish(struct nent *e, const void *arg)
+{
+	const struct unpub_ctx *uc = arg;
+	if (e->name && ntab_find(uc->seen, e->name, 0))
+		return false;
+	char *key = e->name ? pub_key(e->name) : NULL;
+	if (key)
+		uc->p->io.service_remove(uc->p->io.arg, key);
+	free(key);
+	return true;
+}
+
+/* Bring the publisher in line with the remote caches: set what is new or changed,
+ * remove what is no longer complete. */
+static void publish_sync(struct proxy *p)
+{
+	struct ntab seen;
+
+	p->pub_dirty = false;
+	if (!p->io.service_set || !p->io.service_remove || ntab_init(&seen) < 0)
+		return;
+	for (size_t i = 0; i < p->npeers; i++) {
+		struct pub_lists l = {{0}, {0}};
+		dnssd_cache_foreach(p->peers[i]->remote, list_pub, &l);
+		for (size_t j = 0; j < l.srv.n; j++)
+			publish_one(p, p->peers[i], l.srv.v[j], &l.sub, &seen);
+		free(l.srv.v);
+		free(l.sub.v);
+	}
+	struct unpub_ctx uc = {p, &seen};
+	ntab_filter(&p->pub, unpublish, &uc);
+	ntab_fini(&seen);
+}
+
+void proxy_set_external(struct proxy *p, bool live, uint64_t now_ms)
+{
+	if (!p || p->ext_live == live)
+		return;
+	p->now = now_ms;
+	p->ext_live = live;
+	for (size_t i = 0; i < PROXY_MAX_INTERFACES; i++) {
+		if (!p->ifs[i].used)
+			continue;
+		for (int f = 0; f < NFAM; f++)
+			q_clear(&p->ifs[i].q[f]);
+		/* No goodbyes either way: the other one speaks for the same records. */
+		for (size_t j = 0; j < p->npeers && !live; j++) {
+			struct ann_ctx ac = {p, p->peers[j], i};
+			dnssd_cache_foreach(p->peers[j]->remote, announce_here, &ac);
+		}
+	}
+	flush_due(p);
+}
+
+/* ------------------------------------------------------------ services found by others */
+
+#define FOUND_TTL_HOST 120  /* Avahi's TTL for SRV and address records */
+#define FOUND_TTL_OTHER 4500 /* and for PTR and TXT */
+
+static ldns_rr *found_rr(struct rrvec *v, const ldns_rdf *owner, uint16_t type,
+                         uint32_t ttl, bool unique)
+{
+	ldns_rr *rr = ldns_rr_new();
+	ldns_rdf *o = ldns_rdf_clone(owner);
+	if (!rr || !o) {
+		ldns_rr_free(rr);
+		ldns_rdf_deep_free(o);
+		return NULL;
+	}
+	ldns_rr_set_owner(rr, o);
+	ldns_rr_set_type(rr, type);
+	ldns_rr_set_ttl(rr, ttl);
+	ldns_rr_set_class(rr, (ldns_rr_class)(LDNS_RR_CLASS_IN | (unique ? 0x8000 : 0)));
+	if (rv_push_own(v, rr) < 0)
+		return NULL;
+	return rr;
+}
+
+/* Appends rdata field d (owned by rr from now on); false when out of memory. */
+static bool push_rdf(ldns_rr *rr, ldns_rdf *d)
+{
+	if (!rr || !d || !ldns_rr_push_rdf(rr, d)) {
+		ldns_rdf_deep_free(d);
+		return false;
+	}
+	return true;
+}
+
+/* The records a responder sends for f (goodbyes: PTR, SRV, TXT with TTL 0) in v. */
+static int found_records(struct proxy *p, const struct proxy_found *f, bool removed,
+                         struct rrvec *v)
+{
+	struct dnssd_svcname sn = {.kind = DNSSD_NAME_INSTANCE};
+	ldns_rdf *inst = NULL, *type = NULL, *host = NULL;
+	ldns_rr *rr;
+	int rc = -ENOMEM;
+	bool ok = true;
+
+	if (strlen(f->name) >= sizeof(sn.instance) || strlen(f->type) >= sizeof(sn.service) ||
+	    (f->domain && strlen(f->domain) >= sizeof(sn.domain)) || f->ntxt > PUB_MAX_TXT)
+		return -EINVAL;
+	snprintf(sn.instance, sizeof(sn.instance), "%s", f->name);
+	snprintf(sn.service, sizeof(sn.service), "%s", f->type);
+	snprintf(sn.domain, sizeof(sn.domain), "%s", f->domain ? f->domain : "local");
+	if (dnssd_svcname_build(&sn, &inst) < 0)
+		return -EINVAL;
+	sn.kind = DNSSD_NAME_SERVICE_TYPE;
+	if (dnssd_svcname_build(&sn, &type) < 0 ||
+	    ldns_str2rdf_dname(&host, f->host) != LDNS_STATUS_OK) {
+		rc = -EINVAL;
+		goto out;
+	}
+	uint32_t ttl_host = removed ? 0 : FOUND_TTL_HOST;
+	uint32_t ttl_other = removed ? 0 : FOUND_TTL_OTHER;
+
+	if (!removed) {
+		rr = found_rr(v, p->enum_name, LDNS_RR_TYPE_PTR, ttl_other, false);
+		ok &= push_rdf(rr, ldns_rdf_clone(type));
+	}
+	rr = found_rr(v, type, LDNS_RR_TYPE_PTR, ttl_other, false);
+	ok &= push_rdf(rr, ldns_rdf_clone(inst));
+	rr = found_rr(v, inst, LDNS_RR_TYPE_SRV, ttl_host, true);
+	ok &= push_rdf(rr, ldns_native2rdf_int16(LDNS_RDF_TYPE_INT16, 0)) &&
+	      push_rdf(rr, ldns_native2rdf_int16(LDNS_RDF_TYPE_INT16, 0)) &&
+	      push_rdf(rr, ldns_native2rdf_int16(LDNS_RDF_TYPE_INT16, f->port)) &&
+	      push_rdf(rr, ldns_rdf_clone(host));
+	rr = found_rr(v, inst, LDNS_RR_TYPE_TXT, ttl_other, true);
+	/* an empty TXT is one empty string (RFC 6763 §6.1), as responders send it */
+	for (size_t i = 0; i < (f->ntxt ? f->ntxt : 1) && rr; i++) {
+		uint8_t buf[256];
+		size_t len = f->ntxt ? f->txt[i].len : 0;
+		if (len > 255) {
+			rc = -EINVAL;
+			goto out;
+		}
+		buf[0] = (uint8_t)len;
+		if (len)
+			memcpy(buf + 1, f->txt[i].data, len);
+		ok &= push_rdf(rr, ldns_rdf_new_frm_data(LDNS_RDF_TYPE_STR, len + 1, buf));
+	}
+	ok &= rr != NULL;
+	if (!removed && (f->addr.af == AF_INET || f->addr.af == AF_INET6)) {
+		bool v4 = f->addr.af == AF_INET;
+		rr = found_rr(v, host, v4 ? LDNS_RR_TYPE_A : LDNS_RR_TYPE_AAAA, ttl_host,
+		              true);
+		ok &= push_rdf(rr, ldns_rdf_new_frm_data(v4 ? LDNS_RDF_TYPE_A
+		                                            : LDNS_RDF_TYPE_AAAA,
+		                                         v4 ? 4 : 16, f->addr.a));
+	}
+	rc = ok ? 0 : -ENOMEM;
+out:
+	ldns_rdf_deep_free(inst);
+	ldns_rdf_deep_free(type);
+	ldns_rdf_deep_free(host);
+	return rc;
+}
+
+int proxy_local_service(struct proxy *p, unsigned ifindex, const struct proxy_found *f,
+                        bool removed, uint64_t now_ms)
+{
+	struct rrvec own = {0}, recs = {0};
+	struct policy_sender sender = {0};
+	int rc;
+
+	if (!p || !f || !f->name || !f->type || !f->host || (f->ntxt && !f->txt))
+		return -EINVAL;
+	if (!iface_find(p, ifindex, NULL))
+		return -ENOENT;
+	p->now = now_ms;
+	rc = found_records(p, f, removed, &own);
+	if (rc == 0) {
+		bool any_up = any_peer_up(p);
+		if (f->addr.af == AF_INET || f->addr.af == AF_INET6) {
+			sender.af = f->addr.af;
+			memcpy(sender.addr, f->addr.a, f->addr.af == AF_INET ? 4 : 16);
+		}
+		for (size_t i = 0; i < own.n; i++)
+			local_rr(p, ifindex, &sender, own.v[i], any_up, &recs);
+		if (recs.n && any_up)
+			export_all_peers(p, recs.v, recs.n, &sender);
+	}
+	rv_free(&recs);
+	rv_free(&own);
+	flush_fwd(p);
+	flush_ask(p);
+	flush_due(p);
+	return rc;
 }
 
 uint64_t proxy_run(struct proxy *p, uint64_t now_ms)
@@ -2418,7 +2890,7 @@ uint64_t proxy_run(struct proxy *p, uint64_t now_ms)
 			peer->resync = false;
 			withdraw_stale(p, peer);
 		}
-		uint64_t t = dnssd_cache_expire(peer->remote, now_ms, NULL, NULL);
+		uint64_t t = dnssd_cache_expire(peer->remote, now_ms, remote_expired, p);
 		if (t < next)
 			next = t;
 		if (peer->grace && peer->grace_at < next)
@@ -2430,6 +2902,8 @@ uint64_t proxy_run(struct proxy *p, uint64_t now_ms)
 		sweep(p);
 		p->next_sweep = now_ms + SWEEP_MS;
 	}
+	if (p->pub_dirty)
+		publish_sync(p);
 	flush_due(p);
 	if (p->next_sweep < next)
 		next = p->next_sweep;
@@ -2455,6 +2929,7 @@ void proxy_shutdown(struct proxy *p, uint64_t now_ms)
 			q_clear(&p->ifs[i].q[f]);
 	for (size_t i = 0; i < p->npeers; i++)
 		dnssd_cache_remove_origin(p->peers[i]->remote, 0, goodbye_entry, p);
+	publish_sync(p);
 	flush_due(p);
 }
 
@@ -2660,6 +3135,7 @@ int proxy_reconfigure(struct proxy *p, const struct policy_config *newcfg,
 		rv_free(&oldsel[i]);
 	free(oldsel);
 	lset_free(&all);
+	p->pub_dirty = true;
 	flush_ask(p);
 	flush_due(p);
 	return 0;

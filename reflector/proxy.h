@@ -52,6 +52,60 @@ struct proxy;
 /* LAN interfaces served at once. */
 #define PROXY_MAX_INTERFACES 32
 
+/* What proxy_io.service_event reports. */
+enum proxy_service_event {
+	PROXY_SVC_EXPORTED,   /* first sent to the peer since the link came up */
+	PROXY_SVC_UNEXPORTED, /* its goodbye sent to the peer */
+	PROXY_SVC_IMPORTED,   /* new in the cache of what the peer sent (renamed) */
+	PROXY_SVC_UNIMPORTED, /* its goodbye received from the peer */
+};
+
+/* One TXT string (at most 255 bytes, any byte) and one address (4 or 16 bytes of a). */
+struct proxy_txt {
+	const uint8_t *data;
+	size_t len;
+};
+
+struct proxy_addr {
+	int af; /* AF_INET or AF_INET6 */
+	uint8_t a[16];
+};
+
+/*
+ * An imported service as an external publisher (avahi.publish) takes it, named as
+ * this site shows it: UTF-8 strings, the instance label unescaped ("Printer A
+ * (manhattan)"), type "_ipp._tcp", domain "local", host "printer-manhattan.local",
+ * TXT strings in wire order, subtypes "_universal", the host's addresses.
+ */
+struct proxy_service {
+	const char *name;
+	const char *type;
+	const char *domain;
+	const char *host;
+	uint16_t port;
+	const struct proxy_txt *txt;
+	size_t ntxt;
+	const char *const *subtypes;
+	size_t nsubtypes;
+	const struct proxy_addr *addrs;
+	size_t naddrs;
+};
+
+/*
+ * A service of this site's LAN found by another browser (avahi.browse), as
+ * proxy_local_service takes it: the same kind of strings, one address (af 0: none).
+ */
+struct proxy_found {
+	const char *name;
+	const char *type;
+	const char *domain;
+	const char *host;
+	uint16_t port;
+	const struct proxy_txt *txt;
+	size_t ntxt;
+	struct proxy_addr addr;
+};
+
 struct proxy_io {
 	void *arg;
 	/*
@@ -74,6 +128,22 @@ struct proxy_io {
 	/* Questions (names as they are at the peer's site) for peer_id to ask its LAN. */
 	int (*peer_send_questions)(void *arg, unsigned peer_id, const ldns_rr *const *qs,
 	                           size_t n);
+	/*
+	 * Optional, for the log: a service instance (the owner of an SRV record, as
+	 * this site names it) crossed the link with peer_id, or its goodbye did.
+	 */
+	void (*service_event)(void *arg, unsigned peer_id, enum proxy_service_event ev,
+	                      const ldns_rdf *instance);
+	/*
+	 * Optional, an external publisher (both or neither): imported services as they
+	 * become complete in the remote caches (PTR, SRV, TXT and at least one address
+	 * of the SRV target) and whenever what they hold changes, then removed on their
+	 * goodbye, withdrawal, expiry, the end of a peer's grace period and at
+	 * proxy_shutdown. key is the renamed instance's full name in lower case
+	 * ("printer a (manhattan)._ipp._tcp.local."). Called from proxy_run.
+	 */
+	int (*service_set)(void *arg, const char *key, const struct proxy_service *svc);
+	int (*service_remove)(void *arg, const char *key);
 };
 
 /* Why the engine dropped something, next to the decode reasons of dnssd_reason. */
@@ -180,6 +250,27 @@ void proxy_shutdown(struct proxy *p, uint64_t now_ms);
  */
 int proxy_reconfigure(struct proxy *p, const struct policy_config *newcfg,
                       uint64_t now_ms);
+
+/*
+ * Whether the external publisher of proxy_io.service_set is live (say avahi-daemon
+ * runs): then it announces and answers for the imported services, and the engine
+ * neither announces nor answers remote records on the LAN (it still forwards
+ * questions, so that what is in use stays fresh). Not live (the start): the engine
+ * does both itself; turning it off again announces everything held at once.
+ */
+void proxy_set_external(struct proxy *p, bool live, uint64_t now_ms);
+
+/*
+ * A service of the LAN on ifindex that another browser found (removed: it went).
+ * Taken as the records its responder sends, with Avahi's TTLs (PTR of the type and
+ * of the enumeration, TXT: 4500 s; SRV, A/AAAA: 120 s; cache-flush on the unique
+ * ones), so that a record also heard on the LAN is the same cache entry and is
+ * exported once. Removed: goodbyes for PTR, SRV and TXT (the host's addresses may
+ * serve other services). 0, -ENOENT (ifindex not served), -EINVAL (names) or
+ * -ENOMEM. Only read.
+ */
+int proxy_local_service(struct proxy *p, unsigned ifindex, const struct proxy_found *f,
+                        bool removed, uint64_t now_ms);
 
 void proxy_get_stats(const struct proxy *p, struct proxy_stats *out);
 /* 0, or -ENOENT when peer_id is not configured. */

@@ -14,6 +14,13 @@
  * those from memory; the pipeline, like the daemon, works on records it has
  * just decoded. "cache insert (new)" is the one pass that filled the cache.
  *
+ * "pipeline full" is the whole way of an announcement from one site's LAN to
+ * the datagram the other site multicasts: decode, export policy (three rules,
+ * per service as policy_filter decides), link-local check and address map,
+ * dedup decision, import policy, rename, remote cache, encode. Every stage
+ * runs for every announcement, whatever the dedup decision, as if each were
+ * new: the daemon does less for repeats.
+ *
  * Usage: bench_dnssd [seconds-per-stage [stage]]
  * With a stage (a word of its name, e.g. "cache"), only the matching stages
  * run, which is handy under a profiler.
@@ -36,6 +43,8 @@
 #include "dnssd/rename.h"
 #include "dnssd/sent.h"
 #include "dnssd/svcname.h"
+#include "policy/filter.h"
+#include "policy/rules.h"
 
 #define SERVICES 10000
 #define RECORDS 4
@@ -284,6 +293,89 @@ static void pass_pipeline(void *state, unsigned i, uint64_t now)
 	dnssd_msg_free(m);
 }
 
+struct full_state {
+	struct policy_ruleset *rules; /* export here and import there alike */
+	struct policy_sender sender;
+	struct dnssd_addrmap *map;
+	struct dnssd_rename *rename;
+	struct dnssd_sent *sent;
+	struct dnssd_cache *remote;
+};
+
+static void pass_full(void *state, unsigned i, uint64_t now)
+{
+	struct full_state *st = state;
+	struct dnssd_msg *m = NULL;
+	enum dnssd_reason why;
+	const ldns_rr *rrs[RECORDS];
+	ldns_rr *out[RECORDS];
+	bool allow[RECORDS];
+	size_t n, nout = 0;
+
+	if (dnssd_msg_decode(packets[i].buf, packets[i].len, &m, &why) < 0)
+		die("decode failed");
+	n = dnssd_msg_count(m, DNSSD_SEC_ANSWER);
+	if (n > RECORDS)
+		die("announcement grew");
+	for (size_t k = 0; k < n; k++)
+		rrs[k] = dnssd_msg_rr(m, DNSSD_SEC_ANSWER, k);
+	struct policy_filter_ctx exp = {.rules = st->rules, .sender = &st->sender};
+	if (policy_filter(&exp, rrs, n, allow) != n)
+		die("export policy denied a printer");
+	for (size_t k = 0; k < n; k++) {
+		sink += dnssd_sent_check(st->sent, rrs[k], now);
+		ldns_rr *c = ldns_rr_clone(rrs[k]);
+		if (!c)
+			die("out of memory");
+		if (ldns_rr_get_type(c) == LDNS_RR_TYPE_A) {
+			uint8_t *a = ldns_rdf_data(ldns_rr_rdf(c, 0));
+			if (dnssd_addr_is_linklocal(AF_INET, a) ||
+			    !dnssd_addrmap_apply(st->map, AF_INET, a))
+				die("address not mapped");
+		}
+		out[nout++] = c;
+	}
+	dnssd_msg_free(m);
+
+	/* The far side: what the peer link delivered. */
+	struct policy_filter_ctx imp = {.rules = st->rules};
+	if (policy_filter(&imp, (const ldns_rr *const *)out, nout, allow) != nout)
+		die("import policy denied a printer");
+	struct dnssd_enc *e = dnssd_enc_new(MTU, true, 0);
+	if (!e)
+		die("out of memory");
+	for (size_t k = 0; k < nout; k++) {
+		struct dnssd_entry *ent;
+		if (dnssd_rename_rr(st->rename, "manhattan", out[k]) < 0)
+			die("rename failed");
+		if (dnssd_cache_put(st->remote, out[k], 1, now, &ent, NULL, NULL) < 0)
+			die("cache put failed");
+		if (dnssd_enc_rr(e, DNSSD_SEC_ANSWER, out[k]) < 0)
+			die("encode failed");
+		ldns_rr_free(out[k]);
+	}
+	if (dnssd_enc_finish(e) != 1)
+		die("announcement not in one datagram");
+	size_t len;
+	sink += *dnssd_enc_packet(e, 0, &len);
+	sink += len;
+	dnssd_enc_free(e);
+}
+
+static struct policy_ruleset *offices_rules(void)
+{
+	/* The "offices" rule set of the example configuration. */
+	struct policy_ruleset *rs = policy_ruleset_new("offices");
+	struct policy_match secret = {.service = "_ipp._tcp", .instance = "Secret*"};
+	struct policy_match ipp = {.service = "_ipp._tcp"};
+	struct policy_match ssh = {.service = "_ssh._tcp"};
+	if (!rs || policy_ruleset_add(rs, POLICY_DENY, &secret, NULL) < 0 ||
+	    policy_ruleset_add(rs, POLICY_ALLOW, &ipp, NULL) < 0 ||
+	    policy_ruleset_add(rs, POLICY_DENY, &ssh, NULL) < 0)
+		die("rule set setup failed");
+	return rs;
+}
+
 /* ---------------------------------------------------------------- main */
 
 int main(int argc, char **argv)
@@ -353,9 +445,27 @@ int main(int argc, char **argv)
 	run("encode (MTU 1460)", pass_encode, NULL);
 	double pipe = run("pipeline decode+cache+dedup", pass_pipeline, &pl);
 
+	struct full_state full = {
+	    .rules = offices_rules(),
+	    .sender = {.af = AF_INET, .addr = {192, 168, 1, 10}},
+	    .map = rw.map,
+	    .rename = rw.rename,
+	    .sent = dnssd_sent_new(4 * SERVICES + 1000),
+	    .remote = dnssd_cache_new(4 * SERVICES + 1000),
+	};
+	if (!full.sent || !full.remote)
+		die("out of memory");
+	for (unsigned i = 0; i < SERVICES; i++)
+		pass_full(&full, i, 0);
+	double whole = run("pipeline full", pass_full, &full);
+
 	if (pipe > 0)
 		printf("\npipeline decode+cache+dedup: %.0f/s (target %.0f)\n", pipe,
 		       PIPELINE_TARGET);
+	if (whole > 0)
+		printf("pipeline full (decode, policy, map, dedup, rename, cache, encode): "
+		       "%.0f/s (target %.0f)\n",
+		       whole, PIPELINE_TARGET);
 	if (dnssd_cache_count(pl.cache) != 4 * SERVICES)
 		die("pipeline cache lost entries");
 
@@ -367,6 +477,9 @@ int main(int argc, char **argv)
 	dnssd_cache_free(pl.cache);
 	dnssd_sent_free(sent);
 	dnssd_sent_free(pl.sent);
+	dnssd_sent_free(full.sent);
+	dnssd_cache_free(full.remote);
+	policy_ruleset_free(full.rules);
 	dnssd_rename_free(rw.rename);
 	dnssd_addrmap_free(rw.map);
 	return 0;

@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # avahi_client.sh: the Avahi module (reflector/avahi.c, through tests/net/avh_probe) on
 # a gateway that runs its own avahi-daemon, with a LAN host running another:
+#  (0) started while avahi-daemon is not running: one log line, and what is set
+#      meanwhile is published when it comes;
 #  (a) a remote service published through Avahi (instance, host, addresses, subtype,
 #      TXT in order) is browsed and resolved on the LAN host and listed by
 #      `avahi-browse -a` on the gateway itself; two services share one host's address
 #      records; a change of TXT only is applied in place;
 #  (b) a removed service is gone from the LAN host within 3 s;
 #  (c) a name that collides on the LAN is published under Avahi's alternative name,
-#      with a log line;
+#      with a log line; so is a host name;
 #  (d) avahi-daemon stopped and started again on the gateway: one log line while it is
 #      missing, the probe keeps running, everything (also what was set meanwhile) is
 #      published again;
@@ -32,13 +34,9 @@ net_avahi_start a-h1 host1
 net_avahi_start a-gw gw
 net_avahi_wait a-h1
 net_avahi_wait a-gw
-net_log "site a up: avahi-daemon on a-h1 and a-gw"
-
-mkfifo "$fifo" || net_fail "mkfifo"
-net_bg a-gw "$out" "$probe" -v -b -t 100 "$fifo"
-probe_pid=$NET_LAST_PID
-net_wait 5 grep -qs '^ready' "$out" || net_fail "avh_probe did not start"
-net_wait 5 grep -q '^running 1' "$out" || net_fail "avh_probe did not reach avahi-daemon"
+# The gateway's D-Bus stays, its avahi-daemon goes: the probe starts without it.
+net_avahi_stop a-gw
+net_log "site a up: avahi-daemon on a-h1, D-Bus only on a-gw"
 
 # ctl FIELD...: one command to the probe, fields joined by tabs.
 ctl() {
@@ -46,12 +44,19 @@ ctl() {
 	printf '%s\n' "$*" >"$fifo"
 }
 # pstat NAME: the counter from a fresh "stats" line of the probe.
+more_stats() {
+	[ "$(net_grep_count '^stats ' "$out")" -gt "$1" ]
+}
 pstat() {
 	local n
 	n=$(net_grep_count '^stats ' "$out")
 	ctl stats
-	net_wait 3 test "$(net_grep_count '^stats ' "$out")" -gt "$n" || net_fail "no stats from the probe"
+	net_wait 10 more_stats "$n" || net_fail "no stats from the probe"
 	grep '^stats ' "$out" | tail -n 1 | sed -n "s/.* $1=\([0-9]*\).*/\1/p"
+}
+# pstat_at_least NAME N
+pstat_at_least() {
+	[ "$(pstat "$1")" -ge "$2" ]
 }
 # browse_has NODE TYPE REGEXP: avahi-browse on NODE resolves a service matching REGEXP.
 browse_has() {
@@ -75,12 +80,28 @@ A='Printer\\032A\\032\\040manhattan\\041'
 S='Scanner\\032A\\032\\040manhattan\\041'
 C='Printer\\032C\\032\\040manhattan\\041'
 D='Printer\\032D\\032\\040manhattan\\041'
+E='Printer\\032E\\032\\040manhattan\\041'
+
+# --- (0) avahi-daemon not there at start
+mkfifo "$fifo" || net_fail "mkfifo"
+net_bg a-gw "$out" "$probe" -v -b -t 100 "$fifo"
+probe_pid=$NET_LAST_PID
+net_wait 5 grep -qs '^ready' "$out" || net_fail "avh_probe did not start"
+net_wait 5 grep -q 'avahi-daemon is not running; will publish when it returns' "$out" ||
+	net_fail "no log line for avahi-daemon missing at start"
 
 # --- (a) publish: service, subtype, host address records, TXT
 ctl set k1 "Printer A (manhattan)" _ipp._tcp printer-manhattan.local 631 10.101.1.10,fd65::10 \
 	_universal "txtvers=1" "rp=ipp/print" "ty=Printer A"
 ctl set k2 "Scanner A (manhattan)" _uscan._tcp printer-manhattan.local 8080 10.101.1.10,fd65::10 - \
 	"rs=eSCL"
+net_wait 5 grep -q '^set key=k2 rc=0' "$out" || net_fail "set without avahi-daemon failed"
+net_avahi_start a-gw gw
+net_avahi_wait a-gw
+net_wait 10 grep -q '^running 1' "$out" || net_fail "avh_probe did not reach avahi-daemon when it came"
+grep -q 'avahi-daemon is running; publishing 2 services' "$out" ||
+	net_fail "no log line when avahi-daemon came"
+net_pass "(0) started without avahi-daemon: logged, waited, connected when it came"
 net_wait 10 browse_has a-h1 _ipp._tcp \
 	"^=;eth0;IPv4;$A;_ipp._tcp;local;printer-manhattan\\.local;10\\.101\\.1\\.10;631;" ||
 	net_fail "a-h1 does not resolve Printer A to printer-manhattan.local 10.101.1.10:631"
@@ -144,6 +165,17 @@ browse_has a-h1 _ipp._tcp "^=;eth0;IPv4;$C;_ipp._tcp;local;host1\\.local;" ||
 	net_fail "a-h1's own Printer C disturbed"
 net_pass "(c) collision: published as \"Printer C (manhattan) #2\", logged"
 
+# A host name the LAN host has: its address records collide, it is renamed, and the
+# service follows.
+ctl set k5 "Printer E (manhattan)" _ipp._tcp host1.local 631 10.101.1.20 -
+net_wait 10 grep -qF 'host host1.local collides on the LAN; published as host1-2.local' "$out" ||
+	net_fail "no collision logged for host host1.local"
+grep -q '^hostrenamed host=host1.local name=host1-2.local$' "$out" || net_fail "owner not told of the host rename"
+net_wait 10 browse_has a-h1 _ipp._tcp "^=;eth0;IPv4;$E;_ipp._tcp;local;host1-2\\.local;10\\.101\\.1\\.20;631;" ||
+	net_fail "Printer E not resolved to host1-2.local 10.101.1.20 on a-h1"
+ctl remove k5
+net_pass "(c) host collision: host1.local published as host1-2.local, service follows"
+
 # --- (e) browse: a service of the LAN host, reported once with address, port, TXT
 net_bg a-h1 "$NET_TMP/publish-h.log" avahi-publish -s "Host Svc" _scthost._tcp 8080 k=v
 host_pub=$NET_LAST_PID
@@ -174,12 +206,12 @@ net_wait 10 browse_has a-h1 _ipp._tcp "^=;eth0;IPv4;$D;_ipp._tcp;local;printer-m
 net_wait 10 browse_has a-h1 _ipp._tcp "^=;eth0;IPv4;$C\\\\032\\\\0352;" ||
 	net_fail "Printer C (manhattan) #2 not published again after the restart"
 n=$(net_grep_count 'avahi-daemon is not running' "$out")
-[ "$n" -eq 1 ] || net_fail "missing avahi-daemon logged $n times, want 1"
+[ "$n" -eq 2 ] || net_fail "missing avahi-daemon logged $n times, want 2 (once per absence)"
 [ "$(pstat reconnects)" = 1 ] || net_fail "reconnection not counted"
 net_pass "(d) avahi-daemon restart: logged once, probe kept running, all published again"
 
 # --- (e) after the restart: nothing reported twice; removal reported
-net_wait 10 test "$(pstat duplicates)" -ge 1 || net_fail "browsers not started again after the restart"
+net_wait 10 pstat_at_least duplicates 1 || net_fail "browsers not started again after the restart"
 n=$(net_grep_count "$found4" "$out")
 [ "$n" -eq 1 ] || net_fail "Host Svc over IPv4 reported $n times, want 1"
 n=$(net_grep_count '^found NEW if=lan0 af=6 name="Host Svc"' "$out")

@@ -81,10 +81,11 @@ static void on_found(void *arg, const struct avh_found *f)
 	if (!if_indextoname((unsigned)f->ifindex, ifname))
 		snprintf(ifname, sizeof(ifname), "%d", f->ifindex);
 	inet_ntop(f->addr.af, f->addr.a, addr, sizeof(addr));
-	printf("found %s if=%s af=%d name=\"%s\" type=%s domain=%s host=%s addr=%s port=%u local=%d "
+	printf("found %s if=%s af=%d name=\"%s\" type=%s domain=%s host=%s addr=%s "
+	       "port=%u local=%d "
 	       "txt=",
-	       f->event == AVH_NEW ? "NEW" : "REMOVED", ifname, f->af == AF_INET6 ? 6 : 4, f->name,
-	       f->type, f->domain, f->host, addr, f->port, f->local);
+	       f->event == AVH_NEW ? "NEW" : "REMOVED", ifname, f->af == AF_INET6 ? 6 : 4,
+	       f->name, f->type, f->domain, f->host, addr, f->port, f->local);
 	for (i = 0; i < f->ntxt; i++) {
 		putchar(i ? ' ' : '"');
 		if (i)
@@ -185,12 +186,13 @@ static void command(struct probe *p, char *line)
 		struct avh_stats st;
 
 		avh_get_stats(p->avh, &st);
-		printf("stats running=%d services=%u established=%u hosts=%u collisions=%u "
-		       "txt_updates=%u republished=%u reconnects=%u found=%u "
-		       "duplicates=%u\n",
-		       st.running, st.services, st.established, st.hosts, st.collisions,
-		       st.txt_updates, st.republished, st.reconnects, st.found,
-		       st.duplicates);
+		printf(
+		    "stats running=%d services=%u established=%u hosts=%u collisions=%u "
+		    "txt_updates=%u republished=%u reconnects=%u found=%u "
+		    "duplicates=%u\n",
+		    st.running, st.services, st.established, st.hosts, st.collisions,
+		    st.txt_updates, st.republished, st.reconnects, st.found,
+		    st.duplicates);
 	} else if (!strcmp(f[0], "quit")) {
 		event_base_loopbreak(p->base);
 	} else if (f[0][0]) {

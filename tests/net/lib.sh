@@ -16,7 +16,8 @@
 # whose real name starts with $NET_ID, unique per run, so that tests can run in
 # parallel. Everything a test makes (namespaces, processes, mounts, the temporary
 # directory $NET_TMP) is removed on exit, success or not; on failure the logs in
-# $NET_TMP are printed first. NET_KEEP=1 keeps $NET_TMP for a post-mortem.
+# $NET_TMP are printed first (unless NET_LOGS_ON_FAILURE=0). NET_KEEP=1 keeps
+# $NET_TMP for a post-mortem.
 #
 # Addresses of site S built with prefix P (e.g. 192.168.1) and IPv6 prefix Q
 # (default fd00:<last octet of P>, e.g. fd00:1):
@@ -77,9 +78,12 @@ net_pass() {
 # ---------------------------------------------------------------- setup, cleanup
 
 # Skips the test (exit 77) unless it runs as root on a system that can create
-# network namespaces and has the programs the scenarios need (plus any named).
+# network namespaces and has the programs the scenarios need (plus any named), or
+# when SITECAST_SKIP_NET=1 is in the environment (as in `SITECAST_SKIP_NET=1 make
+# distcheck`, whose make check would run them a second time).
 net_require_root_netns() {
 	local c
+	[ "${SITECAST_SKIP_NET:-0}" != 1 ] || net_skip "SITECAST_SKIP_NET=1: network scenarios not run"
 	[ "$(id -u)" -eq 0 ] || net_skip "network tests need root (namespaces, port 5353)"
 	for c in ip nsenter unshare avahi-daemon dbus-daemon avahi-browse avahi-publish \
 		avahi-resolve "$@"; do
@@ -107,8 +111,11 @@ _net_init() {
 _net_cleanup() {
 	local rc=$? key ns pid f pids
 	set +e
-	trap - EXIT INT TERM
-	if [ "$rc" -ne 0 ] && [ "$rc" -ne 77 ] && [ -n "$NET_TMP" ]; then
+	# A Ctrl-C (or another signal) during the cleanup must not cut it short.
+	trap - EXIT
+	trap '' INT TERM HUP
+	if [ "$rc" -ne 0 ] && [ "$rc" -ne 77 ] && [ -n "$NET_TMP" ] &&
+		[ "${NET_LOGS_ON_FAILURE:-1}" = 1 ]; then
 		for f in "$NET_TMP"/*.log "$NET_TMP"/*.out; do
 			[ -s "$f" ] || continue
 			echo "----- ${f##*/} (last 40 lines)"

@@ -32,12 +32,20 @@
 #   SITES_EXPORT[SITE], SITES_IMPORT[SITE]  rule set for all of SITE's peers
 #                          (default "offices"; "everything" allows all; see _sites_policy)
 #   SITES_GRACE            limits.peer-grace in seconds (default: the daemon's)
+#   SITES_MAX_RECORDS      limits.max-records-per-peer (default: the daemon's)
 #   SITES_LINK_LOCAL       addresses.link-local for every peer (default drop)
 #   SITES_WAN_AF           4 (default) or 6: the family of the peer links' addresses
 #   SITES_KEY[SITE]        the key file the gateway presents (default its own keygen'd)
+#   SITES_USER[SITE]       `user:` of SITE's configuration (default: none)
+#   SITES_CONTROL[SITE]    its control socket (default $NET_TMP/control-SITE.sock)
+#   SITES_POLICY           the rule sets, YAML lines under policy: (default: see
+#                          _sites_policy)
 #   SITES_VERBOSE          sitecastd's verbosity flags (default -v)
 #   SITES_PEER_UP_RE       what a log line that names a peer must also match to say the
 #                          link to that peer is up (extended regexp, case-insensitive)
+#   SITES_AVAHI            1: Avahi mode; each gateway runs its own avahi-daemon (host
+#                          name gw-SITE, on lan0; started before its sitecastd) and
+#                          sitecastd has avahi: {publish: true, browse: true}
 # Programs: $SITECASTD and $SITECASTCTL, default $top_builddir/sitecastd and
 # $top_builddir/sitecastctl ($top_builddir as make check exports it, else the
 # source tree's root).
@@ -55,8 +63,10 @@ SITECASTCTL=${SITECASTCTL:-$top_builddir/sitecastctl}
 SITES_VERBOSE=${SITES_VERBOSE:--v}
 SITES_WAN_AF=${SITES_WAN_AF:-4}
 SITES_GRACE=${SITES_GRACE:-}
+SITES_MAX_RECORDS=${SITES_MAX_RECORDS:-}
 SITES_LINK_LOCAL=${SITES_LINK_LOCAL:-drop}
 SITES_PEER_UP_RE=${SITES_PEER_UP_RE:-'(^|[^[:alnum:]_-])up([^[:alnum:]_-]|$)'}
+SITES_AVAHI=${SITES_AVAHI:-0}
 SITES_PORT=5358
 SITES_MAP4=10.101  # 192.168.N.0/24 -> $SITES_MAP4.N.0/24
 SITES_MAP6=fd51    # fd00:N::/64 -> $SITES_MAP6:N::/64
@@ -66,6 +76,9 @@ SITES=()                       # the sites of this test, by number
 declare -A SITES_EXPORT=()
 declare -A SITES_IMPORT=()
 declare -A SITES_KEY=()
+declare -A SITES_USER=()
+declare -A SITES_CONTROL=()
+SITES_POLICY=${SITES_POLICY:-}
 declare -A SITES_FP=()         # site -> fingerprint of its own key
 declare -A SITES_CONF=()
 declare -A SITES_GW_PID=()
@@ -139,13 +152,18 @@ _sites_exit() {
 	local rc=$? site
 	if [ "$rc" -ne 0 ] && [ "$rc" -ne 77 ] && [ -n "$NET_TMP" ]; then
 		for site in "${SITES[@]}"; do
-			kill -0 "${SITES_GW_PID[$site]:-0}" 2>/dev/null || continue
-			timeout 3 "$SITECASTCTL" -s "$NET_TMP/control-$site.sock" status \
+			[ -n "${SITES_GW_PID[$site]:-}" ] && kill -0 "${SITES_GW_PID[$site]}" 2>/dev/null || continue
+			timeout 3 "$SITECASTCTL" -s "$(sites_control "$site")" status \
 				>"$NET_TMP/status-$site.out" 2>&1
 		done
 	fi
 	(exit "$rc")
 	_net_cleanup
+}
+
+# sites_control SITE: the path of SITE's control socket.
+sites_control() {
+	echo "${SITES_CONTROL[$1]:-$NET_TMP/control-$1.sock}"
 }
 
 # sites_host SITE-hI [MODE]: adds LAN host I to SITE (after sites_init). MODE: dual
@@ -234,7 +252,12 @@ _sites_addr() {
 #   offices     printers but those named "Secret*"; SSH explicitly refused; anything
 #               else refused because no rule matches
 #   everything  all services
+# SITES_POLICY, when set, replaces them.
 _sites_policy() {
+	if [ -n "$SITES_POLICY" ]; then
+		printf 'policy:\n%s\n' "$SITES_POLICY"
+		return
+	fi
 	cat <<-'EOF'
 		policy:
 		  offices:
@@ -255,7 +278,8 @@ sites_config() {
 		echo "interfaces: [lan0]"
 		echo "listen: \"$(_sites_addr "$site")\""
 		echo "key: \"${SITES_KEY[$site]}\""
-		echo "control: \"$NET_TMP/control-$site.sock\""
+		echo "control: \"$(sites_control "$site")\""
+		[ -n "${SITES_USER[$site]:-}" ] && echo "user: ${SITES_USER[$site]}"
 		echo "peers:"
 		for peer in "${SITES[@]}"; do
 			[ "$peer" = "$site" ] && continue
@@ -272,9 +296,19 @@ sites_config() {
 			echo "      link-local: $SITES_LINK_LOCAL"
 		done
 		_sites_policy
-		if [ -n "$SITES_GRACE" ]; then
+		if [ -n "$SITES_GRACE" ] || [ -n "$SITES_MAX_RECORDS" ]; then
 			echo "limits:"
-			echo "  peer-grace: $SITES_GRACE"
+			if [ -n "$SITES_GRACE" ]; then
+				echo "  peer-grace: $SITES_GRACE"
+			fi
+			if [ -n "$SITES_MAX_RECORDS" ]; then
+				echo "  max-records-per-peer: $SITES_MAX_RECORDS"
+			fi
+		fi
+		if [ "$SITES_AVAHI" = 1 ]; then
+			echo "avahi:"
+			echo "  publish: true"
+			echo "  browse: true"
 		fi
 	} >"$conf"
 	SITES_CONF[$site]=$conf
@@ -288,6 +322,10 @@ sites_config() {
 sites_gw_start() {
 	local site=$1 run
 	sites_config "$site"
+	if [ "$SITES_AVAHI" = 1 ] && ! { [ -n "${NET_AVAHI_PID[$site-gw]:-}" ] &&
+		kill -0 "${NET_AVAHI_PID[$site-gw]}" 2>/dev/null; }; then
+		net_avahi "$site-gw" "gw-$site"
+	fi
 	run=$((${SITES_GW_RUN[$site]:-0} + 1))
 	SITES_GW_RUN[$site]=$run
 	SITES_GW_LOG[$site]=$NET_TMP/gw-$site.$run.log
@@ -321,7 +359,8 @@ sites_gw_kill() {
 sites_done() {
 	local site rc
 	for site in "${SITES[@]}"; do
-		kill -0 "${SITES_GW_PID[$site]:-0}" 2>/dev/null || continue
+		# (kill -0 0 would succeed: a site whose gateway was never started is skipped.)
+		[ -n "${SITES_GW_PID[$site]:-}" ] && kill -0 "${SITES_GW_PID[$site]}" 2>/dev/null || continue
 		sites_gw_kill "$site" TERM
 		rc=$?
 		[ "$rc" -eq 0 ] || net_fail "sitecastd of $site exited with status $rc on SIGTERM"
@@ -523,4 +562,164 @@ sites_sniff_count() {
 sites_avahi_conflicts() {
 	grep -HiE 'conflict|collision' "$NET_TMP"/avahi-*.log "$NET_TMP"/publish-*.log \
 		2>/dev/null
+}
+
+# ---------------------------------------------------------------- fault scenarios
+# Added for the f*_*.sh scenarios (faults, hostile input); nothing above uses them.
+
+# sites_status_json SITE: prints sitecastctl status --json of SITE's running sitecastd
+# (one line); a copy goes to $NET_TMP/status-SITE.json.out for the failure report.
+sites_status_json() {
+	local out
+	out=$(timeout 10 "$SITECASTCTL" -s "$(sites_control "$1")" status --json) ||
+		net_fail "sitecastctl status --json of $1 failed: $out"
+	printf '%s\n' "$out" | tee -a "$NET_TMP/status-$1.json.out"
+}
+
+# sites_json EXPR < JSON: the value of the Python expression EXPR over the parsed
+# status j, such as 'j["counters"]["connections_overflow"]'.
+sites_json() {
+	"$NET_PYTHON" -c 'import json, sys; j = json.load(sys.stdin); print(eval(sys.argv[1]))' "$1"
+}
+
+# sites_peer_since SITE PEER: the "since" of PEER in SITE's status (when the link last
+# came up or went down) and its state, as "STATE SINCE".
+sites_peer_since() {
+	sites_status_json "$1" | sites_json \
+		"' '.join([p['state'] + ' ' + p['since'] for p in j['peers'] if p['name'] == '$2'])"
+}
+
+# sites_fd_count SITE: open file descriptors of SITE's sitecastd.
+sites_fd_count() {
+	ls "/proc/${SITES_GW_PID[$1]}/fd" 2>/dev/null | wc -l
+}
+
+# sites_wan_faults: prepares the WAN between the gateways (after sites_init) for
+# sites_wan_set: tc netem on the router's interfaces where the kernel has it; else every
+# packet the router forwards crosses tests/net/wan_emu.py (a TUN device in the router
+# and policy routing into it), which delays and drops as netem would.
+sites_wan_faults() {
+	local site rtif=${NET_WAN_RTIF[${SITES[0]}]}
+	: >"$NET_TMP/wan-params"
+	if net_in wan tc qdisc replace dev "$rtif" root netem delay 0ms 2>/dev/null; then
+		net_in wan tc qdisc del dev "$rtif" root
+		SITES_WAN_EMU=netem
+		net_log "WAN faults: tc netem"
+		return 0
+	fi
+	SITES_WAN_EMU=tun
+	echo "0 0" >"$NET_TMP/wan-params"
+	net_bg wan "$NET_TMP/wan-emu.log" "$NET_PYTHON" -u "$NET_LIBDIR/wan_emu.py" emu0 \
+		"$NET_TMP/wan-params"
+	net_wait 5 grep -q '^ready' "$NET_TMP/wan-emu.log" || net_fail "wan_emu.py did not start"
+	net_in wan ip link set emu0 up || net_fail "emu0 up"
+	for site in "${SITES[@]}"; do
+		net_in wan ip rule add iif "${NET_WAN_RTIF[$site]}" lookup 100 pref 100 &&
+			net_in wan ip -6 rule add iif "${NET_WAN_RTIF[$site]}" lookup 100 pref 100 ||
+			net_fail "policy routing into emu0"
+	done
+	net_in wan ip route add default dev emu0 table 100 &&
+		net_in wan ip -6 route add default dev emu0 table 100 || net_fail "routes into emu0"
+	net_log "WAN faults: no tc netem in this kernel; tests/net/wan_emu.py in the router"
+}
+
+# sites_wan_set DELAY_MS LOSS_PERCENT: from now on every packet between the gateways is
+# lost with that probability and else delayed that long, in each direction ("0 100" cuts
+# the WAN, "0 0" restores it).
+sites_wan_set() {
+	local d=$1 l=$2 site
+	case ${SITES_WAN_EMU:-} in
+	netem)
+		for site in "${SITES[@]}"; do
+			if [ "$d" = 0 ] && [ "$l" = 0 ]; then
+				net_in wan tc qdisc del dev "${NET_WAN_RTIF[$site]}" root 2>/dev/null
+			else
+				net_in wan tc qdisc replace dev "${NET_WAN_RTIF[$site]}" root netem \
+					delay "${d}ms" loss "${l}%" || net_fail "tc netem on ${NET_WAN_RTIF[$site]}"
+			fi
+		done
+		;;
+	tun)
+		echo "$d $l" >"$NET_TMP/wan-params.new" && mv "$NET_TMP/wan-params.new" "$NET_TMP/wan-params"
+		# wan_emu.py looks at the file every 50 ms.
+		sleep 0.1
+		;;
+	*) net_fail "sites_wan_set without sites_wan_faults" ;;
+	esac
+	net_log "WAN: delay $d ms, loss $l%"
+}
+
+# ---------------------------------------------------------------- load and measurement
+# Added for the floods (f5_floods.sh) and the benchmark runner (tests/bench/run);
+# nothing above uses them.
+
+SITES_FLOOD=${SITES_FLOOD:-$top_builddir/tests/net/flood}
+SITES_CLK_TCK=$(getconf CLK_TCK)
+
+# sites_cpu_us PID: CPU time the process has used (user + system, from
+# /proc/PID/stat), in microseconds.
+sites_cpu_us() {
+	local stat f
+	stat=$(cat "/proc/$1/stat" 2>/dev/null) || net_fail "sites_cpu_us: no process $1"
+	# The fields after "(comm)": state is 3, utime 14, stime 15.
+	read -r -a f <<<"${stat##*) }"
+	echo $(((f[11] + f[12]) * 1000000 / SITES_CLK_TCK))
+}
+
+# sites_hwm_kb PID: the process's peak resident set size (VmHWM), in KiB.
+sites_hwm_kb() {
+	awk '/^VmHWM:/ { print $2 }' "/proc/$1/status" 2>/dev/null
+}
+
+# sites_rss_kb PID: its resident set size now (VmRSS), in KiB.
+sites_rss_kb() {
+	awk '/^VmRSS:/ { print $2 }' "/proc/$1/status" 2>/dev/null
+}
+
+# sites_link_bytes KEY IFACE: bytes received plus bytes sent on IFACE of node KEY so
+# far (the kernel's counters, Ethernet headers included).
+sites_link_bytes() {
+	local rx tx
+	rx=$(net_in "$1" cat "/sys/class/net/$2/statistics/rx_bytes") || return 1
+	tx=$(net_in "$1" cat "/sys/class/net/$2/statistics/tx_bytes") || return 1
+	echo $((rx + tx))
+}
+
+# sites_add_sources KEY N: N more IPv4 addresses on the LAN interface of host KEY of
+# site S, 192.168.S.100 onwards, for tests/net/flood to send from; prints flood's
+# -s argument for them.
+sites_add_sources() {
+	local key=$1 n=$2 site ns i
+	site=${NET_SITE_OF[$key]}
+	ns=$(net_ns "$key")
+	for ((i = 0; i < n; i++)); do
+		ip -n "$ns" addr add "192.168.${SITES_NUM[$site]}.$((100 + i))/24" \
+			dev "${NET_IF[$key]}" || net_fail "address $i on $key"
+	done
+	echo "192.168.${SITES_NUM[$site]}.100+$n"
+}
+
+# sites_flood KEY ARGS...: runs tests/net/flood ARGS at node KEY in the foreground
+# (its LAN interface unless ARGS say otherwise) and prints its summary line:
+#   sent packets=N bytes=B records=R questions=Q seconds=S
+sites_flood() {
+	local key=$1
+	shift
+	[ -x "$SITES_FLOOD" ] || net_fail "$SITES_FLOOD not built (make tests/net/flood)"
+	net_in "$key" "$SITES_FLOOD" -i "${NET_IF[$key]}" "$@" ||
+		net_fail "flood at $key failed"
+}
+
+# sites_flood_bg KEY OUTFILE ARGS...: the same in the background, its output in
+# OUTFILE, its pid in NET_LAST_PID.
+sites_flood_bg() {
+	local key=$1 out=$2
+	shift 2
+	[ -x "$SITES_FLOOD" ] || net_fail "$SITES_FLOOD not built (make tests/net/flood)"
+	net_bg "$key" "$out" "$SITES_FLOOD" -i "${NET_IF[$key]}" "$@"
+}
+
+# sites_field NAME LINE: the value of NAME=VALUE in a line such as flood's summary.
+sites_field() {
+	sed -n "s/.*\<$1=\([^ ]*\).*/\1/p" <<<"$2"
 }

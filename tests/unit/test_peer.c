@@ -857,6 +857,44 @@ static void test_pending_bound(void)
 	site_stop(&m);
 }
 
+static bool accepted_6(void *arg)
+{
+	return mgr_stats(arg).accepted >= 6;
+}
+
+/* One address cannot take every pending slot: another host still gets in. */
+static void test_pending_per_host(void)
+{
+	struct site m;
+	site_start(&m, "manhattan", key_m, true);
+	struct peer_tuning t = *fast();
+	t.max_pending = 10;
+	t.max_pending_per_host = 2;
+	peer_mgr_set_tuning(m.mgr, &t);
+	site_config(&m, config("manhattan", key_m, "brooklyn", 0, fp_b));
+	int fds[6];
+	struct sockaddr_in sin = {.sin_family = AF_INET,
+	                          .sin_port = htons(peer_mgr_listen_port(m.mgr))};
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	for (int i = 0; i < 6; i++) {
+		fds[i] = socket(AF_INET, SOCK_STREAM, 0);
+		if (i == 5) {
+			/* The sixth comes from another loopback address. */
+			struct sockaddr_in src = {.sin_family = AF_INET};
+			src.sin_addr.s_addr = htonl(0x7f000002);
+			CU_ASSERT(bind(fds[i], (struct sockaddr *)&src, sizeof(src)) == 0);
+		}
+		CU_ASSERT(connect(fds[i], (struct sockaddr *)&sin, sizeof(sin)) == 0);
+	}
+	CU_ASSERT(wait_until(accepted_6, &m, 1000));
+	struct peer_mgr_stats st = mgr_stats(&m);
+	CU_ASSERT_EQUAL(st.pending, 3);
+	CU_ASSERT_EQUAL(st.overflow, 3);
+	for (int i = 0; i < 6; i++)
+		close(fds[i]);
+	site_stop(&m);
+}
+
 static void test_output_bound(void)
 {
 	struct site m;
@@ -992,6 +1030,7 @@ static CU_TestInfo tests[] = {
     {"a newer link from the same peer replaces the old", test_newer_link_replaces},
     {"reload keeps unchanged links, resets changed ones", test_reload},
     {"pending connections are bounded and time out", test_pending_bound},
+    {"one address cannot hold every pending slot", test_pending_per_host},
     {"a peer that does not read is disconnected", test_output_bound},
     {"listen errors are returned", test_listen_errors},
     CU_TEST_INFO_NULL,
