@@ -62,7 +62,13 @@ struct daemon {
 	char *user;
 	/* -c made absolute: the daemon leaves its working directory when it forks */
 	char *config_path;
+	/* service lines logged in the current second, and those left out */
+	uint64_t svc_log_t;
+	unsigned svc_logged, svc_dropped;
 };
+
+/* A LAN host announcing thousands of services must not flood the log. */
+#define SVC_LOG_PER_S 20
 
 static uint64_t now_ms(void)
 {
@@ -88,11 +94,27 @@ static unsigned peer_mgr_id(const struct daemon *d, unsigned index)
 	                     policy_peer_name(policy_config_peer(d->cfg, index)));
 }
 
+/* Say how many service lines were left out once their second is over. */
+static void svc_log_window(struct daemon *d, uint64_t now)
+{
+	if (now - d->svc_log_t < 1000)
+		return;
+	if (d->svc_dropped)
+		log_debug("%u more services crossed the links in that second (%d logged "
+		          "a second at most)",
+		          d->svc_dropped, SVC_LOG_PER_S);
+	d->svc_log_t = now;
+	d->svc_logged = d->svc_dropped = 0;
+}
+
 /* Run the engine's due work and re-arm the timer for its next deadline. */
 static void run_engine(struct daemon *d)
 {
 	uint64_t now = now_ms();
 	uint64_t next = proxy_run(d->proxy, now);
+
+	if (d->svc_dropped)
+		svc_log_window(d, now);
 
 	if (next == d->deadline && evtimer_pending(d->timer, NULL))
 		return;
@@ -163,9 +185,15 @@ static void io_service_event(void *arg, unsigned peer, enum proxy_service_event 
 	    [PROXY_SVC_UNIMPORTED] = {"withdrawn by", " (goodbye received)"},
 	};
 
-	if (log_getverbose() < 1 || peer >= policy_config_npeers(d->cfg) ||
+	if (peer >= policy_config_npeers(d->cfg) ||
 	    dnssd_svcname_parse(instance, &sn) < 0 || sn.kind != DNSSD_NAME_INSTANCE)
 		return;
+	svc_log_window(d, now_ms());
+	if (d->svc_logged >= SVC_LOG_PER_S) {
+		d->svc_dropped++;
+		return;
+	}
+	d->svc_logged++;
 	/* The label is any UTF-8 a responder chose: keep control bytes out of the log. */
 	for (char *c = sn.instance; *c; c++)
 		if ((unsigned char)*c < 0x20 || *c == 0x7f)
@@ -568,7 +596,8 @@ static int start(struct daemon *d)
 	    .lan_mtu = io_lan_mtu,
 	    .peer_send_records = io_peer_records,
 	    .peer_send_questions = io_peer_questions,
-	    .service_event = io_service_event,
+	    /* Only -v logs services: without it the engine keeps no state for them. */
+	    .service_event = log_getverbose() >= 1 ? io_service_event : NULL,
 	};
 	if (policy_config_avahi_publish(cfg)) {
 		io.service_set = io_service_set;

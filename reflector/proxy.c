@@ -5,9 +5,12 @@
  *  - one local cache of what the LAN responders said (origin = interface index);
  *  - per peer: its remote cache (renamed records, bounded by max-records-per-peer),
  *    its dnssd_sent (what it already holds), the hosts that exported SRVs target,
- *    the instances held back until their host has an address, the original hosts
- *    and SRV targets of what it gave us (import policy needs the names as they
- *    were), recently forwarded questions and two token buckets;
+ *    the instances held back until their host has an address (at most HELD_MAX,
+ *    with the hosts they wait for), the original hosts and SRV targets of what it
+ *    gave us (import policy needs the names as they were), recently forwarded
+ *    questions and two token buckets;
+ *  - token buckets for LAN input: one per source address (hashed into SRC_SLOTS)
+ *    and one for the whole LAN, against floods;
  *  - the alias table: every renamed name we announce -> owning peer and original
  *    name, for forwarding questions back (a cut instance label cannot be inverted)
  *    and as loop guard;
@@ -45,6 +48,8 @@
 /* Records learned from the LAN, and what a peer can be told it holds. */
 #define LOCAL_MAX_RECORDS 65536
 #define SENT_MAX_RECORDS 65536
+/* Services per peer followed for service_event (a flood must not grow it unbounded). */
+#define EXP_INST_MAX 10000
 /* RFC 6762 §6: at most one multicast of a record per second per interface. */
 #define MCAST_GAP_MS 1000
 /* RFC 6762 §8.3: two announcements, one second apart. */
@@ -72,6 +77,23 @@
 #define RESYNC_WINDOW_MS 30000
 /* Housekeeping of the tables. */
 #define SWEEP_MS 10000
+/*
+ * Floods: the records and questions a second (and at once) the engine works on
+ * from one LAN source, and from all of them together (sources that hash to one
+ * slot, or spoofed ones, share a bucket). A busy responder sends a few hundred.
+ */
+#define SRC_RATE 1000
+#define SRC_BURST 4000
+#define SRC_SLOTS 256
+#define LAN_RATE 20000
+#define LAN_BURST 40000
+/*
+ * Entries of a peer's held table at once: instances waiting for their host's
+ * address, and (key type HELD_HOST) the hosts they wait for, so that only an
+ * address of one of those makes the engine look through the table again.
+ */
+#define HELD_MAX 1024
+#define HELD_HOST LDNS_RR_TYPE_A
 /* The local cache is exported in slices this big on resync (policy_filter is
  * quadratic in the records of one call). */
 #define EXPORT_SLICE 256
@@ -86,6 +108,7 @@ static const char *const drop_names[PROXY_DROP_MAX] = {
     [PROXY_DROP_RATE] = "rate",
     [PROXY_DROP_RENAME] = "rename",
     [PROXY_DROP_PEER] = "peer",
+    [PROXY_DROP_SOURCE] = "source-rate",
 };
 
 const char *proxy_drop_str(enum proxy_drop d)
@@ -603,6 +626,12 @@ struct proxy {
 	bool ext_live;   /* it is live: the engine is quiet on the LAN about them */
 	bool pub_dirty;  /* the remote caches changed since the last publish_sync */
 	struct ntab pub; /* renamed instance -> name: itself, t: hash of what was set */
+	/* LAN input budgets (SRC_RATE, LAN_RATE), in milli-tokens */
+	struct src_bucket {
+		uint64_t tok, t;
+	} src[SRC_SLOTS];
+	uint64_t src_seed;
+	uint64_t lan_tok, lan_tok_t;
 };
 
 static uint64_t rnd(struct proxy *p)
@@ -1045,6 +1074,20 @@ static void unhold_rr(struct rpeer *peer, const ldns_rdf *inst, const ldns_rr *r
 		ntab_del(&peer->held, h);
 }
 
+/* Remember the host a held instance's SRV targets, if known, as waited for. */
+static void hold_host(struct proxy *p, struct rpeer *peer, const ldns_rdf *inst,
+                      const ldns_rr *rr)
+{
+	void *cbarg[2] = {p, peer};
+	const ldns_rdf *host = local_instance_host(cbarg, inst);
+	struct nent *h;
+	if (!host || !(h = ntab_add(&peer->held, host, HELD_HOST)))
+		return;
+	uint64_t exp = p->now + (uint64_t)ldns_rr_ttl(rr) * 1000;
+	if (exp > h->t)
+		h->t = exp;
+}
+
 struct release_ctx {
 	struct proxy *p;
 	struct rpeer *peer;
@@ -1086,7 +1129,8 @@ static void note_exports(struct proxy *p, struct rpeer *peer, const struct rrvec
 			}
 			continue;
 		}
-		if (!e && (e = ntab_add(&peer->exp_inst, inst, 0)))
+		if (!e && ntab_count(&peer->exp_inst) < EXP_INST_MAX &&
+		    (e = ntab_add(&peer->exp_inst, inst, 0)))
 			p->io.service_event(p->io.arg, peer->id, PROXY_SVC_EXPORTED,
 			                    inst);
 		uint64_t exp = p->now + (uint64_t)ldns_rr_ttl(rr) * 1000;
@@ -1253,13 +1297,22 @@ static void export_batch(struct proxy *p, struct rpeer *peer, const ldns_rr *con
 		bool ask_srv;
 		uint16_t t = rr_type(rr);
 
-		if (t == LDNS_RR_TYPE_A || t == LDNS_RR_TYPE_AAAA ||
-		    t == LDNS_RR_TYPE_SRV)
+		if (((t == LDNS_RR_TYPE_A || t == LDNS_RR_TYPE_AAAA) &&
+		     ntab_find(&peer->held, ldns_rr_owner(rr), HELD_HOST)) ||
+		    (t == LDNS_RR_TYPE_SRV &&
+		     ntab_find(&peer->held, ldns_rr_owner(rr), 0)))
 			recheck = true;
 		if (inst && ldns_rr_ttl(rr) == 0) {
 			unhold_rr(peer, inst, rr);
 		} else if (inst && !instance_ready(p, peer, inst, &host, &ask_srv)) {
+			if (!ntab_find(&peer->held, inst, 0) &&
+			    ntab_count(&peer->held) >= HELD_MAX) {
+				/* services that never complete, by the thousand */
+				p->st.drops[PROXY_DROP_LIMIT]++;
+				continue;
+			}
 			hold_rr(peer, inst, rr, p->now);
+			hold_host(p, peer, inst, rr);
 			if (ask_srv) {
 				lan_ask(p, inst, LDNS_RR_TYPE_SRV);
 				lan_ask(p, inst, LDNS_RR_TYPE_TXT);
@@ -1333,8 +1386,9 @@ static bool any_peer_up(const struct proxy *p)
 
 /* A record of the LAN on ifindex (heard, or found by another browser): cached, and
  * collected in recs for export. */
-static void local_rr(struct proxy *p, unsigned ifindex, const struct policy_sender *sender,
-                     const ldns_rr *rr, bool any_up, struct rrvec *recs)
+static void local_rr(struct proxy *p, unsigned ifindex,
+                     const struct policy_sender *sender, const ldns_rr *rr, bool any_up,
+                     struct rrvec *recs)
 {
 	const ldns_rdf *subj;
 	if (!rr || rr_type(rr) == LDNS_RR_TYPE_NSEC ||
@@ -1462,6 +1516,53 @@ static bool known_answer(const struct dnssd_msg *m, const ldns_rr *rr)
 			return true;
 	}
 	return false;
+}
+
+/* A token bucket in milli-tokens: rate a second, burst at most; takes n if there. */
+static bool take_n(uint64_t *tok, uint64_t *t, uint64_t rate, uint64_t burst,
+                   uint64_t now, uint64_t n)
+{
+	uint64_t cap = burst * 1000;
+	if (now > *t) {
+		uint64_t dt = now - *t;
+		*tok =
+		    dt >= cap / rate || *tok + dt * rate > cap ? cap : *tok + dt * rate;
+	}
+	*t = now;
+	if (*tok < n * 1000)
+		return false;
+	*tok -= n * 1000;
+	return true;
+}
+
+/*
+ * Whether a LAN datagram fits the budgets of its source and of the LAN, at the
+ * cost of the records and questions its header announces (decoding checks them).
+ */
+static bool lan_admit(struct proxy *p, const struct sockaddr *src, const uint8_t *buf,
+                      size_t len)
+{
+	uint64_t n = 1, h = p->src_seed;
+	const uint8_t *a;
+	size_t alen;
+	if (len >= 12)
+		for (int i = 4; i < 12; i += 2)
+			n += (uint64_t)buf[i] << 8 | buf[i + 1];
+	if (n > len / 5 + 1) /* counts that lie; decoding drops it */
+		n = len / 5 + 1;
+	if (src->sa_family == AF_INET6) {
+		a = ((const struct sockaddr_in6 *)(const void *)src)->sin6_addr.s6_addr;
+		alen = 16;
+	} else {
+		a = (const uint8_t *)&((const struct sockaddr_in *)(const void *)src)
+		        ->sin_addr;
+		alen = 4;
+	}
+	for (size_t i = 0; i < alen; i++)
+		h = (h ^ a[i]) * 0x100000001b3ULL;
+	struct src_bucket *b = &p->src[(h ^ h >> 32) % SRC_SLOTS];
+	return take_n(&b->tok, &b->t, SRC_RATE, SRC_BURST, p->now, n) &&
+	       take_n(&p->lan_tok, &p->lan_tok_t, LAN_RATE, LAN_BURST, p->now, n);
 }
 
 static bool take_token(uint64_t *tok, uint64_t *t, uint32_t rate, uint64_t now)
@@ -1721,6 +1822,10 @@ void proxy_lan_input(struct proxy *p, unsigned ifindex, const struct sockaddr *s
 	p->st.lan_bytes_in += len;
 	if (!iface_find(p, ifindex, NULL))
 		return;
+	if (!lan_admit(p, src, buf, len)) {
+		p->st.drops[PROXY_DROP_SOURCE]++;
+		return;
+	}
 	if (dnssd_msg_decode(buf, len, &m, &why) < 0) {
 		if ((unsigned)why < DNSSD_R_MAX)
 			p->st.decode_drops[why]++;
@@ -2333,6 +2438,7 @@ struct proxy *proxy_new(const struct policy_config *cfg, const struct proxy_io *
 	p->cfg = cfg;
 	p->io = *io;
 	p->rng = 0x9E3779B97F4A7C15ULL ^ (uint64_t)(uintptr_t)p;
+	p->src_seed = rnd(p);
 	if (ntab_init(&p->alias) < 0 || ntab_init(&p->asked) < 0 ||
 	    ntab_init(&p->pub) < 0)
 		goto fail;
@@ -2515,7 +2621,8 @@ static bool has_ptr_to(struct proxy *p, struct rpeer *peer, const ldns_rdf *owne
                        const ldns_rdf *instance)
 {
 	struct dnssd_entry *v[64];
-	size_t n = dnssd_cache_find(peer->remote, owner, LDNS_RR_TYPE_PTR, 0, p->now, v, 64);
+	size_t n =
+	    dnssd_cache_find(peer->remote, owner, LDNS_RR_TYPE_PTR, 0, p->now, v, 64);
 	if (n > 64) {
 		/* many instances of the type: the exact record answers */
 		ldns_rr *rr = ldns_rr_new();
@@ -2557,6 +2664,15 @@ static void list_pub(void *arg, struct dnssd_entry *e)
 		list_entry(&l->sub, e);
 }
 
+/* Ask the owning peer for name and type (renamed here), as a LAN query would. */
+static void pub_ask(struct proxy *p, const ldns_rdf *name, uint16_t type)
+{
+	ldns_rr *q = make_question(name, type);
+	if (q)
+		forward_question(p, q);
+	ldns_rr_free(q);
+}
+
 #define PUB_MAX_ADDRS 16
 #define PUB_MAX_TXT 256
 #define PUB_MAX_SUB 16
@@ -2577,7 +2693,8 @@ static void publish_one(struct proxy *p, struct rpeer *peer, struct dnssd_entry 
 	struct dnssd_entry *te, *av[PUB_MAX_ADDRS];
 	char *key = NULL, *host = NULL;
 
-	if (!target || ldns_rr_rd_count(srv) < 4 || newest(p, peer, inst, LDNS_RR_TYPE_SRV) != e ||
+	if (!target || ldns_rr_rd_count(srv) < 4 ||
+	    newest(p, peer, inst, LDNS_RR_TYPE_SRV) != e ||
 	    dnssd_svcname_parse(inst, &sn) < 0 || sn.kind != DNSSD_NAME_INSTANCE ||
 	    memchr(sn.instance, 0, sn.instance_len))
 		return;
@@ -2587,23 +2704,16 @@ static void publish_one(struct proxy *p, struct rpeer *peer, struct dnssd_entry 
 		return;
 	bool complete = has_ptr_to(p, peer, type, inst);
 	ldns_rdf_deep_free(type);
-	if (!complete || !(te = newest(p, peer, inst, LDNS_RR_TYPE_TXT)))
+	if (!complete)
 		return;
-	const ldns_rr *trr = dnssd_entry_rr(te);
-	for (size_t i = 0; i < ldns_rr_rd_count(trr) && ntxt < PUB_MAX_TXT; i++) {
-		const ldns_rdf *d = ldns_rr_rdf(trr, i);
-		if (ldns_rdf_get_type(d) != LDNS_RDF_TYPE_STR || ldns_rdf_size(d) < 1 ||
-		    (size_t)ldns_rdf_data(d)[0] + 1 != ldns_rdf_size(d))
-			return;
-		/* an empty string alone is an empty TXT (RFC 6763 §6.1) */
-		if (ldns_rdf_data(d)[0] || ldns_rr_rd_count(trr) > 1)
-			txt[ntxt++] = (struct proxy_txt){ldns_rdf_data(d) + 1,
-			                                 ldns_rdf_data(d)[0]};
-	}
+	/*
+	 * Without a publisher the LAN's queries bring what is missing (the import
+	 * policy may have refused the addresses before an allowed SRV came): ask.
+	 */
 	static const uint16_t atypes[2] = {LDNS_RR_TYPE_A, LDNS_RR_TYPE_AAAA};
 	for (int k = 0; k < 2; k++) {
-		size_t n = dnssd_cache_find(peer->remote, target, atypes[k], 0, p->now, av,
-		                            PUB_MAX_ADDRS);
+		size_t n = dnssd_cache_find(peer->remote, target, atypes[k], 0, p->now,
+		                            av, PUB_MAX_ADDRS);
 		for (size_t i = 0; i < n && i < PUB_MAX_ADDRS && naddr < PUB_MAX_ADDRS;
 		     i++) {
 			int af;
@@ -2617,8 +2727,26 @@ static void publish_one(struct proxy *p, struct rpeer *peer, struct dnssd_entry 
 			naddr++;
 		}
 	}
-	if (!naddr)
+	te = newest(p, peer, inst, LDNS_RR_TYPE_TXT);
+	if (!te)
+		pub_ask(p, inst, LDNS_RR_TYPE_TXT);
+	if (!naddr) {
+		pub_ask(p, target, LDNS_RR_TYPE_A);
+		pub_ask(p, target, LDNS_RR_TYPE_AAAA);
+	}
+	if (!te || !naddr)
 		return;
+	const ldns_rr *trr = dnssd_entry_rr(te);
+	for (size_t i = 0; i < ldns_rr_rd_count(trr) && ntxt < PUB_MAX_TXT; i++) {
+		const ldns_rdf *d = ldns_rr_rdf(trr, i);
+		if (ldns_rdf_get_type(d) != LDNS_RDF_TYPE_STR || ldns_rdf_size(d) < 1 ||
+		    (size_t)ldns_rdf_data(d)[0] + 1 != ldns_rdf_size(d))
+			return;
+		/* an empty string alone is an empty TXT (RFC 6763 §6.1) */
+		if (ldns_rdf_data(d)[0] || ldns_rr_rd_count(trr) > 1)
+			txt[ntxt++] =
+			    (struct proxy_txt){ldns_rdf_data(d) + 1, ldns_rdf_data(d)[0]};
+	}
 	for (size_t i = 0; i < subs->n && nsub < PUB_MAX_SUB; i++) {
 		const ldns_rr *sp = dnssd_entry_rr(subs->v[i]);
 		if (rdf_name(sp, 0) && name_eq(rdf_name(sp, 0), inst) &&
@@ -2716,6 +2844,49 @@ static void publish_sync(struct proxy *p)
 	struct unpub_ctx uc = {p, &seen};
 	ntab_filter(&p->pub, unpublish, &uc);
 	ntab_fini(&seen);
+	flush_fwd(p);
+}
+
+/*
+ * What is published is in use, as if a LAN host browsed it all the time: ask the
+ * owning peer before its records expire (maybe_forward asks only near expiry).
+ * Without this the records would age out unseen while the publisher's clients keep
+ * them, and a service type's long-lived PTR would keep their questions from being
+ * forwarded afterwards.
+ */
+static void publish_refresh(struct proxy *p)
+{
+	static const uint16_t atypes[2] = {LDNS_RR_TYPE_A, LDNS_RR_TYPE_AAAA};
+	if (!p->io.service_set || !p->pub.b)
+		return;
+	for (size_t b = 0; b <= p->pub.mask; b++)
+		for (struct nent *e = p->pub.b[b]; e; e = e->next) {
+			struct dnssd_entry *srv = NULL, *tmp[1];
+			struct rpeer *peer = NULL;
+			for (size_t i = 0; i < p->npeers && !srv; i++)
+				if ((srv = newest(p, p->peers[i], e->name,
+				                  LDNS_RR_TYPE_SRV)))
+					peer = p->peers[i];
+			const ldns_rdf *target =
+			    srv ? srv_target(dnssd_entry_rr(srv)) : NULL;
+			if (!target)
+				continue;
+			pub_ask(p, e->name, LDNS_RR_TYPE_SRV);
+			pub_ask(p, e->name, LDNS_RR_TYPE_TXT);
+			for (int k = 0; k < 2; k++)
+				if (dnssd_cache_find(peer->remote, target, atypes[k], 0,
+				                     p->now, tmp, 1))
+					pub_ask(p, target, atypes[k]);
+			struct dnssd_svcname sn;
+			ldns_rdf *type = NULL;
+			if (dnssd_svcname_parse(e->name, &sn) == 0) {
+				sn.kind = DNSSD_NAME_SERVICE_TYPE;
+				if (dnssd_svcname_build(&sn, &type) == 0)
+					pub_ask(p, type, LDNS_RR_TYPE_PTR);
+			}
+			ldns_rdf_deep_free(type);
+		}
+	flush_fwd(p);
 }
 
 void proxy_set_external(struct proxy *p, bool live, uint64_t now_ms)
@@ -2738,9 +2909,9 @@ void proxy_set_external(struct proxy *p, bool live, uint64_t now_ms)
 	flush_due(p);
 }
 
-/* ------------------------------------------------------------ services found by others */
+/* ------------------------------------------------------------ services found */
 
-#define FOUND_TTL_HOST 120  /* Avahi's TTL for SRV and address records */
+#define FOUND_TTL_HOST 120   /* Avahi's TTL for SRV and address records */
 #define FOUND_TTL_OTHER 4500 /* and for PTR and TXT */
 
 static ldns_rr *found_rr(struct rrvec *v, const ldns_rdf *owner, uint16_t type,
@@ -2782,8 +2953,10 @@ static int found_records(struct proxy *p, const struct proxy_found *f, bool remo
 	int rc = -ENOMEM;
 	bool ok = true;
 
-	if (strlen(f->name) >= sizeof(sn.instance) || strlen(f->type) >= sizeof(sn.service) ||
-	    (f->domain && strlen(f->domain) >= sizeof(sn.domain)) || f->ntxt > PUB_MAX_TXT)
+	if (strlen(f->name) >= sizeof(sn.instance) ||
+	    strlen(f->type) >= sizeof(sn.service) ||
+	    (f->domain && strlen(f->domain) >= sizeof(sn.domain)) ||
+	    f->ntxt > PUB_MAX_TXT)
 		return -EINVAL;
 	snprintf(sn.instance, sizeof(sn.instance), "%s", f->name);
 	snprintf(sn.service, sizeof(sn.service), "%s", f->type);
@@ -2822,16 +2995,17 @@ static int found_records(struct proxy *p, const struct proxy_found *f, bool remo
 		buf[0] = (uint8_t)len;
 		if (len)
 			memcpy(buf + 1, f->txt[i].data, len);
-		ok &= push_rdf(rr, ldns_rdf_new_frm_data(LDNS_RDF_TYPE_STR, len + 1, buf));
+		ok &=
+		    push_rdf(rr, ldns_rdf_new_frm_data(LDNS_RDF_TYPE_STR, len + 1, buf));
 	}
 	ok &= rr != NULL;
 	if (!removed && (f->addr.af == AF_INET || f->addr.af == AF_INET6)) {
 		bool v4 = f->addr.af == AF_INET;
 		rr = found_rr(v, host, v4 ? LDNS_RR_TYPE_A : LDNS_RR_TYPE_AAAA, ttl_host,
 		              true);
-		ok &= push_rdf(rr, ldns_rdf_new_frm_data(v4 ? LDNS_RDF_TYPE_A
-		                                            : LDNS_RDF_TYPE_AAAA,
-		                                         v4 ? 4 : 16, f->addr.a));
+		ok &= push_rdf(
+		    rr, ldns_rdf_new_frm_data(v4 ? LDNS_RDF_TYPE_A : LDNS_RDF_TYPE_AAAA,
+		                              v4 ? 4 : 16, f->addr.a));
 	}
 	rc = ok ? 0 : -ENOMEM;
 out:
@@ -2900,6 +3074,7 @@ uint64_t proxy_run(struct proxy *p, uint64_t now_ms)
 	}
 	if (now_ms >= p->next_sweep) {
 		sweep(p);
+		publish_refresh(p);
 		p->next_sweep = now_ms + SWEEP_MS;
 	}
 	if (p->pub_dirty)

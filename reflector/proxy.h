@@ -131,6 +131,8 @@ struct proxy_io {
 	/*
 	 * Optional, for the log: a service instance (the owner of an SRV record, as
 	 * this site names it) crossed the link with peer_id, or its goodbye did.
+	 * Exports are followed for up to 10,000 services per peer; leave it NULL
+	 * when nothing is logged, so that the engine keeps no such state.
 	 */
 	void (*service_event)(void *arg, unsigned peer_id, enum proxy_service_event ev,
 	                      const ldns_rdf *instance);
@@ -156,6 +158,7 @@ enum proxy_drop {
 	PROXY_DROP_RATE,   /* "rate": a question over queries-per-second */
 	PROXY_DROP_RENAME, /* "rename": a record that could not be renamed */
 	PROXY_DROP_PEER,   /* "peer": input for a peer id that is not configured */
+	PROXY_DROP_SOURCE, /* "source-rate": a LAN datagram over its source's budget */
 	PROXY_DROP_MAX
 };
 
@@ -203,7 +206,10 @@ void proxy_remove_interface(struct proxy *p, unsigned ifindex);
 
 /*
  * A datagram from the LAN on ifindex. src holds the source address and port;
- * dst_multicast tells whether it was sent to the mDNS group.
+ * dst_multicast tells whether it was sent to the mDNS group. Each source address
+ * has a budget of records and questions a second (and the whole LAN another, for
+ * spoofed sources); what is over it is dropped undecoded ("source-rate"), so that a
+ * flooding host costs little and the others keep getting through.
  */
 void proxy_lan_input(struct proxy *p, unsigned ifindex, const struct sockaddr *src,
                      bool dst_multicast, const uint8_t *buf, size_t len, uint64_t now_ms);

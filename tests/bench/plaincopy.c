@@ -85,7 +85,8 @@ static int open_tcp(const char *mode, const char *arg)
 		if (lfd < 0)
 			die("socket");
 		setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-		if (bind(lfd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(lfd, 1) < 0)
+		if (bind(lfd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+		    listen(lfd, 1) < 0)
 			die("listen");
 		fd = accept(lfd, NULL, NULL);
 		if (fd < 0)
@@ -159,7 +160,8 @@ int main(int argc, char **argv)
 
 	static uint8_t in[65536 + 2], stream[1 << 17];
 	size_t have = 0;
-	struct pollfd p[2] = {{.fd = ufd, .events = POLLIN}, {.fd = tfd, .events = POLLIN}};
+	struct pollfd p[2] = {{.fd = ufd, .events = POLLIN},
+	                      {.fd = tfd, .events = POLLIN}};
 	while (!stop) {
 		if (poll(p, 2, -1) < 0) {
 			if (errno == EINTR)
@@ -185,8 +187,8 @@ int main(int argc, char **argv)
 				size_t len = (size_t)stream[off] << 8 | stream[off + 1];
 				if (have - off < 2 + len)
 					break;
-				sendto(ufd, stream + off + 2, len, 0, (struct sockaddr *)&group,
-				       sizeof(group));
+				sendto(ufd, stream + off + 2, len, 0,
+				       (struct sockaddr *)&group, sizeof(group));
 				off += 2 + len;
 			}
 			memmove(stream, stream + off, have - off);

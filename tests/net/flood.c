@@ -3,13 +3,14 @@
  * benchmarks (tests/net/f5_floods.sh, tests/bench/run).
  *
  *   flood [-i IFACE] [-s SRC[+N]]... [-r PACKETS/S] [-d SECONDS] [-k RECORDS]
- *         [-n SERVICES] [-b BASE] [-t TYPE] [-w FILE] MODE
+ *         [-n SERVICES] [-b BASE] [-t TYPE] [-u DST] [-w FILE] MODE
  *
  * Sends datagrams to the mDNS group (224.0.0.251 or ff02::fb, by the family of the
  * sources) out of IFACE (default eth0), from port 5353 of each source address in
  * turn (SRC+N: N consecutive IPv4 addresses from SRC; the addresses must be on the
  * host), IP TTL / hop limit 255, at PACKETS/S (default 1000) for SECONDS (default
- * 10). Names are compressed as responders compress them. Modes:
+ * 10); with -u, to DST port 5353 instead (unicast, say to the gateway alone). Names
+ * are compressed as responders compress them. Modes:
  *
  *   records   RECORDS (default 25) records never sent before in every datagram, in
  *             turn: complete services of TYPE (PTR, SRV, TXT and A; two of them,
@@ -72,14 +73,18 @@ struct wire {
 };
 
 static struct {
-	const char *iface, *type, *mode, *write_to;
+	const char *iface, *type, *mode, *write_to, *unicast;
 	double rate, seconds;
 	unsigned per_packet, services, base;
 	int af;
 	struct sockaddr_storage src[MAX_SOURCES];
 	unsigned nsrc;
-} opt = {.iface = "eth0", .type = "_ipp._tcp", .rate = 1000, .seconds = 10, .per_packet = 25,
-       .services = 10000};
+} opt = {.iface = "eth0",
+         .type = "_ipp._tcp",
+         .rate = 1000,
+         .seconds = 10,
+         .per_packet = 25,
+         .services = 10000};
 
 static int fds[MAX_SOURCES];
 static unsigned ifindex;
@@ -301,8 +306,8 @@ static unsigned build_records(struct wire *w, uint64_t k)
 	switch (k % 3) {
 	case 0: /* complete services (two fit a datagram with their TXT), strays */
 		for (unsigned j = 0; j + 4 <= n && j < 8; j += 4)
-			service(w, "Flood", "flood", opt.base + (unsigned)counter++, false, 1,
-			        1);
+			service(w, "Flood", "flood", opt.base + (unsigned)counter++,
+			        false, 1, 1);
 		for (unsigned j = n < 8 ? n - n % 4 : 8; j < n; j++) {
 			snprintf(name, sizeof(name), "stray-%u.local",
 			         opt.base + (unsigned)counter);
@@ -460,24 +465,27 @@ static void open_sockets(void)
 				s6->sin6_scope_id = ifindex;
 			setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_IF, &ifindex,
 			           sizeof(ifindex));
-			setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_HOPS, &ttl, sizeof(ttl));
+			setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_HOPS, &ttl,
+			           sizeof(ttl));
 			setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_LOOP, &zero,
 			           sizeof(zero));
 		} else {
 			struct ip_mreqn m = {.imr_ifindex = (int)ifindex};
 			setsockopt(fd, IPPROTO_IP, IP_MULTICAST_IF, &m, sizeof(m));
 			setsockopt(fd, IPPROTO_IP, IP_MULTICAST_TTL, &ttl, sizeof(ttl));
-			setsockopt(fd, IPPROTO_IP, IP_MULTICAST_LOOP, &zero, sizeof(zero));
+			setsockopt(fd, IPPROTO_IP, IP_MULTICAST_LOOP, &zero,
+			           sizeof(zero));
 		}
 		socklen_t sl = opt.af == AF_INET ? sizeof(struct sockaddr_in)
 		                                 : sizeof(struct sockaddr_in6);
 		if (bind(fd, (struct sockaddr *)&opt.src[i], sl) < 0) {
 			char a[INET6_ADDRSTRLEN];
-			const void *p = opt.af == AF_INET
-			                    ? (const void *)&((struct sockaddr_in *)&opt.src[i])
-			                          ->sin_addr
-			                    : (const void *)&((struct sockaddr_in6 *)&opt.src[i])
-			                          ->sin6_addr;
+			const void *p =
+			    opt.af == AF_INET
+			        ? (const void *)&((struct sockaddr_in *)&opt.src[i])
+			              ->sin_addr
+			        : (const void *)&((struct sockaddr_in6 *)&opt.src[i])
+			              ->sin6_addr;
 			inet_ntop(opt.af, p, a, sizeof(a));
 			die("bind %s port 5353: %s", a, strerror(errno));
 		}
@@ -523,16 +531,17 @@ static double now_s(void)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: flood [-i IFACE] [-s SRC[+N]]... [-r PACKETS/S] [-d SECONDS] "
-	                "[-k RECORDS] [-n SERVICES] [-b BASE] [-t TYPE] [-w FILE] "
-	                "records|query|services|steady\n");
+	fprintf(stderr,
+	        "usage: flood [-i IFACE] [-s SRC[+N]]... [-r PACKETS/S] [-d SECONDS] "
+	        "[-k RECORDS] [-n SERVICES] [-b BASE] [-t TYPE] [-u DST] [-w FILE] "
+	        "records|query|services|steady\n");
 	exit(1);
 }
 
 int main(int argc, char **argv)
 {
 	int c;
-	while ((c = getopt(argc, argv, "i:s:r:d:k:n:b:t:w:")) != -1) {
+	while ((c = getopt(argc, argv, "i:s:r:d:k:n:b:t:u:w:")) != -1) {
 		switch (c) {
 		case 'i':
 			opt.iface = optarg;
@@ -560,6 +569,9 @@ int main(int argc, char **argv)
 			break;
 		case 'w':
 			opt.write_to = optarg;
+			break;
+		case 'u':
+			opt.unicast = optarg;
 			break;
 		default:
 			usage();
@@ -600,14 +612,18 @@ int main(int argc, char **argv)
 		struct sockaddr_in *d = (void *)&dst;
 		d->sin_family = AF_INET;
 		d->sin_port = htons(5353);
-		inet_pton(AF_INET, "224.0.0.251", &d->sin_addr);
+		if (inet_pton(AF_INET, opt.unicast ? opt.unicast : "224.0.0.251",
+		              &d->sin_addr) != 1)
+			die("bad destination %s", opt.unicast);
 		dlen = sizeof(*d);
 	} else {
 		struct sockaddr_in6 *d = (void *)&dst;
 		d->sin6_family = AF_INET6;
 		d->sin6_port = htons(5353);
 		d->sin6_scope_id = ifindex;
-		inet_pton(AF_INET6, "ff02::fb", &d->sin6_addr);
+		if (inet_pton(AF_INET6, opt.unicast ? opt.unicast : "ff02::fb",
+		              &d->sin6_addr) != 1)
+			die("bad destination %s", opt.unicast);
 		dlen = sizeof(*d);
 	}
 
@@ -623,8 +639,8 @@ int main(int argc, char **argv)
 			unsigned s = build(&w, k);
 			if (w.full)
 				die("datagram %llu too large", (unsigned long long)k);
-			ssize_t r = sendto(fds[s], w.buf, w.len, 0, (struct sockaddr *)&dst,
-			                   dlen);
+			ssize_t r = sendto(fds[s], w.buf, w.len, 0,
+			                   (struct sockaddr *)&dst, dlen);
 			if (r < 0) {
 				if (errno == ENOBUFS || errno == EAGAIN)
 					continue;

@@ -69,6 +69,51 @@ struct node {
 static struct node M, B;
 static uint64_t now;
 
+/* What the engine handed an external publisher (proxy_io.service_set / _remove). */
+static bool with_publisher; /* start_node gives the next node these callbacks */
+static struct pubcall {
+	bool remove;
+	char key[300], name[64], type[32], host[64], txt[64], sub[64], addr[64];
+	uint16_t port;
+	size_t ntxt, nsub, naddrs;
+} pubs[16];
+static size_t npubs;
+
+static int io_service_set(void *arg, const char *key, const struct proxy_service *svc)
+{
+	(void)arg;
+	CU_ASSERT_FATAL(npubs < 16);
+	struct pubcall *c = &pubs[npubs++];
+	memset(c, 0, sizeof(*c));
+	snprintf(c->key, sizeof(c->key), "%s", key);
+	snprintf(c->name, sizeof(c->name), "%s", svc->name);
+	snprintf(c->type, sizeof(c->type), "%s", svc->type);
+	snprintf(c->host, sizeof(c->host), "%s", svc->host);
+	c->port = svc->port;
+	c->ntxt = svc->ntxt;
+	c->nsub = svc->nsubtypes;
+	c->naddrs = svc->naddrs;
+	if (svc->ntxt)
+		snprintf(c->txt, sizeof(c->txt), "%.*s", (int)svc->txt[0].len,
+		         (const char *)svc->txt[0].data);
+	if (svc->nsubtypes)
+		snprintf(c->sub, sizeof(c->sub), "%s", svc->subtypes[0]);
+	if (svc->naddrs)
+		inet_ntop(svc->addrs[0].af, svc->addrs[0].a, c->addr, sizeof(c->addr));
+	return 0;
+}
+
+static int io_service_remove(void *arg, const char *key)
+{
+	(void)arg;
+	CU_ASSERT_FATAL(npubs < 16);
+	struct pubcall *c = &pubs[npubs++];
+	memset(c, 0, sizeof(*c));
+	c->remove = true;
+	snprintf(c->key, sizeof(c->key), "%s", key);
+	return 0;
+}
+
 static void *grow_array(void *v, size_t *cap, size_t n, size_t size)
 {
 	if (n < *cap)
@@ -324,6 +369,10 @@ static void start_node(struct node *n, const char *site, const char *cfgtext,
 	    .peer_send_records = io_peer_records,
 	    .peer_send_questions = io_peer_questions,
 	};
+	if (with_publisher) {
+		io.service_set = io_service_set;
+		io.service_remove = io_service_remove;
+	}
 	memset(n, 0, sizeof(*n));
 	n->site = site;
 	n->mtu = 1472;
@@ -1260,6 +1309,54 @@ static void test_bad_input_counted(void)
 	CU_ASSERT_STRING_EQUAL(proxy_drop_str(PROXY_DROP_NOT_MDNS_PORT), "not-mdns-port");
 }
 
+/* n instances that nothing describes (PTRs only), from host ip, numbered from first. */
+static void lone_ptrs(const char *ip, unsigned first, unsigned n)
+{
+	char text[25][96];
+	const char *specs[26];
+	CU_ASSERT_FATAL(n <= 25);
+	for (unsigned i = 0; i < n; i++) {
+		snprintf(text[i], sizeof(text[i]),
+		         "A:_ipp._tcp.local. 4500 IN PTR Lone\\032%u._ipp._tcp.local.",
+		         first + i);
+		specs[i] = text[i];
+	}
+	specs[n] = NULL;
+	lan_from(&M, IF_M, ip, 5353, true, true, 0, specs);
+}
+
+static void test_lan_flood_limited(void)
+{
+	/* one host's burst: 4,000 records at once, then 1,000 a second */
+	size_t asked0 = M.nlan;
+	for (unsigned k = 0; k < 200; k++)
+		lone_ptrs("192.168.1.66", k * 25, 25);
+	uint64_t over = drops(&M, PROXY_DROP_SOURCE);
+	CU_ASSERT(over >= 200 - 4000 / 26 && over < 200);
+	/* instances that never complete are held back for the peer, 1,024 at most */
+	CU_ASSERT(drops(&M, PROXY_DROP_LIMIT) > 0);
+	CU_ASSERT_EQUAL(sent_records(&M, 0, NULL, 0, false), 0);
+	/* both families of the LAN are asked for the SRV and TXT of each held one */
+	size_t questions = 0;
+	for (size_t i = asked0; i < M.nlan; i++) {
+		struct dnssd_msg *m = decode(&M.lan[i]);
+		questions += dnssd_msg_count(m, DNSSD_SEC_QUESTION);
+		dnssd_msg_free(m);
+	}
+	CU_ASSERT(questions > 0 && questions <= 2 * 2 * 1024);
+
+	/* another host is not held up by it, and its printer crosses whole */
+	lan_response(&M, printer);
+	CU_ASSERT_EQUAL(sent_records(&M, 0, NULL, 0, false), PRINTER_EXPORTED);
+	CU_ASSERT_EQUAL(drops(&M, PROXY_DROP_SOURCE), over);
+
+	/* the flooding host gets its budget back with time */
+	advance(5000);
+	lone_ptrs("192.168.1.66", 100000, 1);
+	CU_ASSERT_EQUAL(drops(&M, PROXY_DROP_SOURCE), over);
+	CU_ASSERT_STRING_EQUAL(proxy_drop_str(PROXY_DROP_SOURCE), "source-rate");
+}
+
 static void test_sender_rule_resync(void)
 {
 	restart(&M, cfg_manhattan_byaddr);
@@ -1499,6 +1596,117 @@ static void test_flap_resync(void)
 	CU_ASSERT_EQUAL(st.remote_records, 3); /* alice: PTR, SRV and A */
 }
 
+/* avahi.publish: brooklyn hands the service to its publisher and stays quiet. */
+static void test_external_publisher(void)
+{
+	const char *key = "printer a (manhattan)._ipp._tcp.local.";
+	with_publisher = true;
+	restart(&B, cfg_brooklyn);
+	with_publisher = false;
+	npubs = 0;
+	proxy_set_external(B.px, true, now);
+
+	lan_response(&M, printer);
+	settle();
+	CU_ASSERT_EQUAL_FATAL(npubs, 1);
+	CU_ASSERT_FALSE(pubs[0].remove);
+	CU_ASSERT_STRING_EQUAL(pubs[0].key, key);
+	CU_ASSERT_STRING_EQUAL(pubs[0].name, "Printer A (manhattan)");
+	CU_ASSERT_STRING_EQUAL(pubs[0].type, "_ipp._tcp");
+	CU_ASSERT_STRING_EQUAL(pubs[0].host, "printer-manhattan.local");
+	CU_ASSERT_EQUAL(pubs[0].port, 631);
+	CU_ASSERT_EQUAL(pubs[0].ntxt, 2);
+	CU_ASSERT_STRING_EQUAL(pubs[0].txt, "txtvers=1");
+	CU_ASSERT_EQUAL(pubs[0].nsub, 1);
+	CU_ASSERT_STRING_EQUAL(pubs[0].sub, "_universal");
+	CU_ASSERT_EQUAL(pubs[0].naddrs, 1);
+	CU_ASSERT_STRING_EQUAL(pubs[0].addr, "10.101.1.12");
+
+	/* the publisher announces and answers: nothing from the engine on the LAN */
+	static const char *const q[] = {"Q:_ipp._tcp.local. IN PTR", NULL};
+	lan_from(&B, IF_B, "192.168.2.50", 5353, true, true, 0, q);
+	advance(3000);
+	CU_ASSERT_EQUAL(responses(&B, 0), 0);
+
+	/* the same records again change nothing */
+	lan_response(&M, printer);
+	advance(10);
+	CU_ASSERT_EQUAL(npubs, 1);
+
+	/* in use as long as it is published: asked for again before it expires */
+	size_t first = B.nout;
+	advance_to(T0 + 90000);
+	CU_ASSERT_EQUAL(sent_questions(&B, first, "Printer\\032A._ipp._tcp.local."), 0);
+	advance_to(T0 + 110000);
+	CU_ASSERT(sent_questions(&B, first, "Printer\\032A._ipp._tcp.local.") >= 1);
+	CU_ASSERT(sent_questions(&B, first, "printer.local.") >= 1);
+	lan_response(&M, printer);
+	advance(10);
+	CU_ASSERT_EQUAL(npubs, 1);
+
+	/* a goodbye removes it */
+	lan_response(&M, printer_bye);
+	advance(10);
+	CU_ASSERT_EQUAL_FATAL(npubs, 2);
+	CU_ASSERT(pubs[1].remove);
+	CU_ASSERT_STRING_EQUAL(pubs[1].key, key);
+	CU_ASSERT_EQUAL(responses(&B, 0), 0);
+
+	/* the publisher gone, the engine announces what it holds itself */
+	lan_response(&M, printer);
+	advance(10);
+	CU_ASSERT_EQUAL(npubs, 3);
+	proxy_set_external(B.px, false, now);
+	advance(2000);
+	CU_ASSERT_EQUAL(mcast_with(&B, 0, AF_INET, R_INST, LDNS_RR_TYPE_SRV, NULL), 2);
+
+	/* shutdown removes it from the publisher */
+	proxy_shutdown(B.px, now);
+	CU_ASSERT_EQUAL_FATAL(npubs, 4);
+	CU_ASSERT(pubs[3].remove);
+}
+
+/* avahi.browse: a service another browser found is exported like one heard. */
+static void test_local_service_found(void)
+{
+	static const struct proxy_txt txt[] = {{(const uint8_t *)"txtvers=1", 9},
+	                                       {(const uint8_t *)"rp=ipp/print", 12}};
+	struct proxy_found f = {.name = "Printer A",
+	                        .type = "_ipp._tcp",
+	                        .domain = "local",
+	                        .host = "printer.local",
+	                        .port = 631,
+	                        .txt = txt,
+	                        .ntxt = 2,
+	                        .addr = {.af = AF_INET}};
+	inet_pton(AF_INET, "192.168.1.12", f.addr.a);
+
+	CU_ASSERT_EQUAL(proxy_local_service(M.px, 99, &f, false, now), -ENOENT);
+	CU_ASSERT_EQUAL(M.nout, 0);
+	CU_ASSERT_EQUAL(proxy_local_service(M.px, IF_M, &f, false, now), 0);
+	settle();
+	/* enumeration PTR, PTR, SRV, TXT, A */
+	CU_ASSERT_EQUAL(sent_records(&M, 0, NULL, 0, false), 5);
+	CU_ASSERT_EQUAL(mcast_with(&B, 0, AF_INET, R_INST, LDNS_RR_TYPE_SRV, NULL), 1);
+
+	/* heard on the LAN too: only what the browser did not give (the subtype) */
+	size_t first = M.nout;
+	lan_response(&M, printer);
+	settle();
+	CU_ASSERT_EQUAL(sent_records(&M, first, NULL, 0, false), 1);
+	CU_ASSERT_EQUAL(
+	    sent_records(&M, first, "_universal._sub._ipp._tcp.local.", 0, false), 1);
+
+	/* removed: goodbyes for the service, not for the host's address */
+	first = M.nout;
+	CU_ASSERT_EQUAL(proxy_local_service(M.px, IF_M, &f, true, now), 0);
+	settle();
+	CU_ASSERT_EQUAL(sent_records(&M, first, "Printer\\032A._ipp._tcp.local.",
+	                             LDNS_RR_TYPE_SRV, true),
+	                1);
+	CU_ASSERT_EQUAL(sent_records(&M, first, "printer.local.", 0, true), 0);
+}
+
 static CU_TestInfo engine_tests[] = {
     {"announcement crosses, renamed and mapped", test_announcement_crosses},
     {"denied service not exported", test_denied_not_exported},
@@ -1517,12 +1725,15 @@ static CU_TestInfo engine_tests[] = {
     {"reconfigure withdraws", test_reconfigure_withdraws},
     {"bad input counted", test_bad_input_counted},
     {"sender rules hold on resync", test_sender_rule_resync},
+    {"LAN flood limited per source", test_lan_flood_limited},
     {"remote cache limit", test_remote_limit},
     {"reconfigure import and names", test_reconfigure_import},
     {"truncated query waits for known answers", test_truncated_query_waits},
     {"cut instance names asked by their original", test_cut_name_asked_by_original},
     {"mangled datagrams survived", test_garbage_survived},
     {"link flap: resync and stale records", test_flap_resync},
+    {"external publisher (avahi.publish)", test_external_publisher},
+    {"services found by a browser (avahi.browse)", test_local_service_found},
     CU_TEST_INFO_NULL,
 };
 
