@@ -296,7 +296,7 @@ net_wait 15 _fds_back ||
 refused=$(($(sites_status_json brooklyn | sites_json 'j["counters"]["connections_refused"]') - refused0))
 net_log "then refused $refused held connections; $(sites_fd_count brooklyn) descriptors open"
 unaffected "500 idle connections"
-net_pass "500 idle connections: at most 64 held ($fdmax descriptors, bound $bound), $overflow closed at once, all freed"
+net_pass "500 idle connections: at most 8 held ($fdmax descriptors, bound $bound), $overflow closed at once, all freed"
 
 # ---------------------------------------------------------------- counted, still crossing
 st=$(sites_status_json brooklyn)
