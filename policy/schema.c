@@ -117,15 +117,13 @@ static char *format_line(const char *name, struct schema_pos pos, const char *fm
 	return text;
 }
 
-void schema_error(struct schema_ctx *ctx, struct schema_pos pos, const char *fmt, ...)
+/* Append one formatted line; the list grows as needed. */
+static void append_line(struct schema_ctx *ctx, struct schema_pos pos, const char *fmt,
+                        va_list ap) __attribute__((format(printf, 3, 0)));
+static void append_line(struct schema_ctx *ctx, struct schema_pos pos, const char *fmt,
+                        va_list ap)
 {
 	struct policy_errors *e = ctx->errs;
-
-	if (e->n >= SCHEMA_MAX_ERRORS) {
-		if (!e->dropped++)
-			e->first_dropped = pos;
-		return;
-	}
 	if (e->n == e->cap) {
 		size_t cap = e->cap ? e->cap * 2 : 8;
 		struct error_line *v = realloc(e->v, cap * sizeof(*v));
@@ -136,16 +134,28 @@ void schema_error(struct schema_ctx *ctx, struct schema_pos pos, const char *fmt
 		e->v = v;
 		e->cap = cap;
 	}
-	va_list ap;
-	va_start(ap, fmt);
 	char *text = format_line(ctx->name, pos, fmt, ap);
-	va_end(ap);
 	if (!text) {
 		ctx->oom = true;
 		return;
 	}
 	e->v[e->n] = (struct error_line){.text = text, .pos = pos, .seq = e->n};
 	e->n++;
+}
+
+void schema_error(struct schema_ctx *ctx, struct schema_pos pos, const char *fmt, ...)
+{
+	struct policy_errors *e = ctx->errs;
+
+	if (e->n >= SCHEMA_MAX_ERRORS) {
+		if (!e->dropped++)
+			e->first_dropped = pos;
+		return;
+	}
+	va_list ap;
+	va_start(ap, fmt);
+	append_line(ctx, pos, fmt, ap);
+	va_end(ap);
 }
 
 static int cmp_error(const void *a, const void *b)
@@ -158,30 +168,15 @@ static int cmp_error(const void *a, const void *b)
 	return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
+/* The closing lines, past the error limit. */
 static void add_final(struct schema_ctx *ctx, struct schema_pos pos, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 static void add_final(struct schema_ctx *ctx, struct schema_pos pos, const char *fmt, ...)
 {
-	struct policy_errors *e = ctx->errs;
-	if (e->n == e->cap) {
-		struct error_line *v = realloc(e->v, (e->cap + 1) * sizeof(*v));
-		if (!v) {
-			ctx->oom = true;
-			return;
-		}
-		e->v = v;
-		e->cap++;
-	}
 	va_list ap;
 	va_start(ap, fmt);
-	char *text = format_line(ctx->name, pos, fmt, ap);
+	append_line(ctx, pos, fmt, ap);
 	va_end(ap);
-	if (!text) {
-		ctx->oom = true;
-		return;
-	}
-	e->v[e->n] = (struct error_line){.text = text, .pos = pos, .seq = e->n};
-	e->n++;
 }
 
 void schema_finish(struct schema_ctx *ctx)
