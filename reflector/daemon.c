@@ -86,6 +86,13 @@ static int peer_index(const struct daemon *d, const char *name)
 	return -1;
 }
 
+/* The engine's peer number for a peer manager id. */
+static int peer_index_of_id(const struct daemon *d, unsigned id)
+{
+	const char *name = peer_mgr_name(d->peers, id);
+	return name ? peer_index(d, name) : -1;
+}
+
 static unsigned peer_mgr_id(const struct daemon *d, unsigned index)
 {
 	if (index >= policy_config_npeers(d->cfg))
@@ -367,10 +374,7 @@ static void on_peer_records(void *arg, unsigned id, const char *origin, unsigned
                             ldns_rr **rrs, size_t n)
 {
 	struct daemon *d = arg;
-	struct peer_stats st;
-	if (peer_get_stats(d->peers, id, &st) < 0)
-		return;
-	int i = peer_index(d, st.name);
+	int i = peer_index_of_id(d, id);
 	if (i < 0)
 		return;
 	proxy_peer_records(d->proxy, (unsigned)i, origin, hops, rrs, n, now_ms());
@@ -384,16 +388,13 @@ static void on_peer_withdraw(void *arg, unsigned id, const char *origin, ldns_rr
 	for (size_t i = 0; i < n; i++)
 		if (rrs[i])
 			ldns_rr_set_ttl(rrs[i], 0);
-	on_peer_records(arg, id, origin, 1, rrs, n);
+	on_peer_records(arg, id, origin, 0, rrs, n);
 }
 
 static void on_peer_questions(void *arg, unsigned id, ldns_rr **qs, size_t n)
 {
 	struct daemon *d = arg;
-	struct peer_stats st;
-	if (peer_get_stats(d->peers, id, &st) < 0)
-		return;
-	int i = peer_index(d, st.name);
+	int i = peer_index_of_id(d, id);
 	if (i < 0)
 		return;
 	proxy_peer_questions(d->proxy, (unsigned)i, qs, n, now_ms());

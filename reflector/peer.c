@@ -1346,6 +1346,12 @@ unsigned peer_mgr_find(const struct peer_mgr *mgr, const char *name)
 	return p ? p->id : 0;
 }
 
+const char *peer_mgr_name(const struct peer_mgr *mgr, unsigned id)
+{
+	const struct peer *p = peer_by_id(mgr, id);
+	return p ? p->name : NULL;
+}
+
 bool peer_is_up(const struct peer_mgr *mgr, unsigned id)
 {
 	const struct peer *p = peer_by_id(mgr, id);

@@ -91,6 +91,8 @@ uint16_t peer_mgr_listen_port(const struct peer_mgr *mgr);
 
 /* The id of the peer of that name, or 0. */
 unsigned peer_mgr_find(const struct peer_mgr *mgr, const char *name);
+/* The name of peer id (owned by the manager, valid until the next set_peers), or NULL. */
+const char *peer_mgr_name(const struct peer_mgr *mgr, unsigned id);
 bool peer_is_up(const struct peer_mgr *mgr, unsigned id);
 
 /*
