@@ -919,12 +919,12 @@ static void lan_ask(struct proxy *p, const ldns_rdf *name, uint16_t type)
 	rv_push_own(&p->askq, make_question(name, type));
 }
 
-/* Known answers from the local cache: responders need not repeat what is fresh. */
-static void add_known_answers(struct proxy *p, struct dnssd_enc *enc, const ldns_rr *q)
+/* The fresh records of one cache that answer q, as known answers. */
+static void add_known_from(struct proxy *p, struct dnssd_enc *enc, struct dnssd_cache *c,
+                           const ldns_rr *q)
 {
 	struct dnssd_entry *tmp[32];
-	size_t m =
-	    dnssd_cache_find(p->local, ldns_rr_owner(q), rr_type(q), 0, p->now, tmp, 32);
+	size_t m = dnssd_cache_find(c, ldns_rr_owner(q), rr_type(q), 0, p->now, tmp, 32);
 	if (m > 32)
 		m = 32;
 	for (size_t i = 0; i < m; i++) {
@@ -933,6 +933,19 @@ static void add_known_answers(struct proxy *p, struct dnssd_enc *enc, const ldns
 		if (!dnssd_entry_is_goodbye(tmp[i]) && (uint64_t)left * 2 > ttl)
 			enc_entry(p, enc, DNSSD_SEC_ANSWER, tmp[i]);
 	}
+}
+
+/*
+ * Known answers: responders need not repeat what is fresh (local cache), and the
+ * records we announce for other sites are listed too, because a question we ask
+ * and leave unanswered would otherwise make hosts flush them as records nobody
+ * answers for (RFC 6762 §10.5; Avahi does this).
+ */
+static void add_known_answers(struct proxy *p, struct dnssd_enc *enc, const ldns_rr *q)
+{
+	add_known_from(p, enc, p->local, q);
+	for (size_t i = 0; i < p->npeers; i++)
+		add_known_from(p, enc, p->peers[i]->remote, q);
 }
 
 static void send_questions(struct proxy *p, size_t pos, const ldns_rr *const *qs,

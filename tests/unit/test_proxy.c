@@ -1047,6 +1047,37 @@ static void test_near_expiry_reasked(void)
 	                1);
 }
 
+/*
+ * When brooklyn asks its LAN for manhattan, the records it announces for manhattan
+ * go along as known answers: a question nobody answers would make hosts flush them
+ * (RFC 6762 §10.5).
+ */
+static void test_own_query_lists_remote(void)
+{
+	lan_response(&M, printer);
+	advance(5000);
+	size_t bl = B.nlan;
+	ldns_rr *q = NULL;
+	CU_ASSERT_FATAL(ldns_rr_new_question_frm_str(&q, "_ipp._tcp.local. IN PTR", NULL,
+	                                             NULL) == LDNS_STATUS_OK);
+	proxy_peer_questions(B.px, 0, &q, 1, now);
+	ldns_rr_free(q);
+	size_t listed = 0, queries = 0;
+	for (size_t i = bl; i < B.nlan; i++) {
+		struct dnssd_msg *m = decode(&B.lan[i]);
+		if (dnssd_msg_kind(m) == DNSSD_QUERY &&
+		    count_rr(m, DNSSD_SEC_QUESTION, "_ipp._tcp.local.", LDNS_RR_TYPE_PTR)) {
+			queries++;
+			const ldns_rr *ka =
+			    find_rr(m, DNSSD_SEC_ANSWER, "_ipp._tcp.local.", LDNS_RR_TYPE_PTR);
+			listed += ka && name_is(ldns_rr_rdf(ka, 0), R_INST);
+		}
+		dnssd_msg_free(m);
+	}
+	CU_ASSERT(queries >= 1);
+	CU_ASSERT_EQUAL(listed, queries);
+}
+
 static void test_loop_guard(void)
 {
 	ldns_rr *rrs[2] = {mkrr("!x.local. 120 IN A 10.0.0.1"),
@@ -1717,6 +1748,7 @@ static CU_TestInfo engine_tests[] = {
     {"question forwarded when missing", test_question_forwarded},
     {"forwarded questions rate-limited", test_question_rate_limited},
     {"records in use asked again near expiry", test_near_expiry_reasked},
+    {"own LAN queries list the records announced for peers", test_own_query_lists_remote},
     {"loop guard", test_loop_guard},
     {"no reflection between interfaces", test_no_reflection_between_interfaces},
     {"peer down, grace, goodbyes, resync", test_peer_down_grace},
