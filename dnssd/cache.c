@@ -2,7 +2,14 @@
  * cache.c: the mDNS record cache.
  *
  * Entries live in a hash table on their whole key, which the entry holds, so
- * a refresh touches one table slot and the entry, not the stored ldns record.
+ * a refresh touches one table slot and the entry. The key is also the stored
+ * record: with the TTL, the cache-flush bit and a bitmap of where the names
+ * had capitals, it gives back the record as it was put, so no ldns record is
+ * kept. An ldns record is a dozen or more small allocations (one per field
+ * and per TXT string); the compact form is one, about a third of the size,
+ * and the record is rebuilt only when a caller asks for it
+ * (dnssd_entry_rr_new), which answering and announcing do anyway.
+ *
  * Under a second table of owner names, entries are grouped into cache-flush
  * sets (same name, type, class and origin): lookups by name skip whole sets
  * of the wrong type, and cache-flush walks one set only. An entry knows
@@ -48,30 +55,30 @@ struct rrset {
 
 struct dnssd_entry {
 	struct rrset *set;
-	ldns_rr *rr;
-	uint64_t hash; /* in cache->records */
-	uint64_t aux[DNSSD_ENTRY_AUX_SLOTS];
 	struct dnssd_entry *snext, **spprev; /* members of the same set */
-	struct dnssd_entry *next, **pprev;   /* all entries */
+	uint64_t aux[DNSSD_ENTRY_AUX_SLOTS];
 	/*
 	 * What a refresh reads and writes comes last, right before the key it
 	 * compares, so that a refresh touches as few cache lines as it can.
 	 */
 	uint64_t expires;
 	uint64_t updated;
-	uint64_t spelling;
-	size_t heap_idx;
+	uint64_t spelling;  /* rrkey.h: where the capitals were, hashed */
+	uint32_t heap_idx;
 	uint32_t origin;
-	uint32_t ttl;       /* as in rr */
-	uint16_t raw_class; /* as in rr, with the cache-flush bit */
-	uint16_t type;
-	uint16_t klass;
-	bool goodbye;
-	bool alone; /* the only member of its set */
+	uint32_t ttl;       /* as put */
 	uint32_t key_len;
-	uint8_t key[]; /* see rrkey.h */
+	uint16_t raw_class; /* as put, with the cache-flush bit */
+	uint16_t type;
+	uint8_t name_len;   /* owner name at the start of key: 1 to 255 bytes */
+	bool goodbye;
+	bool alone;         /* the only member of its set */
+	/*
+	 * The key (rrkey.h), then one bit per key byte, set where the record as
+	 * put had a capital letter (key_len / 8 rounded up bytes).
+	 */
+	uint8_t key[];
 };
-
 struct heap_slot {
 	uint64_t at; /* <= entry->expires */
 	struct dnssd_entry *e;
@@ -80,7 +87,6 @@ struct heap_slot {
 struct dnssd_cache {
 	struct dnssd_table records;
 	struct dnssd_table names;
-	struct dnssd_entry *all;
 	struct heap_slot *heap; /* one slot per entry */
 	size_t count;
 	size_t heap_cap;
@@ -94,7 +100,7 @@ struct dnssd_cache {
 static void heap_set(struct dnssd_cache *c, size_t i, struct heap_slot s)
 {
 	c->heap[i] = s;
-	s.e->heap_idx = i;
+	s.e->heap_idx = (uint32_t)i;
 }
 
 static void heap_up(struct dnssd_cache *c, size_t i)
@@ -134,7 +140,8 @@ static int heap_reserve(struct dnssd_cache *c)
 	if (c->count < c->heap_cap)
 		return 0;
 	size_t ncap = c->heap_cap ? c->heap_cap * 2 : 64;
-	if (ncap > SIZE_MAX / sizeof(*c->heap))
+	/* Entries keep their slot number in 32 bits. */
+	if (ncap > UINT32_MAX || ncap > SIZE_MAX / sizeof(*c->heap))
 		return -ENOMEM;
 	struct heap_slot *h = realloc(c->heap, ncap * sizeof(*h));
 	if (!h)
@@ -217,6 +224,17 @@ static uint64_t key_hash(const struct dnssd_cache *c)
 	return dnssd_hash(c->key.buf, c->key.len, c->seed);
 }
 
+/* The same hash from the entry's own copy of its key (not kept: it is cheap). */
+static uint64_t entry_hash(const struct dnssd_cache *c, const struct dnssd_entry *e)
+{
+	return dnssd_hash(e->key, e->key_len, c->seed);
+}
+
+static uint16_t entry_class(const struct dnssd_entry *e)
+{
+	return e->raw_class & DNSSD_CLASS_MASK;
+}
+
 /* The name node of the owner name in c->key, or NULL. */
 static struct name_node *find_node(const struct dnssd_cache *c, uint64_t hash)
 {
@@ -289,11 +307,7 @@ static void entry_destroy(struct dnssd_cache *c, struct dnssd_entry *e)
 		free(node);
 	}
 	heap_delete(c, e->heap_idx);
-	dnssd_table_remove(&c->records, e->hash, e);
-	*e->pprev = e->next;
-	if (e->next)
-		e->next->pprev = e->pprev;
-	ldns_rr_free(e->rr);
+	dnssd_table_remove(&c->records, entry_hash(c, e), e);
 	free(e);
 }
 
@@ -301,8 +315,8 @@ static void entry_destroy(struct dnssd_cache *c, struct dnssd_entry *e)
 static int change_origin(struct dnssd_entry *e, uint32_t origin)
 {
 	struct name_node *node = e->set->node;
-	struct rrset *s = find_set(node, e->type, e->klass, origin);
-	if (!s && !(s = new_set(node, e->type, e->klass, origin)))
+	struct rrset *s = find_set(node, e->type, entry_class(e), origin);
+	if (!s && !(s = new_set(node, e->type, entry_class(e), origin)))
 		return -ENOMEM;
 	set_del(e); /* the node keeps s, so it stays */
 	e->origin = origin;
@@ -336,13 +350,8 @@ void dnssd_cache_free(struct dnssd_cache *c)
 {
 	if (!c)
 		return;
-	struct dnssd_entry *e = c->all;
-	while (e) {
-		struct dnssd_entry *next = e->next;
-		ldns_rr_free(e->rr);
-		free(e);
-		e = next;
-	}
+	for (size_t i = 0; i <= c->records.mask; i++)
+		free(c->records.slots[i].item);
 	for (size_t i = 0; i <= c->names.mask; i++) {
 		struct name_node *node = c->names.slots[i].item;
 		if (!node)
@@ -379,39 +388,47 @@ static void cache_flush(struct dnssd_cache *c, const struct rrset *s,
 	}
 }
 
+/* Set the bits of key bytes that orig, the same bytes as put, has in capitals. */
+static void mark_case(uint8_t *bits, const uint8_t *key, size_t off, const uint8_t *orig,
+                      size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (orig[i] != key[off + i])
+			bits[(off + i) / 8] |= (uint8_t)(1u << ((off + i) % 8));
+}
+
 /*
- * Keep the stored record as last put. Its key is equal, so only the TTL, the
- * cache-flush bit and the case of its names can differ; the common refresh
- * changes none of them and leaves the stored record untouched.
+ * Where rr, whose key e holds, has capitals: only names are lowered in a key
+ * (rrkey.c), so only the owner and the name fields of the rdata are compared.
+ */
+static void store_case(struct dnssd_entry *e, const ldns_rr *rr)
+{
+	uint8_t *bits = e->key + e->key_len;
+	memset(bits, 0, (e->key_len + 7) / 8);
+	const ldns_rdf *owner = ldns_rr_owner(rr);
+	mark_case(bits, e->key, 0, ldns_rdf_data(owner), e->name_len);
+	size_t off = (size_t)e->name_len + 4;
+	for (size_t i = 0; i < ldns_rr_rd_count(rr); i++) {
+		const ldns_rdf *f = ldns_rr_rdf(rr, i);
+		size_t n = ldns_rdf_size(f);
+		if (ldns_rdf_get_type(f) == LDNS_RDF_TYPE_DNAME)
+			mark_case(bits, e->key, off, ldns_rdf_data(f), n);
+		off += n;
+	}
+}
+
+/*
+ * Keep the record as last put. Its key is equal, so only the TTL, the
+ * cache-flush bit and the case of its names can differ.
  */
 static void store_rr(struct dnssd_entry *e, const ldns_rr *rr, uint64_t spelling)
 {
-	uint32_t ttl = ldns_rr_ttl(rr);
-	uint16_t raw_class = (uint16_t)ldns_rr_get_class(rr);
-	if (ttl != e->ttl || raw_class != e->raw_class) {
-		ldns_rr_set_ttl(e->rr, ttl);
-		ldns_rr_set_class(e->rr, (ldns_rr_class)raw_class);
-		e->ttl = ttl;
-		e->raw_class = raw_class;
+	e->ttl = ldns_rr_ttl(rr);
+	e->raw_class = (uint16_t)ldns_rr_get_class(rr);
+	if (spelling != e->spelling) {
+		store_case(e, rr);
+		e->spelling = spelling;
 	}
-	if (spelling == e->spelling)
-		return;
-	/* On allocation failure the old spelling stays: same record all the same. */
-	ldns_rdf *owner = ldns_rdf_clone(ldns_rr_owner(rr));
-	if (!owner)
-		return;
-	ldns_rdf_deep_free(ldns_rr_owner(e->rr));
-	ldns_rr_set_owner(e->rr, owner);
-	for (size_t i = 0; i < ldns_rr_rd_count(rr); i++) {
-		const ldns_rdf *f = ldns_rr_rdf(rr, i);
-		if (ldns_rdf_get_type(f) != LDNS_RDF_TYPE_DNAME)
-			continue;
-		ldns_rdf *copy = ldns_rdf_clone(f);
-		if (!copy)
-			return;
-		ldns_rdf_deep_free(ldns_rr_set_rdf(e->rr, copy, i));
-	}
-	e->spelling = spelling;
 }
 
 static int insert_new(struct dnssd_cache *c, const ldns_rr *rr, uint32_t origin,
@@ -427,7 +444,6 @@ static int insert_new(struct dnssd_cache *c, const ldns_rr *rr, uint32_t origin,
 	struct rrset *set = node ? find_set(node, type, klass, origin) : NULL;
 	bool made_set = false;
 	struct dnssd_entry *e = NULL;
-	ldns_rr *copy = NULL;
 
 	if (heap_reserve(c) < 0)
 		return -ENOMEM;
@@ -447,9 +463,8 @@ static int insert_new(struct dnssd_cache *c, const ldns_rr *rr, uint32_t origin,
 			goto nomem;
 		made_set = true;
 	}
-	e = malloc(sizeof(*e) + k->len);
-	copy = e ? ldns_rr_clone(rr) : NULL;
-	if (!copy)
+	e = malloc(sizeof(*e) + k->len + (k->len + 7) / 8);
+	if (!e)
 		goto nomem;
 	if (dnssd_table_insert(&c->records, hash, e) < 0)
 		goto nomem;
@@ -459,8 +474,6 @@ static int insert_new(struct dnssd_cache *c, const ldns_rr *rr, uint32_t origin,
 	}
 
 	memset(e, 0, sizeof(*e));
-	e->rr = copy;
-	e->hash = hash;
 	e->spelling = k->spelling;
 	e->expires = expires;
 	e->updated = now;
@@ -468,22 +481,16 @@ static int insert_new(struct dnssd_cache *c, const ldns_rr *rr, uint32_t origin,
 	e->ttl = ldns_rr_ttl(rr);
 	e->raw_class = (uint16_t)ldns_rr_get_class(rr);
 	e->type = type;
-	e->klass = klass;
+	e->name_len = (uint8_t)k->name_len;
 	e->key_len = (uint32_t)k->len;
 	memcpy(e->key, k->buf, k->len);
+	store_case(e, rr);
 	set_add(set, e);
-	e->next = c->all;
-	if (e->next)
-		e->next->pprev = &e->next;
-	e->pprev = &c->all;
-	c->all = e;
 	heap_push(c, e);
 	*out = e;
 	return DNSSD_PUT_NEW;
 
 nomem:
-	if (copy)
-		ldns_rr_free(copy);
 	free(e);
 	if (made_set) {
 		/* Just created, still empty, at the head of the node's list. */
@@ -508,7 +515,8 @@ int dnssd_cache_put(struct dnssd_cache *c, const ldns_rr *rr, uint32_t origin,
 	int r = dnssd_rrkey_build(&c->key, rr);
 	if (r < 0)
 		return r;
-	if (c->key.len > UINT32_MAX)
+	/* The stored form has room for a 16-bit rdata length, as on the wire. */
+	if (c->key.len - c->key.name_len - 4 > UINT16_MAX)
 		return -EINVAL;
 
 	uint64_t hash = key_hash(c);
@@ -649,16 +657,21 @@ void dnssd_cache_remove_origin(struct dnssd_cache *c, uint32_t origin, dnssd_ent
 {
 	if (!c)
 		return;
-	/* Destroying an entry unlinks only that one, so the saved next stays valid. */
-	struct dnssd_entry *e = c->all;
-	while (e) {
-		struct dnssd_entry *next = e->next;
-		if (e->origin == origin) {
+	/*
+	 * Removing from the table shifts later slots of the run back into the one
+	 * emptied (rrkey.h), so the slot is looked at again before moving on. An
+	 * entry may come round twice (shifted from the array's start to its end),
+	 * never be skipped.
+	 */
+	for (size_t i = 0; i <= c->records.mask;) {
+		struct dnssd_entry *e = c->records.slots[i].item;
+		if (e && e->origin == origin) {
 			if (cb)
 				cb(arg, e);
 			entry_destroy(c, e);
+			continue;
 		}
-		e = next;
+		i++;
 	}
 }
 
@@ -666,8 +679,9 @@ void dnssd_cache_foreach(struct dnssd_cache *c, dnssd_entry_cb cb, void *arg)
 {
 	if (!c || !cb)
 		return;
-	for (struct dnssd_entry *e = c->all; e; e = e->next)
-		cb(arg, e);
+	for (size_t i = 0; i <= c->records.mask; i++)
+		if (c->records.slots[i].item)
+			cb(arg, c->records.slots[i].item);
 }
 
 size_t dnssd_cache_count(const struct dnssd_cache *c)
@@ -675,9 +689,56 @@ size_t dnssd_cache_count(const struct dnssd_cache *c)
 	return c ? c->count : 0;
 }
 
-const ldns_rr *dnssd_entry_rr(const struct dnssd_entry *e)
+/* n key bytes from off, with the capitals of the record as put. */
+static void copy_case(uint8_t *dst, const struct dnssd_entry *e, size_t off, size_t n)
 {
-	return e->rr;
+	const uint8_t *bits = e->key + e->key_len;
+	for (size_t i = 0; i < n; i++) {
+		size_t j = off + i;
+		uint8_t b = e->key[j];
+		dst[i] = (bits[j / 8] >> (j % 8)) & 1 ? (uint8_t)(b - ('a' - 'A')) : b;
+	}
+}
+
+ldns_rr *dnssd_entry_rr_new(const struct dnssd_entry *e)
+{
+	/* As on the wire, uncompressed: owner, type, class, TTL, rdlength, rdata. */
+	size_t rd = e->key_len - e->name_len - 4;
+	size_t len = (size_t)e->key_len + 6;
+	uint8_t stack[512];
+	uint8_t *w = len <= sizeof(stack) ? stack : malloc(len);
+	if (!w)
+		return NULL;
+	size_t pos = e->name_len;
+	copy_case(w, e, 0, pos);
+	w[pos++] = (uint8_t)(e->type >> 8);
+	w[pos++] = (uint8_t)e->type;
+	w[pos++] = (uint8_t)(e->raw_class >> 8);
+	w[pos++] = (uint8_t)e->raw_class;
+	w[pos++] = (uint8_t)(e->ttl >> 24);
+	w[pos++] = (uint8_t)(e->ttl >> 16);
+	w[pos++] = (uint8_t)(e->ttl >> 8);
+	w[pos++] = (uint8_t)e->ttl;
+	w[pos++] = (uint8_t)(rd >> 8);
+	w[pos++] = (uint8_t)rd;
+	copy_case(w + pos, e, (size_t)e->name_len + 4, rd);
+	ldns_rr *rr = NULL;
+	size_t at = 0;
+	if (ldns_wire2rr(&rr, w, len, &at, LDNS_SECTION_ANSWER) != LDNS_STATUS_OK)
+		rr = NULL;
+	if (w != stack)
+		free(w);
+	return rr;
+}
+
+uint16_t dnssd_entry_type(const struct dnssd_entry *e)
+{
+	return e->type;
+}
+
+uint32_t dnssd_entry_ttl(const struct dnssd_entry *e)
+{
+	return e->ttl;
 }
 
 uint32_t dnssd_entry_origin(const struct dnssd_entry *e)

@@ -25,9 +25,11 @@
  * 64-bit auxiliary slots the caller may use freely (e.g. last announcement).
  *
  * Ownership: dnssd_cache_new() allocates (dnssd_cache_free()). The cache
- * copies records given to put. Entry pointers stay valid until the entry is
- * removed (by expire, remove, remove_origin, eviction or free); callbacks
- * receive entries just before they are destroyed.
+ * copies records given to put, in a compact form of its own (about a third
+ * of an ldns record's heap): dnssd_entry_rr_new() builds an ldns record
+ * again. Entry pointers stay valid until the entry is removed (by expire,
+ * remove, remove_origin, eviction or free); callbacks receive entries just
+ * before they are destroyed.
  */
 #ifndef SITECAST_DNSSD_CACHE_H
 #define SITECAST_DNSSD_CACHE_H
@@ -89,8 +91,15 @@ void dnssd_cache_remove_origin(struct dnssd_cache *c, uint32_t origin, dnssd_ent
 void dnssd_cache_foreach(struct dnssd_cache *c, dnssd_entry_cb cb, void *arg);
 size_t dnssd_cache_count(const struct dnssd_cache *c);
 
-/* The record as last put (TTL as received, class with its cache-flush bit). */
-const ldns_rr *dnssd_entry_rr(const struct dnssd_entry *e);
+/*
+ * The record as last put (TTL as received, class with its cache-flush bit,
+ * names spelt as put), built afresh from the entry's compact form. Calls
+ * malloc: the caller frees it with ldns_rr_free(). NULL when out of memory.
+ */
+ldns_rr *dnssd_entry_rr_new(const struct dnssd_entry *e);
+/* The record's type, and its TTL as last put, without building it. */
+uint16_t dnssd_entry_type(const struct dnssd_entry *e);
+uint32_t dnssd_entry_ttl(const struct dnssd_entry *e);
 uint32_t dnssd_entry_origin(const struct dnssd_entry *e);
 /* Whole seconds of TTL left at now_ms (0 once expired or for a goodbye). */
 uint32_t dnssd_entry_ttl_left(const struct dnssd_entry *e, uint64_t now_ms);

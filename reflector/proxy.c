@@ -160,6 +160,18 @@ static int rv_push_own(struct rrvec *rv, ldns_rr *rr)
 	return rv_push(rv, rr);
 }
 
+/* Hand the clones src owns over to dst (src's list of records is left as it is). */
+static int rv_give(struct rrvec *dst, struct rrvec *src)
+{
+	if (grow((void **)&dst->own, &dst->owncap, dst->nown + src->nown, sizeof(*dst->own)) <
+	    0)
+		return -ENOMEM;
+	memcpy(dst->own + dst->nown, src->own, src->nown * sizeof(*src->own));
+	dst->nown += src->nown;
+	src->nown = 0;
+	return 0;
+}
+
 static void rv_free(struct rrvec *rv)
 {
 	for (size_t i = 0; i < rv->nown; i++)
@@ -281,6 +293,18 @@ static bool rr_addr(const ldns_rr *rr, int *af, const uint8_t **addr)
 static ldns_rr *clone_ttl(const ldns_rr *rr, uint32_t ttl)
 {
 	ldns_rr *c = ldns_rr_clone(rr);
+	if (c)
+		ldns_rr_set_ttl(c, ttl);
+	return c;
+}
+
+/*
+ * A cached record, built afresh with ttl (the cache keeps records in a compact
+ * form of its own). Calls malloc: the caller frees. NULL when out of memory.
+ */
+static ldns_rr *entry_rr_ttl(const struct dnssd_entry *e, uint32_t ttl)
+{
+	ldns_rr *c = dnssd_entry_rr_new(e);
 	if (c)
 		ldns_rr_set_ttl(c, ttl);
 	return c;
@@ -632,6 +656,13 @@ struct proxy {
 	} src[SRC_SLOTS];
 	uint64_t src_seed;
 	uint64_t lan_tok, lan_tok_t;
+	/*
+	 * Records rebuilt from the local cache whose SRV target was handed out:
+	 * by local_instance_host (valid until its next call, as policy/filter.h
+	 * allows) and by instance_ready (until its next call).
+	 */
+	ldns_rr *host_scratch;
+	ldns_rr *ready_scratch;
 };
 
 static uint64_t rnd(struct proxy *p)
@@ -760,6 +791,14 @@ static void lan_goodbye(struct proxy *p, const ldns_rr *rr)
 	queue_all(p, rr, NULL, p->now, p->now, OI_GOODBYE);
 }
 
+static void lan_goodbye_entry(struct proxy *p, const struct dnssd_entry *e)
+{
+	ldns_rr *rr = dnssd_entry_rr_new(e);
+	if (rr)
+		lan_goodbye(p, rr);
+	ldns_rr_free(rr);
+}
+
 struct bitem {
 	struct dnssd_entry *e;
 	uint8_t sec;
@@ -776,7 +815,7 @@ static int bitem_cmp(const void *a, const void *b)
 static void enc_entry(struct proxy *p, struct dnssd_enc *enc, enum dnssd_section sec,
                       struct dnssd_entry *e)
 {
-	ldns_rr *c = clone_ttl(dnssd_entry_rr(e), dnssd_entry_ttl_left(e, p->now));
+	ldns_rr *c = entry_rr_ttl(e, dnssd_entry_ttl_left(e, p->now));
 	if (c) {
 		dnssd_enc_rr(enc, sec, c);
 		ldns_rr_free(c);
@@ -928,7 +967,7 @@ static void add_known_from(struct proxy *p, struct dnssd_enc *enc, struct dnssd_
 	if (m > 32)
 		m = 32;
 	for (size_t i = 0; i < m; i++) {
-		uint32_t ttl = ldns_rr_ttl(dnssd_entry_rr(tmp[i])),
+		uint32_t ttl = dnssd_entry_ttl(tmp[i]),
 		         left = dnssd_entry_ttl_left(tmp[i], p->now);
 		if (!dnssd_entry_is_goodbye(tmp[i]) && (uint64_t)left * 2 > ttl)
 			enc_entry(p, enc, DNSSD_SEC_ANSWER, tmp[i]);
@@ -993,16 +1032,21 @@ static const ldns_rdf *local_instance_host(void *arg, const ldns_rdf *instance)
 	struct dnssd_entry *tmp[4];
 	size_t m =
 	    dnssd_cache_find(p->local, instance, LDNS_RR_TYPE_SRV, 0, p->now, tmp, 4);
+	/* The name is needed until the next call only (policy/filter.h). */
+	ldns_rr_free(p->host_scratch);
+	p->host_scratch = NULL;
 	for (size_t i = 0; i < m && i < 4; i++)
-		if (!dnssd_entry_is_goodbye(tmp[i]))
-			return srv_target(dnssd_entry_rr(tmp[i]));
+		if (!dnssd_entry_is_goodbye(tmp[i])) {
+			p->host_scratch = dnssd_entry_rr_new(tmp[i]);
+			return p->host_scratch ? srv_target(p->host_scratch) : NULL;
+		}
 	return NULL;
 }
 
 /*
  * Whether an instance can be offered to peer: its SRV known and its host with an
  * address the peer may have. Otherwise *ask_srv or *ask_host say what the LAN
- * should be asked for.
+ * should be asked for; *ask_host stays valid until the next call.
  */
 static bool instance_ready(struct proxy *p, const struct rpeer *peer,
                            const ldns_rdf *inst, const ldns_rdf **ask_host, bool *ask_srv)
@@ -1018,27 +1062,39 @@ static bool instance_ready(struct proxy *p, const struct rpeer *peer,
 	for (size_t i = 0; i < ns; i++) {
 		if (dnssd_entry_is_goodbye(srv[i]))
 			continue;
-		const ldns_rdf *host = srv_target(dnssd_entry_rr(srv[i]));
-		if (!host)
+		ldns_rr *srr = dnssd_entry_rr_new(srv[i]);
+		const ldns_rdf *host = srr ? srv_target(srr) : NULL;
+		if (!host) {
+			ldns_rr_free(srr);
 			continue;
+		}
+		bool ready = false;
 		static const uint16_t types[2] = {LDNS_RR_TYPE_A, LDNS_RR_TYPE_AAAA};
-		for (int t = 0; t < 2; t++) {
+		for (int t = 0; t < 2 && !ready; t++) {
 			size_t na =
 			    dnssd_cache_find(p->local, host, types[t], 0, p->now, ad, 16);
-			for (size_t j = 0; j < na && j < 16; j++) {
+			for (size_t j = 0; j < na && j < 16 && !ready; j++) {
 				int af;
 				const uint8_t *a;
-				if (dnssd_entry_is_goodbye(ad[j]) ||
-				    !rr_addr(dnssd_entry_rr(ad[j]), &af, &a))
-					continue;
-				any_addr = true;
-				if (keep_ll || !dnssd_addr_is_linklocal(af, a))
-					return true;
+				ldns_rr *arr = dnssd_entry_is_goodbye(ad[j])
+				                   ? NULL
+				                   : dnssd_entry_rr_new(ad[j]);
+				if (arr && rr_addr(arr, &af, &a)) {
+					any_addr = true;
+					ready = keep_ll || !dnssd_addr_is_linklocal(af, a);
+				}
+				ldns_rr_free(arr);
 			}
 		}
-		if (!any_addr)
+		if (!ready && !any_addr) {
+			/* the caller asks for it: a name of our own */
+			ldns_rr_free(p->ready_scratch);
+			p->ready_scratch = srr;
 			*ask_host = host;
-		return false;
+		} else {
+			ldns_rr_free(srr);
+		}
+		return ready;
 	}
 	*ask_srv = true;
 	return false;
@@ -1173,13 +1229,16 @@ static void add_cached(struct proxy *p, struct rrvec *cand, const ldns_rdf *name
 	struct dnssd_entry *ad[32];
 	size_t na = dnssd_cache_find(p->local, name, type, 0, p->now, ad, 32);
 	for (size_t j = 0; j < na && j < 32; j++) {
-		const ldns_rr *a = dnssd_entry_rr(ad[j]);
-		bool dup = dnssd_entry_is_goodbye(ad[j]) ||
-		           (target && !name_eq(rdf_name(a, 0), target));
+		if (dnssd_entry_is_goodbye(ad[j]))
+			continue;
+		ldns_rr *a = dnssd_entry_rr_new(ad[j]);
+		bool dup = !a || (target && !name_eq(rdf_name(a, 0), target));
 		for (size_t k = 0; k < cand->n && !dup; k++)
 			dup = rr_same(cand->v[k], a);
-		if (!dup)
-			rv_push(cand, a);
+		if (dup)
+			ldns_rr_free(a);
+		else
+			rv_push_own(cand, a);
 	}
 }
 
@@ -1290,6 +1349,9 @@ static void select_export(struct proxy *p, struct rpeer *peer, const ldns_rr *co
 	}
 out:
 	free(allow);
+	/* records built from the cache may be in sel: they live as long as it does */
+	if (rv_give(sel, &cand) < 0)
+		sel->n = 0; /* cannot keep them: select nothing rather than dangle */
 	rv_free(&cand);
 }
 
@@ -1501,8 +1563,13 @@ static void add_additionals(struct proxy *p, struct avec *av)
 {
 	for (size_t i = 0; i < av->n; i++) {
 		struct ans a = av->v[i];
-		const ldns_rr *rr = dnssd_entry_rr(a.e);
+		uint16_t type = dnssd_entry_type(a.e);
+		if (type != LDNS_RR_TYPE_PTR && type != LDNS_RR_TYPE_SRV)
+			continue;
+		ldns_rr *rr = dnssd_entry_rr_new(a.e);
 		const ldns_rdf *t;
+		if (!rr)
+			continue;
 		if (rr_type(rr) == LDNS_RR_TYPE_PTR && a.sec == DNSSD_SEC_ANSWER &&
 		    (t = rdf_name(rr, 0)) && dnssd_name_kind(t) == DNSSD_NAME_INSTANCE) {
 			find_remote(p, a.peer, t, LDNS_RR_TYPE_SRV, DNSSD_SEC_ADDITIONAL,
@@ -1515,6 +1582,7 @@ static void add_additionals(struct proxy *p, struct avec *av)
 			find_remote(p, a.peer, t, LDNS_RR_TYPE_AAAA, DNSSD_SEC_ADDITIONAL,
 			            av);
 		}
+		ldns_rr_free(rr);
 	}
 }
 
@@ -1529,6 +1597,17 @@ static bool known_answer(const struct dnssd_msg *m, const ldns_rr *rr)
 			return true;
 	}
 	return false;
+}
+
+/* known_answer() for a cached record, built only when the asker listed any. */
+static bool known_entry(const struct dnssd_msg *m, const struct dnssd_entry *e)
+{
+	if (!dnssd_msg_count(m, DNSSD_SEC_ANSWER))
+		return false;
+	ldns_rr *rr = dnssd_entry_rr_new(e);
+	bool known = rr && known_answer(m, rr);
+	ldns_rr_free(rr);
+	return known;
 }
 
 /* A token bucket in milli-tokens: rate a second, burst at most; takes n if there. */
@@ -1625,7 +1704,7 @@ static void maybe_forward(struct proxy *p, struct rpeer *peer, const ldns_rr *q,
 	find_remote(p, peer, qname, qtype, DNSSD_SEC_ANSWER, &av);
 	need = av.n == 0;
 	for (size_t i = 0; i < av.n && !need; i++) {
-		uint64_t ttl = ldns_rr_ttl(dnssd_entry_rr(av.v[i].e));
+		uint64_t ttl = dnssd_entry_ttl(av.v[i].e);
 		uint64_t age = p->now - dnssd_entry_updated(av.v[i].e);
 		need = age >= ttl * NEAR_EXPIRY_PERMILLE;
 	}
@@ -1728,7 +1807,7 @@ static void send_unicast(struct proxy *p, unsigned ifindex, const struct sockadd
 			if (av->v[i].sec != want)
 				continue;
 			uint32_t ttl = dnssd_entry_ttl_left(av->v[i].e, p->now);
-			ldns_rr *c = clone_ttl(dnssd_entry_rr(av->v[i].e), ttl);
+			ldns_rr *c = entry_rr_ttl(av->v[i].e, ttl);
 			if (!c)
 				continue;
 			if (legacy) {
@@ -1756,7 +1835,7 @@ static void drop_known_pending(struct proxy *p, size_t pos, int fam, uint32_t sr
 		struct oitem *it = &q->v[i];
 		if (it->kind == OI_ANSWER && it->src == src && it->peer) {
 			struct dnssd_entry *e = dnssd_cache_get(it->peer->remote, it->rr);
-			if (e && known_answer(m, dnssd_entry_rr(e))) {
+			if (e && known_entry(m, e)) {
 				ldns_rr_free(it->rr);
 				continue;
 			}
@@ -1801,7 +1880,7 @@ static void lan_query(struct proxy *p, unsigned ifindex, const struct sockaddr *
 		}
 		size_t keep = 0;
 		for (size_t j = 0; j < av.n; j++)
-			if (!known_answer(m, dnssd_entry_rr(av.v[j].e)))
+			if (!known_entry(m, av.v[j].e))
 				av.v[keep++] = av.v[j];
 		av.n = keep;
 		if (legacy || !dst_multicast || dnssd_q_unicast(q)) {
@@ -1809,8 +1888,7 @@ static void lan_query(struct proxy *p, unsigned ifindex, const struct sockaddr *
 				av_push(&uni, av.v[j].peer, av.v[j].e, av.v[j].sec);
 		} else {
 			for (size_t j = 0; j < av.n; j++)
-				q_push(&ifc->q[fam],
-				       ldns_rr_clone(dnssd_entry_rr(av.v[j].e)),
+				q_push(&ifc->q[fam], dnssd_entry_rr_new(av.v[j].e),
 				       av.v[j].peer, p->now + delay, p->now, srch,
 				       av.v[j].sec, OI_ANSWER);
 		}
@@ -1939,7 +2017,7 @@ static void remote_evicted(void *arg, struct dnssd_entry *e)
 	struct proxy *p = arg;
 	p->st.drops[PROXY_DROP_LIMIT]++;
 	p->pub_dirty = true;
-	lan_goodbye(p, dnssd_entry_rr(e));
+	lan_goodbye_entry(p, e);
 }
 
 /* Put a renamed record into the peer's cache and say so on the LAN. */
@@ -2083,9 +2161,9 @@ struct lset {
 	struct rrvec own; /* clones carrying the TTL left */
 };
 
-static int type_rank(const ldns_rr *rr)
+static int type_rank_of(uint16_t type)
 {
-	switch (rr_type(rr)) {
+	switch (type) {
 	case LDNS_RR_TYPE_SRV:
 		return 0;
 	case LDNS_RR_TYPE_TXT:
@@ -2100,26 +2178,37 @@ static int type_rank(const ldns_rr *rr)
 	}
 }
 
+static int type_rank(const ldns_rr *rr)
+{
+	return type_rank_of(rr_type(rr));
+}
+
 /* Add a live entry; stored_ttl keeps the TTL as received rather than what is left. */
-static void lset_add(struct proxy *p, struct lset *ls, struct dnssd_entry *e,
-                     bool stored_ttl)
+/*
+ * Add entry e, as built already (rr, which ls then owns: it stays valid while
+ * ls does, or is freed at once when false is returned) or else built here.
+ */
+static bool lset_add(struct proxy *p, struct lset *ls, struct dnssd_entry *e,
+                     bool stored_ttl, ldns_rr *rr)
 {
 	uint32_t left = dnssd_entry_ttl_left(e, p->now);
-	const ldns_rr *rr = dnssd_entry_rr(e);
-	if (dnssd_entry_is_goodbye(e) || !left)
-		return;
-	if (!stored_ttl) {
-		ldns_rr *c = clone_ttl(rr, left);
-		if (rv_push_own(&ls->own, c) < 0)
-			return;
-		rr = c;
+	if (dnssd_entry_is_goodbye(e) || !left) {
+		ldns_rr_free(rr);
+		return false;
 	}
+	if (!rr)
+		rr = dnssd_entry_rr_new(e);
+	if (rr)
+		ldns_rr_set_ttl(rr, stored_ttl ? dnssd_entry_ttl(e) : left);
+	if (rv_push_own(&ls->own, rr) < 0)
+		return false;
 	if (grow((void **)&ls->v, &ls->cap, ls->n + 1, sizeof(*ls->v)) < 0)
-		return;
+		return false;
 	ls->v[ls->n].rr = rr;
 	entry_sender(e, &ls->v[ls->n].snd);
 	ls->v[ls->n].rank = type_rank(rr);
 	ls->n++;
+	return true;
 }
 
 static void lset_free(struct lset *ls)
@@ -2172,7 +2261,7 @@ static void collect_entry(void *arg, struct dnssd_entry *e)
 	struct proxy *p = ((void **)arg)[0];
 	struct lset *ls = ((void **)arg)[1];
 	bool stored = ((void **)arg)[2] != NULL;
-	lset_add(p, ls, e, stored);
+	lset_add(p, ls, e, stored, NULL);
 }
 
 /* The whole local cache. */
@@ -2195,15 +2284,17 @@ static void local_answers(struct proxy *p, const ldns_rdf *name, uint16_t type,
 		m = dnssd_cache_find(p->local, name, type, 0, p->now, tmp, m);
 	}
 	for (size_t i = 0; i < m; i++) {
-		const ldns_rr *rr = dnssd_entry_rr(tmp[i]);
+		ldns_rr *rr = dnssd_entry_rr_new(tmp[i]);
 		const ldns_rdf *t;
-		bool dup = false;
+		bool dup = !rr;
 		for (size_t k = 0; k < out->n && !dup; k++)
 			dup = rr_same(out->v[k].rr, rr);
-		size_t before = out->n;
-		if (!dup)
-			lset_add(p, out, tmp[i], false);
-		if (out->n == before || depth > 1)
+		if (dup) {
+			ldns_rr_free(rr);
+			continue;
+		}
+		/* out owns rr from here on */
+		if (!lset_add(p, out, tmp[i], false, rr) || depth > 1)
 			continue;
 		if (rr_type(rr) == LDNS_RR_TYPE_PTR && (t = rdf_name(rr, 0)) &&
 		    dnssd_name_kind(t) == DNSSD_NAME_INSTANCE) {
@@ -2287,19 +2378,24 @@ struct types_ctx {
 static void ask_type_of(void *arg, struct dnssd_entry *e)
 {
 	struct types_ctx *tc = arg;
-	const ldns_rr *rr = dnssd_entry_rr(e);
+	if (dnssd_entry_type(e) != LDNS_RR_TYPE_PTR)
+		return;
+	ldns_rr *rr = dnssd_entry_rr_new(e);
+	if (!rr)
+		return;
 	const ldns_rdf *owner = ldns_rr_owner(rr);
 	enum dnssd_name_kind k = dnssd_name_kind(owner);
-	if (rr_type(rr) != LDNS_RR_TYPE_PTR ||
-	    (k != DNSSD_NAME_SERVICE_TYPE && k != DNSSD_NAME_SUBTYPE) ||
-	    ntab_find(&tc->seen, owner, 0) || !ntab_add(&tc->seen, owner, 0))
-		return;
-	if (!take_token(&tc->peer->tok, &tc->peer->tok_t,
-	                policy_config_queries_per_second(tc->p->cfg), tc->p->now)) {
-		tc->p->st.drops[PROXY_DROP_RATE]++;
+	if ((k != DNSSD_NAME_SERVICE_TYPE && k != DNSSD_NAME_SUBTYPE) ||
+	    ntab_find(&tc->seen, owner, 0) || !ntab_add(&tc->seen, owner, 0)) {
+		ldns_rr_free(rr);
 		return;
 	}
-	rv_push_own(&tc->peer->fwdq, make_question(owner, LDNS_RR_TYPE_PTR));
+	if (!take_token(&tc->peer->tok, &tc->peer->tok_t,
+	                policy_config_queries_per_second(tc->p->cfg), tc->p->now))
+		tc->p->st.drops[PROXY_DROP_RATE]++;
+	else
+		rv_push_own(&tc->peer->fwdq, make_question(owner, LDNS_RR_TYPE_PTR));
+	ldns_rr_free(rr);
 }
 
 /* The service types (and subtypes) a peer gave us, asked for at its site: they keep
@@ -2333,7 +2429,7 @@ static void withdraw_stale(struct proxy *p, struct rpeer *peer)
 	dnssd_cache_foreach(peer->remote, list_stale, &sc);
 	p->pub_dirty |= l.n > 0;
 	for (size_t i = 0; i < l.n; i++) {
-		lan_goodbye(p, dnssd_entry_rr(l.v[i]));
+		lan_goodbye_entry(p, l.v[i]);
 		dnssd_cache_remove(peer->remote, l.v[i]);
 	}
 	free(l.v);
@@ -2383,7 +2479,7 @@ void proxy_peer_down(struct proxy *p, unsigned peer_id, uint64_t now_ms)
 static void goodbye_entry(void *arg, struct dnssd_entry *e)
 {
 	if (!dnssd_entry_is_goodbye(e))
-		lan_goodbye(arg, dnssd_entry_rr(e));
+		lan_goodbye_entry(arg, e);
 }
 
 /* Everything learned from peer leaves the LAN now. */
@@ -2492,6 +2588,8 @@ void proxy_free(struct proxy *p)
 	dnssd_cache_free(p->local);
 	dnssd_rename_free(p->rename);
 	ldns_rdf_deep_free(p->enum_name);
+	ldns_rr_free(p->host_scratch);
+	ldns_rr_free(p->ready_scratch);
 	free(p);
 }
 
@@ -2509,7 +2607,7 @@ static void announce_here(void *arg, struct dnssd_entry *e)
 		return;
 	for (int f = 0; f < NFAM; f++)
 		for (int k = 0; k < 2; k++)
-			q_push(&ifc->q[f], ldns_rr_clone(dnssd_entry_rr(e)), ac->peer,
+			q_push(&ifc->q[f], dnssd_entry_rr_new(e), ac->peer,
 			       ac->p->now + (uint64_t)k * ANNOUNCE_GAP_MS, ac->p->now, 0,
 			       DNSSD_SEC_ANSWER, OI_ANNOUNCE);
 }
@@ -2655,11 +2753,15 @@ static bool has_ptr_to(struct proxy *p, struct rpeer *peer, const ldns_rdf *owne
 		ldns_rr_free(rr);
 		return e && !dnssd_entry_is_goodbye(e);
 	}
-	for (size_t i = 0; i < n; i++)
-		if (!dnssd_entry_is_goodbye(v[i]) && rdf_name(dnssd_entry_rr(v[i]), 0) &&
-		    name_eq(rdf_name(dnssd_entry_rr(v[i]), 0), instance))
-			return true;
-	return false;
+	bool found = false;
+	for (size_t i = 0; i < n && !found; i++) {
+		if (dnssd_entry_is_goodbye(v[i]))
+			continue;
+		ldns_rr *rr = dnssd_entry_rr_new(v[i]);
+		found = rr && rdf_name(rr, 0) && name_eq(rdf_name(rr, 0), instance);
+		ldns_rr_free(rr);
+	}
+	return found;
 }
 
 struct pub_lists {
@@ -2669,12 +2771,14 @@ struct pub_lists {
 static void list_pub(void *arg, struct dnssd_entry *e)
 {
 	struct pub_lists *l = arg;
-	const ldns_rr *rr = dnssd_entry_rr(e);
-	if (rr_type(rr) == LDNS_RR_TYPE_SRV)
+	if (dnssd_entry_type(e) == LDNS_RR_TYPE_SRV) {
 		list_entry(&l->srv, e);
-	else if (rr_type(rr) == LDNS_RR_TYPE_PTR &&
-	         dnssd_name_kind(ldns_rr_owner(rr)) == DNSSD_NAME_SUBTYPE)
-		list_entry(&l->sub, e);
+	} else if (dnssd_entry_type(e) == LDNS_RR_TYPE_PTR) {
+		ldns_rr *rr = dnssd_entry_rr_new(e);
+		if (rr && dnssd_name_kind(ldns_rr_owner(rr)) == DNSSD_NAME_SUBTYPE)
+			list_entry(&l->sub, e);
+		ldns_rr_free(rr);
+	}
 }
 
 /* Ask the owning peer for name and type (renamed here), as a LAN query would. */
@@ -2690,11 +2794,10 @@ static void pub_ask(struct proxy *p, const ldns_rdf *name, uint16_t type)
 #define PUB_MAX_TXT 256
 #define PUB_MAX_SUB 16
 
-/* Hand the service of SRV entry e to the publisher if complete and changed. */
-static void publish_one(struct proxy *p, struct rpeer *peer, struct dnssd_entry *e,
-                        const struct ent_list *subs, struct ntab *seen)
+/* publish_one() with the SRV record of e built. */
+static void publish_srv(struct proxy *p, struct rpeer *peer, struct dnssd_entry *e,
+                        const ldns_rr *srv, const struct ent_list *subs, struct ntab *seen)
 {
-	const ldns_rr *srv = dnssd_entry_rr(e);
 	const ldns_rdf *inst = ldns_rr_owner(srv), *target = srv_target(srv);
 	struct dnssd_svcname sn, tn, st;
 	struct proxy_txt txt[PUB_MAX_TXT];
@@ -2705,6 +2808,7 @@ static void publish_one(struct proxy *p, struct rpeer *peer, struct dnssd_entry 
 	ldns_rdf *type = NULL;
 	struct dnssd_entry *te, *av[PUB_MAX_ADDRS];
 	char *key = NULL, *host = NULL;
+	ldns_rr *trr = NULL;
 
 	if (!target || ldns_rr_rd_count(srv) < 4 ||
 	    newest(p, peer, inst, LDNS_RR_TYPE_SRV) != e ||
@@ -2731,13 +2835,16 @@ static void publish_one(struct proxy *p, struct rpeer *peer, struct dnssd_entry 
 		     i++) {
 			int af;
 			const uint8_t *a;
-			if (dnssd_entry_is_goodbye(av[i]) ||
-			    !rr_addr(dnssd_entry_rr(av[i]), &af, &a))
-				continue;
-			addrs[naddr].af = af;
-			memset(addrs[naddr].a, 0, sizeof(addrs[naddr].a));
-			memcpy(addrs[naddr].a, a, af == AF_INET ? 4 : 16);
-			naddr++;
+			ldns_rr *arr = dnssd_entry_is_goodbye(av[i])
+			                   ? NULL
+			                   : dnssd_entry_rr_new(av[i]);
+			if (arr && rr_addr(arr, &af, &a)) {
+				addrs[naddr].af = af;
+				memset(addrs[naddr].a, 0, sizeof(addrs[naddr].a));
+				memcpy(addrs[naddr].a, a, af == AF_INET ? 4 : 16);
+				naddr++;
+			}
+			ldns_rr_free(arr);
 		}
 	}
 	te = newest(p, peer, inst, LDNS_RR_TYPE_TXT);
@@ -2747,28 +2854,28 @@ static void publish_one(struct proxy *p, struct rpeer *peer, struct dnssd_entry 
 		pub_ask(p, target, LDNS_RR_TYPE_A);
 		pub_ask(p, target, LDNS_RR_TYPE_AAAA);
 	}
-	if (!te || !naddr)
+	if (!te || !naddr || !(trr = dnssd_entry_rr_new(te)))
 		return;
-	const ldns_rr *trr = dnssd_entry_rr(te);
 	for (size_t i = 0; i < ldns_rr_rd_count(trr) && ntxt < PUB_MAX_TXT; i++) {
 		const ldns_rdf *d = ldns_rr_rdf(trr, i);
 		if (ldns_rdf_get_type(d) != LDNS_RDF_TYPE_STR || ldns_rdf_size(d) < 1 ||
 		    (size_t)ldns_rdf_data(d)[0] + 1 != ldns_rdf_size(d))
-			return;
+			goto out;
 		/* an empty string alone is an empty TXT (RFC 6763 §6.1) */
 		if (ldns_rdf_data(d)[0] || ldns_rr_rd_count(trr) > 1)
 			txt[ntxt++] =
 			    (struct proxy_txt){ldns_rdf_data(d) + 1, ldns_rdf_data(d)[0]};
 	}
 	for (size_t i = 0; i < subs->n && nsub < PUB_MAX_SUB; i++) {
-		const ldns_rr *sp = dnssd_entry_rr(subs->v[i]);
-		if (rdf_name(sp, 0) && name_eq(rdf_name(sp, 0), inst) &&
+		ldns_rr *sp = dnssd_entry_rr_new(subs->v[i]);
+		if (sp && rdf_name(sp, 0) && name_eq(rdf_name(sp, 0), inst) &&
 		    dnssd_svcname_parse(ldns_rr_owner(sp), &st) == 0 &&
 		    st.kind == DNSSD_NAME_SUBTYPE) {
 			memcpy(subv[nsub], st.subtype, sizeof(subv[nsub]));
 			subp[nsub] = subv[nsub];
 			nsub++;
 		}
+		ldns_rr_free(sp);
 	}
 	if (!(key = pub_key(inst)) || !(host = dnssd_name_str(target)))
 		goto out;
@@ -2818,6 +2925,17 @@ static void publish_one(struct proxy *p, struct rpeer *peer, struct dnssd_entry 
 out:
 	free(key);
 	free(host);
+	ldns_rr_free(trr);
+}
+
+/* Hand the service of SRV entry e to the publisher if complete and changed. */
+static void publish_one(struct proxy *p, struct rpeer *peer, struct dnssd_entry *e,
+                        const struct ent_list *subs, struct ntab *seen)
+{
+	ldns_rr *srv = dnssd_entry_rr_new(e);
+	if (srv)
+		publish_srv(p, peer, e, srv, subs, seen);
+	ldns_rr_free(srv);
 }
 
 struct unpub_ctx {
@@ -2880,10 +2998,12 @@ static void publish_refresh(struct proxy *p)
 				if ((srv = newest(p, p->peers[i], e->name,
 				                  LDNS_RR_TYPE_SRV)))
 					peer = p->peers[i];
-			const ldns_rdf *target =
-			    srv ? srv_target(dnssd_entry_rr(srv)) : NULL;
-			if (!target)
+			ldns_rr *srr = srv ? dnssd_entry_rr_new(srv) : NULL;
+			const ldns_rdf *target = srr ? srv_target(srr) : NULL;
+			if (!target) {
+				ldns_rr_free(srr);
 				continue;
+			}
 			pub_ask(p, e->name, LDNS_RR_TYPE_SRV);
 			pub_ask(p, e->name, LDNS_RR_TYPE_TXT);
 			for (int k = 0; k < 2; k++)
@@ -2898,6 +3018,7 @@ static void publish_refresh(struct proxy *p)
 					pub_ask(p, type, LDNS_RR_TYPE_PTR);
 			}
 			ldns_rdf_deep_free(type);
+			ldns_rr_free(srr);
 		}
 	flush_fwd(p);
 }
@@ -3150,8 +3271,8 @@ static void withdraw_exports(struct proxy *p, struct rpeer *peer, const struct r
 
 static int entry_rank_cmp(const void *a, const void *b)
 {
-	return type_rank(dnssd_entry_rr(*(struct dnssd_entry *const *)a)) -
-	       type_rank(dnssd_entry_rr(*(struct dnssd_entry *const *)b));
+	return type_rank_of(dnssd_entry_type(*(struct dnssd_entry *const *)a)) -
+	       type_rank_of(dnssd_entry_type(*(struct dnssd_entry *const *)b));
 }
 
 /* Decide a peer's records again under the new import rules and names templates. */
@@ -3169,7 +3290,9 @@ static void reimport(struct proxy *p, struct rpeer *peer, const struct dnssd_ren
 	if (l.n > 1)
 		qsort(l.v, l.n, sizeof(*l.v), entry_rank_cmp);
 	for (size_t i = 0; i < l.n; i++) {
-		ldns_rr *o = unrename_rr(p, dnssd_entry_rr(l.v[i]));
+		ldns_rr *cur = dnssd_entry_rr_new(l.v[i]);
+		ldns_rr *o = cur ? unrename_rr(p, cur) : NULL;
+		ldns_rr_free(cur);
 		if (o)
 			ldns_rr_set_ttl(o, dnssd_entry_ttl_left(l.v[i], p->now));
 		if (rv_push_own(&orig, o) < 0)
@@ -3194,14 +3317,17 @@ static void reimport(struct proxy *p, struct rpeer *peer, const struct dnssd_ren
 				import_track(p, peer, orig.v[j]);
 	}
 	for (size_t i = 0; i < l.n; i++) {
-		const ldns_rr *cur = dnssd_entry_rr(l.v[i]);
+		ldns_rr *cur = dnssd_entry_rr_new(l.v[i]);
 		ldns_rr *c = allow[i] ? ldns_rr_clone(orig.v[i]) : NULL;
 		bool renamed = c && dnssd_rename_rr(rn, peer->name, c) == 0;
-		if (renamed && rr_same(c, cur)) {
+		if (renamed && cur && rr_same(c, cur)) {
 			ldns_rr_free(c);
+			ldns_rr_free(cur);
 			continue;
 		}
-		lan_goodbye(p, cur);
+		if (cur)
+			lan_goodbye(p, cur);
+		ldns_rr_free(cur);
 		dnssd_cache_remove(peer->remote, l.v[i]);
 		if (renamed && ldns_rr_ttl(c) > 0) {
 			record_aliases(p, peer, orig.v[i], c);
@@ -3229,13 +3355,12 @@ static int resize_remote(struct proxy *p, struct rpeer *peer, uint32_t max)
 	dnssd_cache_foreach(peer->remote, list_entry, &l);
 	for (size_t i = 0; i < l.n; i++) {
 		struct dnssd_entry *e = NULL;
-		const ldns_rr *rr = dnssd_entry_rr(l.v[i]);
-		ldns_rr *c = clone_ttl(rr, dnssd_entry_ttl_left(l.v[i], p->now));
+		ldns_rr *c = entry_rr_ttl(l.v[i], dnssd_entry_ttl_left(l.v[i], p->now));
 		if (!c)
 			continue;
 		if (dnssd_cache_put(nc, c, 0, p->now, &e, remote_evicted, p) < 0) {
 			p->st.drops[PROXY_DROP_LIMIT]++;
-			lan_goodbye(p, rr);
+			lan_goodbye(p, c);
 		} else if (e) {
 			dnssd_entry_set_aux(e, 0, dnssd_entry_aux(l.v[i], 0));
 			dnssd_entry_set_aux(e, 1, dnssd_entry_aux(l.v[i], 1));

@@ -27,6 +27,20 @@ static ldns_rr *mkrr_flush(const char *text)
 	return rr;
 }
 
+/*
+ * The record of e, built again (dnssd_entry_rr_new), held until the next call;
+ * rr_of(NULL) lets the last one go.
+ */
+static const ldns_rr *rr_of(const struct dnssd_entry *e)
+{
+	static ldns_rr *held;
+	ldns_rr_free(held);
+	held = e ? dnssd_entry_rr_new(e) : NULL;
+	if (e)
+		CU_ASSERT_FATAL(held != NULL);
+	return held;
+}
+
 static int put_entry(struct dnssd_cache *c, const char *text, bool flush, uint32_t origin,
                      uint64_t now, struct dnssd_entry **e)
 {
@@ -70,7 +84,7 @@ static void record_cb(void *arg, struct dnssd_entry *e)
 {
 	struct seen *s = arg;
 	if (s->n < 16) {
-		char *txt = ldns_rdf2str(ldns_rr_rdf(dnssd_entry_rr(e), 0));
+		char *txt = ldns_rdf2str(ldns_rr_rdf(rr_of(e), 0));
 		snprintf(s->what[s->n], sizeof(s->what[0]), "%s", txt ? txt : "?");
 		free(txt);
 		s->expires[s->n] = dnssd_entry_expires(e);
@@ -101,8 +115,8 @@ static void test_put_results(void)
 	    DNSSD_PUT_REFRESHED);
 	CU_ASSERT_EQUAL(dnssd_cache_count(c), 1);
 	/* The entry holds the record as last put: TTL and cache-flush bit. */
-	CU_ASSERT_EQUAL(ldns_rr_ttl(dnssd_entry_rr(e)), 60);
-	CU_ASSERT_TRUE(dnssd_rr_cache_flush(dnssd_entry_rr(e)));
+	CU_ASSERT_EQUAL(ldns_rr_ttl(rr_of(e)), 60);
+	CU_ASSERT_TRUE(dnssd_rr_cache_flush(rr_of(e)));
 	CU_ASSERT_EQUAL(dnssd_entry_updated(e), 40);
 	CU_ASSERT_EQUAL(dnssd_entry_expires(e), 60040);
 	CU_ASSERT_EQUAL(dnssd_entry_origin(e), 1);
@@ -110,6 +124,7 @@ static void test_put_results(void)
 	CU_ASSERT_EQUAL(put(c, "printer.local. 120 IN A 192.168.1.11", 50),
 	                DNSSD_PUT_NEW);
 	CU_ASSERT_EQUAL(dnssd_cache_count(c), 2);
+	rr_of(NULL);
 	dnssd_cache_free(c);
 }
 
@@ -124,6 +139,7 @@ static void test_invalid(void)
 	CU_ASSERT_PTR_NULL(dnssd_cache_get(c, bare));
 	ldns_rr_free(bare);
 	CU_ASSERT_EQUAL(dnssd_cache_count(c), 0);
+	rr_of(NULL);
 	dnssd_cache_free(c);
 	dnssd_cache_free(NULL);
 }
@@ -153,6 +169,7 @@ static void test_expiry_exact(void)
 	CU_ASSERT_STRING_EQUAL(s.what[0], "192.168.1.10");
 	CU_ASSERT_EQUAL(dnssd_cache_count(c), 0);
 	CU_ASSERT_PTR_NULL(get(c, A10));
+	rr_of(NULL);
 	dnssd_cache_free(c);
 }
 
@@ -173,6 +190,7 @@ static void test_refresh_restarts_ttl(void)
 	CU_ASSERT_STRING_EQUAL(s.what[0], "10.0.0.1");
 	CU_ASSERT_EQUAL(dnssd_cache_expire(c, 20000, record_cb, &s), UINT64_MAX);
 	CU_ASSERT_EQUAL(s.n, 2);
+	rr_of(NULL);
 	dnssd_cache_free(c);
 }
 
@@ -189,7 +207,7 @@ static void test_goodbye(void)
 	CU_ASSERT_PTR_EQUAL(e, g);
 	CU_ASSERT_TRUE(dnssd_entry_is_goodbye(e));
 	CU_ASSERT_EQUAL(dnssd_entry_ttl_left(e, 5000), 0);
-	CU_ASSERT_EQUAL(ldns_rr_ttl(dnssd_entry_rr(e)), 0);
+	CU_ASSERT_EQUAL(ldns_rr_ttl(rr_of(e)), 0);
 	/* One second more, then gone. */
 	CU_ASSERT_EQUAL(dnssd_cache_expire(c, 5999, record_cb, &s), 6000);
 	CU_ASSERT_EQUAL(dnssd_cache_count(c), 1);
@@ -214,6 +232,7 @@ static void test_goodbye(void)
 	CU_ASSERT_EQUAL(dnssd_entry_expires(e), 131500);
 	CU_ASSERT_EQUAL(dnssd_cache_expire(c, 12000, NULL, NULL), 131500);
 	CU_ASSERT_EQUAL(dnssd_cache_count(c), 1);
+	rr_of(NULL);
 	dnssd_cache_free(c);
 }
 
@@ -224,6 +243,7 @@ static void test_goodbye_after_expiry(void)
 	/* Expired at 2000 though not collected yet: nothing to say goodbye to. */
 	CU_ASSERT_EQUAL(put(c, "a.local. 0 IN A 10.0.0.1", 2000), DNSSD_PUT_IGNORED);
 	CU_ASSERT_EQUAL(dnssd_cache_expire(c, 2000, NULL, NULL), UINT64_MAX);
+	rr_of(NULL);
 	dnssd_cache_free(c);
 }
 
@@ -239,6 +259,7 @@ static void test_expired_put_is_new(void)
 	CU_ASSERT_EQUAL(dnssd_entry_aux(e2, 0), 0);
 	CU_ASSERT_EQUAL(dnssd_entry_expires(e2), 2000);
 	CU_ASSERT_EQUAL(dnssd_cache_count(c), 1);
+	rr_of(NULL);
 	dnssd_cache_free(c);
 }
 
@@ -285,6 +306,7 @@ static void test_cache_flush(void)
 	CU_ASSERT_EQUAL(s.n, 1);
 	CU_ASSERT_STRING_EQUAL(s.what[0], "192.168.1.10");
 	CU_ASSERT_EQUAL(dnssd_cache_count(c), 5);
+	rr_of(NULL);
 	dnssd_cache_free(c);
 }
 
@@ -300,6 +322,7 @@ static void test_cache_flush_never_extends(void)
 	CU_ASSERT_EQUAL(put_entry(c, SRV("new.local."), true, 1, 1500, NULL),
 	                DNSSD_PUT_NEW);
 	CU_ASSERT_EQUAL(dnssd_entry_expires(old), 2010);
+	rr_of(NULL);
 	dnssd_cache_free(c);
 }
 
@@ -311,6 +334,7 @@ static void test_cache_flush_refresh_spares_self(void)
 	CU_ASSERT_EQUAL(put_entry(c, SRV("host.local."), true, 1, 60000, NULL),
 	                DNSSD_PUT_REFRESHED);
 	CU_ASSERT_EQUAL(dnssd_entry_expires(e), 180000);
+	rr_of(NULL);
 	dnssd_cache_free(c);
 }
 
@@ -327,6 +351,7 @@ static void test_goodbye_does_not_flush(void)
 	    put_entry(c, "printer.local. 0 IN A 192.168.1.11", true, 1, 5000, NULL),
 	    DNSSD_PUT_GOODBYE);
 	CU_ASSERT_EQUAL(dnssd_entry_expires(a10), 120000);
+	rr_of(NULL);
 	dnssd_cache_free(c);
 }
 
@@ -341,7 +366,7 @@ static void test_case_insensitive(void)
 	CU_ASSERT_EQUAL(put(c, A10, 10), DNSSD_PUT_REFRESHED);
 	CU_ASSERT_EQUAL(dnssd_cache_count(c), 1);
 	/* The entry keeps the record as last put, spelling included. */
-	char *owner = ldns_rdf2str(ldns_rr_owner(dnssd_entry_rr(e)));
+	char *owner = ldns_rdf2str(ldns_rr_owner(rr_of(e)));
 	CU_ASSERT_STRING_EQUAL(owner, "printer.local.");
 	free(owner);
 	CU_ASSERT_EQUAL(find(c, "PRINTER.local.", LDNS_RR_TYPE_A, LDNS_RR_CLASS_IN, 20),
@@ -357,7 +382,7 @@ static void test_case_insensitive(void)
 	CU_ASSERT_EQUAL(put(c, SRV("Printer.local."), 0), DNSSD_PUT_NEW);
 	CU_ASSERT_EQUAL(put_entry(c, SRV("printer.local."), false, 1, 1, &e),
 	                DNSSD_PUT_REFRESHED);
-	char *target = ldns_rdf2str(ldns_rr_rdf(dnssd_entry_rr(e), 3));
+	char *target = ldns_rdf2str(ldns_rr_rdf(rr_of(e), 3));
 	CU_ASSERT_STRING_EQUAL(target, "printer.local.");
 	free(target);
 	/* Only ASCII letters fold (RFC 6762 §16): é and É are different names. */
@@ -375,6 +400,65 @@ static void test_case_insensitive(void)
 	    put(c, "Printer\\ A._ipp._tcp.local. 4500 IN TXT \"rp=IPP/print\"", 0),
 	    DNSSD_PUT_NEW);
 	CU_ASSERT_EQUAL(dnssd_cache_count(c), 7);
+	rr_of(NULL);
+	dnssd_cache_free(c);
+}
+
+/*
+ * The cache keeps records in a form of its own: what comes back is what went
+ * in, field by field and letter by letter, for every kind of record mDNS
+ * carries and a few it does not.
+ */
+static void test_stored_form(void)
+{
+	static const char *const recs[] = {
+	    "_ipp._tcp.local. 4500 IN PTR Printer\\ A\\ (Manhattan)._ipp._tcp.local.",
+	    "Printer\\ A._ipp._tcp.local. 120 IN SRV 0 0 631 Printer-A.Local.",
+	    "Printer\\ A._ipp._tcp.local. 4500 IN TXT \"txtvers=1\" \"UUID=6C8A\" \"\"",
+	    "Printer\\ A._ipp._tcp.local. 4500 IN TXT \"\"",
+	    "Printer-A.Local. 120 IN A 192.168.1.10",
+	    "Printer-A.Local. 120 IN AAAA fe80::1:2ff:fe03:405",
+	    "Printer-A.Local. 120 IN NSEC Printer-A.Local. A AAAA",
+	    "CAF\\195\\169.local. 120 IN HINFO \"ARM\" \"Linux\"",
+	    "x.local. 120 IN TYPE65280 \\# 4 41424344",
+	    "10.1.168.192.in-addr.arpa. 120 IN PTR Printer-A.Local.",
+	};
+	struct dnssd_cache *c = dnssd_cache_new(100);
+	for (size_t i = 0; i < sizeof(recs) / sizeof(recs[0]); i++) {
+		ldns_rr *rr = mkrr_flush(recs[i]);
+		struct dnssd_entry *e = NULL;
+		CU_ASSERT_EQUAL(dnssd_cache_put(c, rr, 1, 0, &e, NULL, NULL), DNSSD_PUT_NEW);
+		CU_ASSERT_FATAL(e != NULL);
+		CU_ASSERT_EQUAL(dnssd_entry_type(e), ldns_rr_get_type(rr));
+		CU_ASSERT_EQUAL(dnssd_entry_ttl(e), ldns_rr_ttl(rr));
+		char *want = ldns_rr2str(rr), *got = ldns_rr2str(rr_of(e));
+		CU_ASSERT_STRING_EQUAL(got, want);
+		CU_ASSERT_EQUAL(ldns_rr_get_class(rr_of(e)), ldns_rr_get_class(rr));
+		free(want);
+		free(got);
+
+		/* Spelt otherwise and without the cache-flush bit: the same record. */
+		char lower[256];
+		snprintf(lower, sizeof(lower), "%s", recs[i]);
+		for (char *q = lower; *q && !strstr(recs[i], "TXT") &&
+		                      !strstr(recs[i], "HINFO") && !strstr(recs[i], "TYPE");
+		     q++)
+			if (*q >= 'A' && *q <= 'Z')
+				*q = (char)(*q - 'A' + 'a');
+		ldns_rr *again = mkrr(lower);
+		ldns_rr_set_ttl(again, 60);
+		CU_ASSERT_EQUAL(dnssd_cache_put(c, again, 1, 10, NULL, NULL, NULL),
+		                DNSSD_PUT_CHANGED);
+		char *w2 = ldns_rr2str(again), *g2 = ldns_rr2str(rr_of(e));
+		CU_ASSERT_STRING_EQUAL(g2, w2);
+		CU_ASSERT_EQUAL(ldns_rr_get_class(rr_of(e)), LDNS_RR_CLASS_IN);
+		free(w2);
+		free(g2);
+		ldns_rr_free(again);
+		ldns_rr_free(rr);
+	}
+	CU_ASSERT_EQUAL(dnssd_cache_count(c), sizeof(recs) / sizeof(recs[0]));
+	rr_of(NULL);
 	dnssd_cache_free(c);
 }
 
@@ -408,6 +492,7 @@ static void test_long_rdata(void)
 	ldns_rr_free(a2);
 	ldns_rr_free(b);
 	dnssd_sent_free(s);
+	rr_of(NULL);
 	dnssd_cache_free(c);
 }
 
@@ -423,13 +508,14 @@ static void test_class_bit_ignored(void)
 	                DNSSD_PUT_CHANGED);
 	ldns_rr_free(flushed);
 	CU_ASSERT_EQUAL(dnssd_cache_count(c), 1);
-	CU_ASSERT_EQUAL(ldns_rr_get_class(dnssd_entry_rr(e)),
+	CU_ASSERT_EQUAL(ldns_rr_get_class(rr_of(e)),
 	                LDNS_RR_CLASS_IN | DNSSD_CLASS_TOPBIT);
 	CU_ASSERT_EQUAL(find(c, "printer.local.", LDNS_RR_TYPE_A, LDNS_RR_CLASS_IN, 20),
 	                1);
 	CU_ASSERT_EQUAL(find(c, "printer.local.", LDNS_RR_TYPE_A,
 	                     LDNS_RR_CLASS_IN | DNSSD_CLASS_TOPBIT, 20),
 	                1);
+	rr_of(NULL);
 	dnssd_cache_free(c);
 }
 
@@ -462,13 +548,14 @@ static void test_find(void)
 	CU_ASSERT_PTR_NOT_NULL(out[1]);
 	CU_ASSERT_PTR_NOT_EQUAL(out[0], out[1]);
 	CU_ASSERT_EQUAL(dnssd_cache_find(c, n, LDNS_RR_TYPE_AAAA, 0, 1000, out, 2), 1);
-	CU_ASSERT_EQUAL(ldns_rr_get_type(dnssd_entry_rr(out[0])), LDNS_RR_TYPE_AAAA);
+	CU_ASSERT_EQUAL(ldns_rr_get_type(rr_of(out[0])), LDNS_RR_TYPE_AAAA);
 	ldns_rdf_deep_free(n);
 
 	/* A name that is not a name. */
 	ldns_rdf *notname = ldns_rdf_new_frm_str(LDNS_RDF_TYPE_A, "1.2.3.4");
 	CU_ASSERT_EQUAL(dnssd_cache_find(c, notname, LDNS_RR_TYPE_ANY, 0, 0, out, 2), 0);
 	ldns_rdf_deep_free(notname);
+	rr_of(NULL);
 	dnssd_cache_free(c);
 }
 
@@ -520,6 +607,7 @@ static void test_eviction(void)
 	CU_ASSERT_EQUAL(s.n, 3);
 	CU_ASSERT_STRING_EQUAL(s.what[2], "10.0.0.3");
 	CU_ASSERT_EQUAL(dnssd_cache_count(c), 3);
+	rr_of(NULL);
 	dnssd_cache_free(c);
 }
 
@@ -541,6 +629,7 @@ static void test_eviction_after_refresh(void)
 	CU_ASSERT_STRING_EQUAL(s.what[0], "10.0.0.2");
 	CU_ASSERT_EQUAL(s.expires[0], 100000);
 	CU_ASSERT_EQUAL(dnssd_cache_expire(c, 1000, NULL, NULL), 151000);
+	rr_of(NULL);
 	dnssd_cache_free(c);
 }
 
@@ -555,7 +644,7 @@ static void lookup_cb(void *arg, struct dnssd_entry *e)
 {
 	struct lookup_in_cb *l = arg;
 	l->calls++;
-	l->found += dnssd_cache_find(l->c, ldns_rr_owner(dnssd_entry_rr(e)),
+	l->found += dnssd_cache_find(l->c, ldns_rr_owner(rr_of(e)),
 	                             LDNS_RR_TYPE_ANY, 0, 0, NULL, 0);
 }
 
@@ -577,6 +666,7 @@ static void test_eviction_callback_lookup(void)
 	CU_ASSERT_PTR_EQUAL(get(c, "b.local. 30 IN A 10.0.0.3"), e);
 	CU_ASSERT_PTR_NULL(get(c, "a.local. 10 IN A 10.0.0.1"));
 	CU_ASSERT_EQUAL(dnssd_entry_expires(e), 30000);
+	rr_of(NULL);
 	dnssd_cache_free(c);
 }
 
@@ -598,6 +688,7 @@ static void test_cache_flush_after_handover(void)
 	/* Nothing left of origin 2. */
 	dnssd_cache_remove_origin(c, 2, NULL, NULL);
 	CU_ASSERT_EQUAL(dnssd_cache_count(c), 2);
+	rr_of(NULL);
 	dnssd_cache_free(c);
 }
 
@@ -632,6 +723,7 @@ static void test_remove_origin(void)
 	dnssd_cache_remove_origin(c, 9, NULL, NULL);
 	CU_ASSERT_EQUAL(dnssd_cache_count(c), 0);
 	CU_ASSERT_EQUAL(dnssd_cache_expire(c, 0, NULL, NULL), UINT64_MAX);
+	rr_of(NULL);
 	dnssd_cache_free(c);
 }
 
@@ -651,6 +743,7 @@ static void test_next_deadline(void)
 	CU_ASSERT_EQUAL(dnssd_cache_expire(c, 30000, NULL, NULL), 90000);
 	dnssd_cache_remove(c, get(c, "b.local. 60 IN A 10.0.0.2"));
 	CU_ASSERT_EQUAL(dnssd_cache_expire(c, 30000, NULL, NULL), 120000);
+	rr_of(NULL);
 	dnssd_cache_free(c);
 }
 
@@ -685,6 +778,7 @@ static void test_aux_remove_foreach(void)
 	n = 0;
 	dnssd_cache_foreach(c, count_cb, &n);
 	CU_ASSERT_EQUAL(n, 1);
+	rr_of(NULL);
 	dnssd_cache_free(c);
 }
 
@@ -761,6 +855,7 @@ static void test_model(void)
 		CU_ASSERT_EQUAL(next, min);
 	}
 	CU_ASSERT_EQUAL(m.bad, 0);
+	rr_of(NULL);
 	dnssd_cache_free(c);
 }
 
@@ -850,6 +945,7 @@ static void test_model_bounded(void)
 	dnssd_cache_remove_origin(c, 2, NULL, NULL);
 	CU_ASSERT_EQUAL(dnssd_cache_count(c), 0);
 	CU_ASSERT_EQUAL(dnssd_cache_expire(c, now, NULL, NULL), UINT64_MAX);
+	rr_of(NULL);
 	dnssd_cache_free(c);
 }
 
@@ -873,6 +969,7 @@ static void test_many(void)
 	                N - 200 + 1);
 	CU_ASSERT_EQUAL(dnssd_cache_expire(c, 50000, NULL, NULL), 51000);
 	CU_ASSERT_EQUAL(dnssd_cache_count(c), N / 2);
+	rr_of(NULL);
 	dnssd_cache_free(c);
 }
 
@@ -1023,6 +1120,7 @@ static void test_sent_invalid(void)
 
 static CU_TestInfo cache_tests[] = {
     {"put results", test_put_results},
+    {"records come back as put", test_stored_form},
     {"invalid records", test_invalid},
     {"expiry at exactly the TTL", test_expiry_exact},
     {"refresh restarts the TTL", test_refresh_restarts_ttl},
