@@ -31,6 +31,7 @@
 #include <errno.h>
 #include <net/if.h>
 #include <netinet/in.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -163,6 +164,8 @@ static int rv_push_own(struct rrvec *rv, ldns_rr *rr)
 /* Hand the clones src owns over to dst (src's list of records is left as it is). */
 static int rv_give(struct rrvec *dst, struct rrvec *src)
 {
+	if (!src->nown)
+		return 0;
 	if (grow((void **)&dst->own, &dst->owncap, dst->nown + src->nown, sizeof(*dst->own)) <
 	    0)
 		return -ENOMEM;
@@ -414,16 +417,25 @@ static int fam_af(int fam)
 
 /* ------------------------------------------------------------ name tables */
 
-/* An entry keyed by a name (lowercase wire form) and a type. */
+/*
+ * An entry keyed by a name (lowercase wire form) and a type. Tables of
+ * imported services hold one for every name of every service: one allocation
+ * each, the name it maps to included.
+ */
 struct nent {
 	struct nent *next;
-	uint64_t hash;
 	uint64_t t;         /* expiry or last use, per table */
 	struct rpeer *peer; /* alias: owning peer */
-	ldns_rdf *name;     /* alias: original name; instance: SRV target */
+	/*
+	 * alias: original name; instance: SRV target. Set with nent_set_name();
+	 * it lives in the entry's own allocation, after the key.
+	 */
+	const ldns_rdf *name;
 	ldns_rr **rrs;      /* held: records waiting for their host */
 	size_t nrr, rrcap;
-	size_t klen;
+	uint32_t hash;
+	uint16_t klen;
+	uint16_t ncap;      /* bytes of name room after the key */
 	uint8_t key[];
 };
 
@@ -450,14 +462,14 @@ static size_t make_key(const ldns_rdf *name, uint16_t type, uint8_t *key)
 }
 
 /* FNV-1a: names are short and the tables hold names we chose to keep. */
-static uint64_t key_hash(const uint8_t *k, size_t n)
+static uint32_t key_hash(const uint8_t *k, size_t n)
 {
 	uint64_t h = 0xcbf29ce484222325ULL;
 	for (size_t i = 0; i < n; i++) {
 		h ^= k[i];
 		h *= 0x100000001b3ULL;
 	}
-	return h ^ (h >> 29);
+	return (uint32_t)(h ^ (h >> 32));
 }
 
 static int ntab_init(struct ntab *t)
@@ -494,7 +506,7 @@ static struct nent *ntab_find(const struct ntab *t, const ldns_rdf *name, uint16
 	size_t kl = make_key(name, type, key);
 	if (!kl || !t->b)
 		return NULL;
-	uint64_t h = key_hash(key, kl);
+	uint32_t h = key_hash(key, kl);
 	for (struct nent *e = t->b[h & t->mask]; e; e = e->next)
 		if (e->hash == h && e->klen == kl && memcmp(e->key, key, kl) == 0)
 			return e;
@@ -511,7 +523,7 @@ static struct nent *ntab_add(struct ntab *t, const ldns_rdf *name, uint16_t type
 	if (!kl || !t->b || !(e = calloc(1, sizeof(*e) + kl)))
 		return NULL;
 	memcpy(e->key, key, kl);
-	e->klen = kl;
+	e->klen = (uint16_t)kl;
 	e->hash = key_hash(key, kl);
 	if (t->count > t->mask)
 		ntab_grow(t);
@@ -521,9 +533,44 @@ static struct nent *ntab_add(struct ntab *t, const ldns_rdf *name, uint16_t type
 	return e;
 }
 
+/* Where the name's ldns_rdf goes: after the key, aligned for it. */
+static size_t name_off(size_t klen)
+{
+	size_t off = offsetof(struct nent, key) + klen;
+	return (off + _Alignof(ldns_rdf) - 1) / _Alignof(ldns_rdf) * _Alignof(ldns_rdf);
+}
+
+/*
+ * Set e's name to a copy of name. The entry may move to make room: use the
+ * entry returned from then on (NULL when out of memory: e is left as it was).
+ */
+static struct nent *nent_set_name(struct ntab *t, struct nent *e, const ldns_rdf *name)
+{
+	size_t n = ldns_rdf_size(name);
+	if (n > UINT16_MAX)
+		return NULL;
+	if (!e->name || e->ncap < n) {
+		struct nent **pp = &t->b[e->hash & t->mask];
+		while (*pp != e)
+			pp = &(*pp)->next;
+		struct nent *ne = realloc(e, name_off(e->klen) + sizeof(ldns_rdf) + n);
+		if (!ne)
+			return NULL;
+		*pp = e = ne;
+		e->ncap = (uint16_t)n;
+	}
+	ldns_rdf *r = (ldns_rdf *)((uint8_t *)e + name_off(e->klen));
+	uint8_t *data = (uint8_t *)(r + 1);
+	memcpy(data, ldns_rdf_data(name), n);
+	ldns_rdf_set_size(r, n);
+	ldns_rdf_set_type(r, ldns_rdf_get_type(name));
+	ldns_rdf_set_data(r, data);
+	e->name = r;
+	return e;
+}
+
 static void nent_free(struct nent *e)
 {
-	ldns_rdf_deep_free(e->name);
 	for (size_t i = 0; i < e->nrr; i++)
 		ldns_rr_free(e->rrs[i]);
 	free(e->rrs);
@@ -610,8 +657,18 @@ struct rpeer {
 
 enum { OI_ANNOUNCE, OI_ANSWER, OI_GOODBYE };
 
-struct oitem {
+/*
+ * A record queued for the LAN, shared by the items that send it: an
+ * announcement goes on every interface and family, twice, and a copy each
+ * would be most of the heap while thousands of services arrive.
+ */
+struct qrr {
 	ldns_rr *rr;
+	size_t refs;
+};
+
+struct oitem {
+	struct qrr *r; /* one reference */
 	struct rpeer *peer;
 	uint64_t due, asked;
 	uint32_t src;
@@ -726,16 +783,45 @@ static void send_enc(struct proxy *p, struct dnssd_enc *e, unsigned ifindex, int
 	}
 }
 
-static int q_push(struct outq *q, ldns_rr *rr, struct rpeer *peer, uint64_t due,
+/* Share rr (NULL: out of memory), which is freed with the last reference. */
+static struct qrr *qrr_new(ldns_rr *rr)
+{
+	struct qrr *r = rr ? malloc(sizeof(*r)) : NULL;
+	if (!r) {
+		ldns_rr_free(rr);
+		return NULL;
+	}
+	r->rr = rr;
+	r->refs = 1;
+	return r;
+}
+
+static struct qrr *qrr_ref(struct qrr *r)
+{
+	if (r)
+		r->refs++;
+	return r;
+}
+
+static void qrr_put(struct qrr *r)
+{
+	if (r && --r->refs == 0) {
+		ldns_rr_free(r->rr);
+		free(r);
+	}
+}
+
+/* Queue a record: the item takes the reference r. */
+static int q_push(struct outq *q, struct qrr *r, struct rpeer *peer, uint64_t due,
                   uint64_t asked, uint32_t src, uint8_t sec, uint8_t kind)
 {
-	if (!rr)
+	if (!r)
 		return -ENOMEM;
 	if (grow((void **)&q->v, &q->cap, q->n + 1, sizeof(*q->v)) < 0) {
-		ldns_rr_free(rr);
+		qrr_put(r);
 		return -ENOMEM;
 	}
-	q->v[q->n++] = (struct oitem){.rr = rr,
+	q->v[q->n++] = (struct oitem){.r = r,
 	                              .peer = peer,
 	                              .due = due,
 	                              .asked = asked,
@@ -748,7 +834,7 @@ static int q_push(struct outq *q, ldns_rr *rr, struct rpeer *peer, uint64_t due,
 static void q_clear(struct outq *q)
 {
 	for (size_t i = 0; i < q->n; i++)
-		ldns_rr_free(q->v[i].rr);
+		qrr_put(q->v[i].r);
 	q->n = 0;
 }
 
@@ -761,34 +847,45 @@ static uint64_t q_next(const struct outq *q)
 	return t;
 }
 
-/* Queue rr (copied) on every interface and family. */
-static void queue_all(struct proxy *p, const ldns_rr *rr, struct rpeer *peer,
-                      uint64_t due, uint64_t asked, uint8_t kind)
+/* Queue r on every interface and family, at each of the n times due[]. */
+static void queue_all(struct proxy *p, struct qrr *r, struct rpeer *peer,
+                      const uint64_t *due, size_t n, uint64_t asked, uint8_t kind)
 {
-	if (p->ext_live)
+	if (p->ext_live || !r)
 		return; /* the external publisher speaks for the remote records */
 	for (size_t i = 0; i < PROXY_MAX_INTERFACES; i++) {
 		if (!p->ifs[i].used)
 			continue;
-		for (int f = 0; f < NFAM; f++) {
-			ldns_rr *c =
-			    kind == OI_GOODBYE ? clone_ttl(rr, 0) : ldns_rr_clone(rr);
-			q_push(&p->ifs[i].q[f], c, peer, due, asked, 0, DNSSD_SEC_ANSWER,
-			       kind);
-		}
+		for (int f = 0; f < NFAM; f++)
+			for (size_t k = 0; k < n; k++)
+				q_push(&p->ifs[i].q[f], qrr_ref(r), peer, due[k], asked, 0,
+				       DNSSD_SEC_ANSWER, kind);
 	}
 }
 
 /* New or changed: twice, one second apart (RFC 6762 §8.3). */
 static void announce(struct proxy *p, struct rpeer *peer, const ldns_rr *rr)
 {
-	queue_all(p, rr, peer, p->now, p->now, OI_ANNOUNCE);
-	queue_all(p, rr, peer, p->now + ANNOUNCE_GAP_MS, p->now, OI_ANNOUNCE);
+	const uint64_t due[2] = {p->now, p->now + ANNOUNCE_GAP_MS};
+	struct qrr *r = p->ext_live ? NULL : qrr_new(ldns_rr_clone(rr));
+	queue_all(p, r, peer, due, 2, p->now, OI_ANNOUNCE);
+	qrr_put(r);
+}
+
+/* The answer to a question forwarded for the LAN at asked, now in. */
+static void queue_answer(struct proxy *p, const ldns_rr *rr, struct rpeer *peer,
+                         uint64_t asked)
+{
+	struct qrr *r = p->ext_live ? NULL : qrr_new(ldns_rr_clone(rr));
+	queue_all(p, r, peer, &p->now, 1, asked, OI_ANSWER);
+	qrr_put(r);
 }
 
 static void lan_goodbye(struct proxy *p, const ldns_rr *rr)
 {
-	queue_all(p, rr, NULL, p->now, p->now, OI_GOODBYE);
+	struct qrr *r = p->ext_live ? NULL : qrr_new(clone_ttl(rr, 0));
+	queue_all(p, r, NULL, &p->now, 1, p->now, OI_GOODBYE);
+	qrr_put(r);
 }
 
 static void lan_goodbye_entry(struct proxy *p, const struct dnssd_entry *e)
@@ -840,7 +937,7 @@ static void flush_queue(struct proxy *p, size_t pos, int fam)
 	struct outq *q = &ifc->q[fam];
 	uint64_t now = p->now, bit = ifbit(pos, fam);
 	struct bitem *b = NULL;
-	ldns_rr **gb = NULL;
+	struct qrr **gb = NULL;
 	size_t nb = 0, bcap = 0, ngb = 0, gbcap = 0, keep = 0;
 
 	for (size_t i = 0; i < q->n; i++) {
@@ -851,31 +948,31 @@ static void flush_queue(struct proxy *p, size_t pos, int fam)
 		}
 		if (it.kind == OI_GOODBYE) {
 			if (grow((void **)&gb, &gbcap, ngb + 1, sizeof(*gb)) == 0)
-				gb[ngb++] = it.rr;
+				gb[ngb++] = it.r;
 			else
-				ldns_rr_free(it.rr);
+				qrr_put(it.r);
 			continue;
 		}
 		struct dnssd_entry *e = it.peer && it.peer->remote
-		                            ? dnssd_cache_get(it.peer->remote, it.rr)
+		                            ? dnssd_cache_get(it.peer->remote, it.r->rr)
 		                            : NULL;
 		if (!e || dnssd_entry_is_goodbye(e) ||
 		    dnssd_entry_ttl_left(e, now) == 0) {
-			ldns_rr_free(it.rr);
+			qrr_put(it.r);
 			continue;
 		}
 		uint64_t last = dnssd_entry_aux(e, 0);
 		if ((dnssd_entry_aux(e, 1) & bit) && now < last + MCAST_GAP_MS) {
 			if (it.kind == OI_ANSWER && last >= it.asked) {
 				/* multicast here since the question: answered */
-				ldns_rr_free(it.rr);
+				qrr_put(it.r);
 				continue;
 			}
 			it.due = last + MCAST_GAP_MS;
 			q->v[keep++] = it;
 			continue;
 		}
-		ldns_rr_free(it.rr);
+		qrr_put(it.r);
 		if (grow((void **)&b, &bcap, nb + 1, sizeof(*b)) == 0)
 			b[nb++] = (struct bitem){.e = e, .sec = it.sec};
 	}
@@ -885,7 +982,7 @@ static void flush_queue(struct proxy *p, size_t pos, int fam)
 	size_t mtu = nb || ngb ? mtu_for(p, ifc->ifindex, fam_af(fam)) : 0;
 	if (mtu && (enc = dnssd_enc_new(mtu, true, 0))) {
 		for (size_t i = 0; i < ngb; i++)
-			dnssd_enc_rr(enc, DNSSD_SEC_ANSWER, gb[i]);
+			dnssd_enc_rr(enc, DNSSD_SEC_ANSWER, gb[i]->rr);
 		/* One copy per record; an answer wins over the same record as additional.
 		 */
 		if (nb > 1)
@@ -910,7 +1007,7 @@ static void flush_queue(struct proxy *p, size_t pos, int fam)
 				mark_multicast(b[i].e, bit, now);
 	}
 	for (size_t i = 0; i < ngb; i++)
-		ldns_rr_free(gb[i]);
+		qrr_put(gb[i]);
 	free(gb);
 	free(b);
 }
@@ -935,7 +1032,7 @@ static void purge_peer_items(struct proxy *p, const struct rpeer *peer)
 			size_t keep = 0;
 			for (size_t j = 0; j < q->n; j++) {
 				if (q->v[j].peer == peer && q->v[j].kind != OI_GOODBYE)
-					ldns_rr_free(q->v[j].rr);
+					qrr_put(q->v[j].r);
 				else
 					q->v[keep++] = q->v[j];
 			}
@@ -1834,9 +1931,9 @@ static void drop_known_pending(struct proxy *p, size_t pos, int fam, uint32_t sr
 	for (size_t i = 0; i < q->n; i++) {
 		struct oitem *it = &q->v[i];
 		if (it->kind == OI_ANSWER && it->src == src && it->peer) {
-			struct dnssd_entry *e = dnssd_cache_get(it->peer->remote, it->rr);
+			struct dnssd_entry *e = dnssd_cache_get(it->peer->remote, it->r->rr);
 			if (e && known_entry(m, e)) {
-				ldns_rr_free(it->rr);
+				qrr_put(it->r);
 				continue;
 			}
 		}
@@ -1888,7 +1985,7 @@ static void lan_query(struct proxy *p, unsigned ifindex, const struct sockaddr *
 				av_push(&uni, av.v[j].peer, av.v[j].e, av.v[j].sec);
 		} else {
 			for (size_t j = 0; j < av.n; j++)
-				q_push(&ifc->q[fam], dnssd_entry_rr_new(av.v[j].e),
+				q_push(&ifc->q[fam], qrr_new(dnssd_entry_rr_new(av.v[j].e)),
 				       av.v[j].peer, p->now + delay, p->now, srch,
 				       av.v[j].sec, OI_ANSWER);
 		}
@@ -1961,13 +2058,8 @@ static void alias_put(struct proxy *p, struct rpeer *peer, const ldns_rdf *renam
 	struct nent *a = ntab_add(&p->alias, renamed, 0);
 	if (!a)
 		return;
-	if (!a->name || !name_eq(a->name, orig)) {
-		ldns_rdf *c = ldns_rdf_clone(orig);
-		if (!c)
-			return;
-		ldns_rdf_deep_free(a->name);
-		a->name = c;
-	}
+	if ((!a->name || !name_eq(a->name, orig)) && !(a = nent_set_name(&p->alias, a, orig)))
+		return;
 	a->peer = peer;
 	if (exp > a->t)
 		a->t = exp;
@@ -2045,7 +2137,7 @@ static void import_put(struct proxy *p, struct rpeer *peer, const ldns_rr *rr)
 		if (!f)
 			f = ntab_find(&peer->fwd, ldns_rr_owner(rr), LDNS_RR_TYPE_ANY);
 		if (f && p->now < f->t + FWD_PENDING_MS)
-			queue_all(p, rr, peer, p->now, f->t, OI_ANSWER);
+			queue_answer(p, rr, peer, f->t);
 		break;
 	case DNSSD_PUT_GOODBYE:
 		p->pub_dirty = true;
@@ -2071,14 +2163,10 @@ static void import_track(struct proxy *p, struct rpeer *peer, const ldns_rr *rr)
 	if (h && exp > h->t)
 		h->t = exp;
 	struct nent *in = ntab_add(&peer->imp_inst, ldns_rr_owner(rr), 0);
-	if (in) {
-		if (!in->name || !name_eq(in->name, host)) {
-			ldns_rdf_deep_free(in->name);
-			in->name = ldns_rdf_clone(host);
-		}
-		if (exp > in->t)
-			in->t = exp;
-	}
+	if (in && (!in->name || !name_eq(in->name, host)))
+		in = nent_set_name(&peer->imp_inst, in, host);
+	if (in && exp > in->t)
+		in->t = exp;
 }
 
 /* Import policy, renaming and caching of records as they are at the peer's site. */
@@ -2605,11 +2693,13 @@ static void announce_here(void *arg, struct dnssd_entry *e)
 	struct iface *ifc = &ac->p->ifs[ac->pos];
 	if (dnssd_entry_is_goodbye(e))
 		return;
-	for (int f = 0; f < NFAM; f++)
+	struct qrr *r = qrr_new(dnssd_entry_rr_new(e));
+	for (int f = 0; f < NFAM && r; f++)
 		for (int k = 0; k < 2; k++)
-			q_push(&ifc->q[f], dnssd_entry_rr_new(e), ac->peer,
+			q_push(&ifc->q[f], qrr_ref(r), ac->peer,
 			       ac->p->now + (uint64_t)k * ANNOUNCE_GAP_MS, ac->p->now, 0,
 			       DNSSD_SEC_ANSWER, OI_ANNOUNCE);
+	qrr_put(r);
 }
 
 int proxy_add_interface(struct proxy *p, unsigned ifindex, const char *name,
@@ -2903,9 +2993,13 @@ static void publish_srv(struct proxy *p, struct rpeer *peer, struct dnssd_entry 
 	struct nent *pe = ntab_add(&p->pub, inst, 0);
 	if (!pe || (pe->name && pe->t == h))
 		goto out;
-	if (!pe->name && !(pe->name = ldns_rdf_clone(inst))) {
-		ntab_del(&p->pub, pe);
-		goto out;
+	if (!pe->name) {
+		struct nent *named = nent_set_name(&p->pub, pe, inst);
+		if (!named) {
+			ntab_del(&p->pub, pe);
+			goto out;
+		}
+		pe = named;
 	}
 	pe->t = h;
 	struct proxy_service svc = {
