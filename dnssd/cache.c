@@ -63,16 +63,16 @@ struct dnssd_entry {
 	 */
 	uint64_t expires;
 	uint64_t updated;
-	uint64_t spelling;  /* rrkey.h: where the capitals were, hashed */
+	uint64_t spelling; /* rrkey.h: where the capitals were, hashed */
 	uint32_t heap_idx;
 	uint32_t origin;
-	uint32_t ttl;       /* as put */
+	uint32_t ttl; /* as put */
 	uint32_t key_len;
 	uint16_t raw_class; /* as put, with the cache-flush bit */
 	uint16_t type;
-	uint8_t name_len;   /* owner name at the start of key: 1 to 255 bytes */
+	uint8_t name_len; /* owner name at the start of key: 1 to 255 bytes */
 	bool goodbye;
-	bool alone;         /* the only member of its set */
+	bool alone; /* the only member of its set */
 	/*
 	 * The key (rrkey.h), then one bit per key byte, set where the record as
 	 * put had a capital letter (key_len / 8 rounded up bytes).

@@ -318,7 +318,8 @@ struct wire_frame {
  * are used where they were decoded, only an address to map is copied, and
  * what passes is encoded into a RECORDS frame for the peer (into f).
  */
-static void export_one(struct full_state *st, unsigned i, uint64_t now, struct wire_frame *f)
+static void export_one(struct full_state *st, unsigned i, uint64_t now,
+                       struct wire_frame *f)
 {
 	struct dnssd_msg *m = NULL;
 	enum dnssd_reason why;
@@ -527,9 +528,10 @@ int main(int argc, char **argv)
 		printf("\npipeline decode+cache+dedup: %.0f/s (target %.0f)\n", pipe,
 		       PIPELINE_TARGET);
 	if (exp > 0)
-		printf("pipeline export (decode, policy, map, dedup, frame encode): %.0f/s "
-		       "(target %.0f)\n",
-		       exp, PIPELINE_TARGET);
+		printf(
+		    "pipeline export (decode, policy, map, dedup, frame encode): %.0f/s "
+		    "(target %.0f)\n",
+		    exp, PIPELINE_TARGET);
 	if (imp > 0)
 		printf("pipeline import (frame decode, policy, rename, cache, encode): "
 		       "%.0f/s (target %.0f)\n",

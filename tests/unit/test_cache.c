@@ -427,7 +427,8 @@ static void test_stored_form(void)
 	for (size_t i = 0; i < sizeof(recs) / sizeof(recs[0]); i++) {
 		ldns_rr *rr = mkrr_flush(recs[i]);
 		struct dnssd_entry *e = NULL;
-		CU_ASSERT_EQUAL(dnssd_cache_put(c, rr, 1, 0, &e, NULL, NULL), DNSSD_PUT_NEW);
+		CU_ASSERT_EQUAL(dnssd_cache_put(c, rr, 1, 0, &e, NULL, NULL),
+		                DNSSD_PUT_NEW);
 		CU_ASSERT_FATAL(e != NULL);
 		CU_ASSERT_EQUAL(dnssd_entry_type(e), ldns_rr_get_type(rr));
 		CU_ASSERT_EQUAL(dnssd_entry_ttl(e), ldns_rr_ttl(rr));
@@ -440,8 +441,9 @@ static void test_stored_form(void)
 		/* Spelt otherwise and without the cache-flush bit: the same record. */
 		char lower[256];
 		snprintf(lower, sizeof(lower), "%s", recs[i]);
-		for (char *q = lower; *q && !strstr(recs[i], "TXT") &&
-		                      !strstr(recs[i], "HINFO") && !strstr(recs[i], "TYPE");
+		for (char *q = lower;
+		     *q && !strstr(recs[i], "TXT") && !strstr(recs[i], "HINFO") &&
+		     !strstr(recs[i], "TYPE");
 		     q++)
 			if (*q >= 'A' && *q <= 'Z')
 				*q = (char)(*q - 'A' + 'a');
@@ -644,8 +646,8 @@ static void lookup_cb(void *arg, struct dnssd_entry *e)
 {
 	struct lookup_in_cb *l = arg;
 	l->calls++;
-	l->found += dnssd_cache_find(l->c, ldns_rr_owner(rr_of(e)),
-	                             LDNS_RR_TYPE_ANY, 0, 0, NULL, 0);
+	l->found += dnssd_cache_find(l->c, ldns_rr_owner(rr_of(e)), LDNS_RR_TYPE_ANY, 0,
+	                             0, NULL, 0);
 }
 
 static void test_eviction_callback_lookup(void)

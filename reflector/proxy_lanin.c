@@ -1,0 +1,497 @@
+/*
+ * proxy_lanin.c: LAN datagrams into the proxy engine: responses (local cache,
+ * export), questions (answers from the remote caches, forwarding to peers),
+ * with the per-source rate limits (proxy_int.h).
+ */
+#include <config.h>
+
+#include "reflector/proxy_int.h"
+
+/* ------------------------------------------------------------ LAN input */
+
+bool proxy_any_peer_up(const struct proxy *p)
+{
+	for (size_t i = 0; i < p->npeers; i++)
+		if (p->peers[i]->up)
+			return true;
+	return false;
+}
+
+/* A record of the LAN on ifindex (heard, or found by another browser): cached, and
+ * collected in recs for export. */
+void proxy_local_rr(struct proxy *p, unsigned ifindex, const struct policy_sender *sender,
+                    const ldns_rr *rr, bool any_up, struct rrvec *recs)
+{
+	const ldns_rdf *subj;
+	if (!rr || proxy_rr_type(rr) == LDNS_RR_TYPE_NSEC ||
+	    dnssd_rr_class(rr) != LDNS_RR_CLASS_IN ||
+	    dnssd_name_kind(ldns_rr_owner(rr)) == DNSSD_NAME_REVERSE)
+		return;
+	subj = proxy_subject_name(rr);
+	if (subj && proxy_name_is_remote(p, subj)) {
+		/* our own announcement repeated by another responder */
+		p->st.drops[PROXY_DROP_LOOP]++;
+		return;
+	}
+	struct dnssd_entry *e = NULL;
+	if (dnssd_cache_put(p->local, rr, ifindex, p->now, &e, NULL, NULL) == -ENOSPC)
+		p->st.drops[PROXY_DROP_LIMIT]++;
+	if (e)
+		proxy_set_entry_sender(e, sender);
+	proxy_rv_push(recs, rr);
+	/* Browsing: the types a peer may have are asked for in turn. */
+	if (any_up && proxy_rr_type(rr) == LDNS_RR_TYPE_PTR && ldns_rr_ttl(rr) > 0 &&
+	    dnssd_name_kind(ldns_rr_owner(rr)) == DNSSD_NAME_ENUM &&
+	    proxy_rdf_name(rr, 0) && proxy_type_exported(p, proxy_rdf_name(rr, 0)))
+		proxy_lan_ask(p, proxy_rdf_name(rr, 0), LDNS_RR_TYPE_PTR);
+}
+
+static void lan_response(struct proxy *p, unsigned ifindex, const struct sockaddr *src,
+                         const struct dnssd_msg *m)
+{
+	static const enum dnssd_section secs[2] = {DNSSD_SEC_ANSWER,
+	                                           DNSSD_SEC_ADDITIONAL};
+	struct rrvec recs = {0};
+	struct policy_sender sender;
+	bool any_up = proxy_any_peer_up(p);
+
+	proxy_sa_sender(src, &sender);
+	for (int s = 0; s < 2; s++) {
+		size_t n = dnssd_msg_count(m, secs[s]);
+		for (size_t i = 0; i < n; i++)
+			proxy_local_rr(p, ifindex, &sender, dnssd_msg_rr(m, secs[s], i),
+			               any_up, &recs);
+	}
+	if (recs.n && any_up)
+		proxy_export_all_peers(p, recs.v, recs.n, &sender);
+	proxy_rv_free(&recs);
+}
+
+struct ans {
+	struct rpeer *peer;
+	struct dnssd_entry *e;
+	uint8_t sec;
+};
+
+struct avec {
+	struct ans *v;
+	size_t n, cap;
+};
+
+static void av_push(struct avec *av, struct rpeer *peer, struct dnssd_entry *e,
+                    uint8_t sec)
+{
+	for (size_t i = 0; i < av->n; i++)
+		if (av->v[i].e == e) {
+			if (sec == DNSSD_SEC_ANSWER)
+				av->v[i].sec = sec;
+			return;
+		}
+	if (proxy_grow((void **)&av->v, &av->cap, av->n + 1, sizeof(*av->v)) == 0)
+		av->v[av->n++] = (struct ans){peer, e, sec};
+}
+
+/* Live records of name and type in one peer's cache (all peers when only is NULL). */
+static void find_remote(struct proxy *p, struct rpeer *only, const ldns_rdf *name,
+                        uint16_t type, uint8_t sec, struct avec *av)
+{
+	for (size_t i = 0; i < p->npeers; i++) {
+		struct rpeer *peer = p->peers[i];
+		struct dnssd_entry *stack[32], **tmp = stack;
+		if (only && peer != only)
+			continue;
+		size_t m = dnssd_cache_find(peer->remote, name, type, 0, p->now, tmp, 32);
+		if (m > 32) {
+			if (!(tmp = calloc(m, sizeof(*tmp))))
+				continue;
+			m = dnssd_cache_find(peer->remote, name, type, 0, p->now, tmp, m);
+		}
+		for (size_t j = 0; j < m; j++)
+			if (!dnssd_entry_is_goodbye(tmp[j]) &&
+			    dnssd_entry_ttl_left(tmp[j], p->now))
+				av_push(av, peer, tmp[j], sec);
+		if (tmp != stack)
+			free(tmp);
+	}
+}
+
+/* RFC 6763 §12: SRV and TXT with a PTR answer, addresses with an SRV. */
+static void add_additionals(struct proxy *p, struct avec *av)
+{
+	for (size_t i = 0; i < av->n; i++) {
+		struct ans a = av->v[i];
+		uint16_t type = dnssd_entry_type(a.e);
+		if (type != LDNS_RR_TYPE_PTR && type != LDNS_RR_TYPE_SRV)
+			continue;
+		ldns_rr *rr = dnssd_entry_rr_new(a.e);
+		const ldns_rdf *t;
+		if (!rr)
+			continue;
+		if (proxy_rr_type(rr) == LDNS_RR_TYPE_PTR && a.sec == DNSSD_SEC_ANSWER &&
+		    (t = proxy_rdf_name(rr, 0)) &&
+		    dnssd_name_kind(t) == DNSSD_NAME_INSTANCE) {
+			find_remote(p, a.peer, t, LDNS_RR_TYPE_SRV, DNSSD_SEC_ADDITIONAL,
+			            av);
+			find_remote(p, a.peer, t, LDNS_RR_TYPE_TXT, DNSSD_SEC_ADDITIONAL,
+			            av);
+		} else if ((t = proxy_srv_target(rr))) {
+			find_remote(p, a.peer, t, LDNS_RR_TYPE_A, DNSSD_SEC_ADDITIONAL,
+			            av);
+			find_remote(p, a.peer, t, LDNS_RR_TYPE_AAAA, DNSSD_SEC_ADDITIONAL,
+			            av);
+		}
+		ldns_rr_free(rr);
+	}
+}
+
+/* RFC 6762 §7.1: the asker lists it with at least half its TTL. */
+static bool known_answer(const struct dnssd_msg *m, const ldns_rr *rr)
+{
+	size_t n = dnssd_msg_count(m, DNSSD_SEC_ANSWER);
+	for (size_t i = 0; i < n; i++) {
+		const ldns_rr *ka = dnssd_msg_rr(m, DNSSD_SEC_ANSWER, i);
+		if (ka && (uint64_t)ldns_rr_ttl(ka) * 2 >= ldns_rr_ttl(rr) &&
+		    proxy_rr_same(ka, rr))
+			return true;
+	}
+	return false;
+}
+
+/* known_answer() for a cached record, built only when the asker listed any. */
+static bool known_entry(const struct dnssd_msg *m, const struct dnssd_entry *e)
+{
+	if (!dnssd_msg_count(m, DNSSD_SEC_ANSWER))
+		return false;
+	ldns_rr *rr = dnssd_entry_rr_new(e);
+	bool known = rr && known_answer(m, rr);
+	ldns_rr_free(rr);
+	return known;
+}
+
+/* A token bucket in milli-tokens: rate a second, burst at most; takes n if there. */
+static bool take_n(uint64_t *tok, uint64_t *t, uint64_t rate, uint64_t burst,
+                   uint64_t now, uint64_t n)
+{
+	uint64_t cap = burst * 1000;
+	if (now > *t) {
+		uint64_t dt = now - *t;
+		*tok =
+		    dt >= cap / rate || *tok + dt * rate > cap ? cap : *tok + dt * rate;
+	}
+	*t = now;
+	if (*tok < n * 1000)
+		return false;
+	*tok -= n * 1000;
+	return true;
+}
+
+/*
+ * Whether a LAN datagram fits the budgets of its source and of the LAN, at the
+ * cost of the records and questions its header announces (decoding checks them).
+ */
+static bool lan_admit(struct proxy *p, const struct sockaddr *src, const uint8_t *buf,
+                      size_t len)
+{
+	uint64_t n = 1, h = p->src_seed;
+	const uint8_t *a;
+	size_t alen;
+	if (len >= 12)
+		for (int i = 4; i < 12; i += 2)
+			n += (uint64_t)buf[i] << 8 | buf[i + 1];
+	if (n > len / 5 + 1) /* counts that lie; decoding drops it */
+		n = len / 5 + 1;
+	if (src->sa_family == AF_INET6) {
+		a = ((const struct sockaddr_in6 *)(const void *)src)->sin6_addr.s6_addr;
+		alen = 16;
+	} else {
+		a = (const uint8_t *)&((const struct sockaddr_in *)(const void *)src)
+		        ->sin_addr;
+		alen = 4;
+	}
+	for (size_t i = 0; i < alen; i++)
+		h = (h ^ a[i]) * 0x100000001b3ULL;
+	struct src_bucket *b = &p->src[(h ^ h >> 32) % SRC_SLOTS];
+	return take_n(&b->tok, &b->t, SRC_RATE, SRC_BURST, p->now, n) &&
+	       take_n(&p->lan_tok, &p->lan_tok_t, LAN_RATE, LAN_BURST, p->now, n);
+}
+
+bool proxy_take_token(uint64_t *tok, uint64_t *t, uint32_t rate, uint64_t now)
+{
+	uint64_t cap = (uint64_t)rate * 1000;
+	if (!rate)
+		return false;
+	if (now > *t) {
+		uint64_t add = (now - *t) * rate;
+		*tok = (*tok + add > cap || add / rate != now - *t) ? cap : *tok + add;
+	}
+	*t = now;
+	if (*tok < 1000)
+		return false;
+	*tok -= 1000;
+	return true;
+}
+
+/* Whether the peer's import rules could take services of this type name. */
+static bool import_wants(const struct rpeer *peer, const ldns_rdf *name)
+{
+	struct dnssd_svcname sn;
+	const struct policy_ruleset *rs = policy_peer_import(peer->pcfg);
+	if (dnssd_svcname_parse(name, &sn) < 0)
+		return false;
+	if (sn.kind == DNSSD_NAME_ENUM)
+		return policy_ruleset_count(rs) > 0;
+	if (sn.kind != DNSSD_NAME_SERVICE_TYPE && sn.kind != DNSSD_NAME_SUBTYPE)
+		return false;
+	struct policy_subject s = {.service = sn.service,
+	                           .subtype =
+	                               sn.kind == DNSSD_NAME_SUBTYPE ? sn.subtype : NULL};
+	return policy_decide_any_instance(rs, &s) == POLICY_ALLOW;
+}
+
+/* Forward q to peer (asking for name there) when its cache cannot answer well. */
+void proxy_maybe_forward(struct proxy *p, struct rpeer *peer, const ldns_rr *q,
+                         const ldns_rdf *name)
+{
+	const ldns_rdf *qname = ldns_rr_owner(q);
+	uint16_t qtype = proxy_rr_type(q);
+	struct avec av = {0};
+	bool need;
+
+	if (!peer->up)
+		return;
+	find_remote(p, peer, qname, qtype, DNSSD_SEC_ANSWER, &av);
+	need = av.n == 0;
+	for (size_t i = 0; i < av.n && !need; i++) {
+		uint64_t ttl = dnssd_entry_ttl(av.v[i].e);
+		uint64_t age = p->now - dnssd_entry_updated(av.v[i].e);
+		need = age >= ttl * NEAR_EXPIRY_PERMILLE;
+	}
+	free(av.v);
+	if (!need)
+		return;
+	struct nent *f = proxy_ntab_find(&peer->fwd, qname, qtype);
+	if (f && p->now < f->t + FWD_GAP_MS)
+		return;
+	if (!proxy_take_token(&peer->tok, &peer->tok_t,
+	                      policy_config_queries_per_second(p->cfg), p->now)) {
+		p->st.drops[PROXY_DROP_RATE]++;
+		return;
+	}
+	if ((f = proxy_ntab_add(&peer->fwd, qname, qtype)))
+		f->t = p->now;
+	proxy_rv_push_own(&peer->fwdq, proxy_make_question(name, qtype));
+}
+
+/* Which peers own a name asked on the LAN, and the name there. */
+void proxy_forward_question(struct proxy *p, const ldns_rr *q)
+{
+	const ldns_rdf *qname = ldns_rr_owner(q);
+	enum dnssd_name_kind k = dnssd_name_kind(qname);
+	const struct nent *a = proxy_ntab_find(&p->alias, qname, 0);
+	bool done = false;
+
+	if (a && a->peer && a->name) {
+		proxy_maybe_forward(p, a->peer, q, a->name);
+		return;
+	}
+	if (k == DNSSD_NAME_ENUM || k == DNSSD_NAME_SERVICE_TYPE ||
+	    k == DNSSD_NAME_SUBTYPE) {
+		for (size_t i = 0; i < p->npeers; i++)
+			if (p->peers[i]->up && import_wants(p->peers[i], qname))
+				proxy_maybe_forward(p, p->peers[i], q, qname);
+		return;
+	}
+	if (k != DNSSD_NAME_INSTANCE && k != DNSSD_NAME_HOST)
+		return;
+	for (size_t i = 0; i < p->npeers; i++) {
+		struct rpeer *peer = p->peers[i];
+		if (!peer->up)
+			continue;
+		ldns_rdf *un = dnssd_unrename_name(p->rename, peer->name, qname);
+		if (un && !proxy_name_eq(un, qname)) {
+			proxy_maybe_forward(p, peer, q, un);
+			done = true;
+		}
+		ldns_rdf_deep_free(un);
+	}
+	if (done)
+		return;
+	/* Names kept as they are (empty templates): whoever holds them. */
+	for (size_t i = 0; i < p->npeers; i++) {
+		struct dnssd_entry *tmp[1];
+		if (p->peers[i]->up &&
+		    dnssd_cache_find(p->peers[i]->remote, qname, LDNS_RR_TYPE_ANY, 0,
+		                     p->now, tmp, 1))
+			proxy_maybe_forward(p, p->peers[i], q, qname);
+	}
+}
+
+void proxy_flush_fwd(struct proxy *p)
+{
+	for (size_t i = 0; i < p->npeers; i++) {
+		struct rpeer *peer = p->peers[i];
+		if (!peer->fwdq.n)
+			continue;
+		if (p->io.peer_send_questions &&
+		    p->io.peer_send_questions(p->io.arg, peer->id, peer->fwdq.v,
+		                              peer->fwdq.n) >= 0) {
+			peer->questions_out += peer->fwdq.n;
+			p->st.questions_forwarded += peer->fwdq.n;
+		} else {
+			p->st.peer_send_errors++;
+		}
+		proxy_rv_free(&peer->fwdq);
+	}
+}
+
+/* Unicast answers: QU questions, unicast queries and legacy unicast (RFC 6762 §6.7). */
+static void send_unicast(struct proxy *p, unsigned ifindex, const struct sockaddr *src,
+                         const struct dnssd_msg *m, const struct avec *av, bool legacy)
+{
+	int af = src->sa_family;
+	size_t mtu = proxy_mtu_for(p, ifindex, af);
+	struct dnssd_enc *enc =
+	    dnssd_enc_new(mtu ? mtu : 512, true, legacy ? dnssd_msg_id(m) : 0);
+	if (!enc)
+		return;
+	if (legacy) {
+		size_t nq = dnssd_msg_count(m, DNSSD_SEC_QUESTION);
+		for (size_t i = 0; i < nq; i++)
+			dnssd_enc_question(enc, dnssd_msg_rr(m, DNSSD_SEC_QUESTION, i));
+	}
+	for (int pass = 0; pass < 2; pass++) {
+		enum dnssd_section want = pass ? DNSSD_SEC_ADDITIONAL : DNSSD_SEC_ANSWER;
+		for (size_t i = 0; i < av->n; i++) {
+			if (av->v[i].sec != want)
+				continue;
+			uint32_t ttl = dnssd_entry_ttl_left(av->v[i].e, p->now);
+			ldns_rr *c = proxy_entry_rr_ttl(av->v[i].e, ttl);
+			if (!c)
+				continue;
+			if (legacy) {
+				if (ttl > LEGACY_TTL_MAX)
+					ldns_rr_set_ttl(c, LEGACY_TTL_MAX);
+				ldns_rr_set_class(c, (ldns_rr_class)dnssd_rr_class(c));
+			}
+			dnssd_enc_rr(enc, want, c);
+			ldns_rr_free(c);
+			if (want == DNSSD_SEC_ANSWER)
+				p->st.answers_unicast++;
+		}
+	}
+	proxy_send_enc(p, enc, ifindex, af, src);
+	dnssd_enc_free(enc);
+}
+
+/* Known answers that follow a TC query cancel what is queued for that asker. */
+static void drop_known_pending(struct proxy *p, size_t pos, int fam, uint32_t src,
+                               const struct dnssd_msg *m)
+{
+	struct outq *q = &p->ifs[pos].q[fam];
+	size_t keep = 0;
+	for (size_t i = 0; i < q->n; i++) {
+		struct oitem *it = &q->v[i];
+		if (it->kind == OI_ANSWER && it->src == src && it->peer) {
+			struct dnssd_entry *e =
+			    dnssd_cache_get(it->peer->remote, it->r->rr);
+			if (e && known_entry(m, e)) {
+				proxy_qrr_put(it->r);
+				continue;
+			}
+		}
+		q->v[keep++] = *it;
+	}
+	q->n = keep;
+}
+
+static void lan_query(struct proxy *p, unsigned ifindex, const struct sockaddr *src,
+                      bool dst_multicast, const struct dnssd_msg *m)
+{
+	size_t pos = 0;
+	struct iface *ifc = proxy_iface_find(p, ifindex, &pos);
+	int fam = proxy_af_fam(src->sa_family);
+	bool legacy = proxy_sa_port(src) != DNSSD_MDNS_PORT;
+	size_t nq = dnssd_msg_count(m, DNSSD_SEC_QUESTION);
+	uint32_t srch = proxy_sa_hash(src);
+	struct avec uni = {0};
+
+	if (!ifc || fam < 0)
+		return;
+	if (nq == 0) {
+		drop_known_pending(p, pos, fam, srch, m);
+		return;
+	}
+	uint64_t delay = (dnssd_msg_truncated(m) ? TC_DELAY_MIN_MS : DELAY_MIN_MS) +
+	                 proxy_rnd(p) % DELAY_SPAN_MS;
+	for (size_t i = 0; i < nq; i++) {
+		const ldns_rr *q = dnssd_msg_rr(m, DNSSD_SEC_QUESTION, i);
+		struct avec av = {0};
+		uint16_t kl;
+		if (!q)
+			continue;
+		kl = dnssd_rr_class(q);
+		if (kl != LDNS_RR_CLASS_IN && kl != LDNS_RR_CLASS_ANY)
+			continue;
+		if (!p->ext_live) {
+			find_remote(p, NULL, ldns_rr_owner(q), proxy_rr_type(q),
+			            DNSSD_SEC_ANSWER, &av);
+			add_additionals(p, &av);
+		}
+		size_t keep = 0;
+		for (size_t j = 0; j < av.n; j++)
+			if (!known_entry(m, av.v[j].e))
+				av.v[keep++] = av.v[j];
+		av.n = keep;
+		if (legacy || !dst_multicast || dnssd_q_unicast(q)) {
+			for (size_t j = 0; j < av.n; j++)
+				av_push(&uni, av.v[j].peer, av.v[j].e, av.v[j].sec);
+		} else {
+			for (size_t j = 0; j < av.n; j++)
+				proxy_q_push(&ifc->q[fam],
+				             proxy_qrr_new(dnssd_entry_rr_new(av.v[j].e)),
+				             av.v[j].peer, p->now + delay, p->now, srch,
+				             av.v[j].sec, OI_ANSWER);
+		}
+		free(av.v);
+		proxy_forward_question(p, q);
+	}
+	if (uni.n)
+		send_unicast(p, ifindex, src, m, &uni, legacy);
+	free(uni.v);
+}
+
+void proxy_lan_input(struct proxy *p, unsigned ifindex, const struct sockaddr *src,
+                     bool dst_multicast, const uint8_t *buf, size_t len, uint64_t now_ms)
+{
+	struct dnssd_msg *m = NULL;
+	enum dnssd_reason why = DNSSD_R_OK;
+
+	if (!p || !src || !buf)
+		return;
+	p->now = now_ms;
+	p->st.lan_packets_in++;
+	p->st.lan_bytes_in += len;
+	if (!proxy_iface_find(p, ifindex, NULL))
+		return;
+	if (!lan_admit(p, src, buf, len)) {
+		p->st.drops[PROXY_DROP_SOURCE]++;
+		return;
+	}
+	if (dnssd_msg_decode(buf, len, &m, &why) < 0) {
+		if ((unsigned)why < DNSSD_R_MAX)
+			p->st.decode_drops[why]++;
+		return;
+	}
+	if (dnssd_msg_kind(m) == DNSSD_RESPONSE) {
+		if (proxy_sa_port(src) != DNSSD_MDNS_PORT)
+			p->st.drops[PROXY_DROP_NOT_MDNS_PORT]++;
+		else
+			lan_response(p, ifindex, src, m);
+	} else {
+		lan_query(p, ifindex, src, dst_multicast, m);
+	}
+	dnssd_msg_free(m);
+	proxy_flush_fwd(p);
+	proxy_flush_ask(p);
+	proxy_flush_due(p);
+}

@@ -1,0 +1,574 @@
+/*
+ * proxy_publish.c: the proxy engine with an external publisher (Avahi): the
+ * imported services handed to it whole, and the services it found on the
+ * LAN taken as if announced (proxy_int.h).
+ */
+#include <config.h>
+
+#include "reflector/proxy_int.h"
+
+/* ------------------------------------------------------------ external publisher */
+
+/* A remote record went: what is published may have to change. */
+static void remote_expired(void *arg, struct dnssd_entry *e)
+{
+	(void)e;
+	((struct proxy *)arg)->pub_dirty = true;
+}
+
+static uint64_t fnv(uint64_t h, const void *data, size_t n)
+{
+	const uint8_t *d = data;
+	for (size_t i = 0; i < n; i++) {
+		h ^= d[i];
+		h *= 0x100000001b3ULL;
+	}
+	return h;
+}
+
+#define FNV0 0xcbf29ce484222325ULL
+
+/* The publisher's key for a renamed instance: its full name in proxy_lower case. */
+static char *pub_key(const ldns_rdf *instance)
+{
+	char *k = dnssd_name_str(instance);
+	for (char *c = k; c && *c; c++)
+		if (*c >= 'A' && *c <= 'Z')
+			*c = (char)(*c - 'A' + 'a');
+	return k;
+}
+
+/* The live record of name and type last put in the peer's cache, or NULL. */
+static struct dnssd_entry *newest(struct proxy *p, struct rpeer *peer,
+                                  const ldns_rdf *name, uint16_t type)
+{
+	struct dnssd_entry *v[8], *best = NULL;
+	size_t n = dnssd_cache_find(peer->remote, name, type, 0, p->now, v, 8);
+	for (size_t i = 0; i < n && i < 8; i++)
+		if (!dnssd_entry_is_goodbye(v[i]) &&
+		    (!best || dnssd_entry_updated(v[i]) > dnssd_entry_updated(best)))
+			best = v[i];
+	return best;
+}
+
+static bool has_ptr_to(struct proxy *p, struct rpeer *peer, const ldns_rdf *owner,
+                       const ldns_rdf *instance)
+{
+	struct dnssd_entry *v[64];
+	size_t n =
+	    dnssd_cache_find(peer->remote, owner, LDNS_RR_TYPE_PTR, 0, p->now, v, 64);
+	if (n > 64) {
+		/* many instances of the type: the exact record answers */
+		ldns_rr *rr = ldns_rr_new();
+		ldns_rdf *o = ldns_rdf_clone(owner), *t = ldns_rdf_clone(instance);
+		struct dnssd_entry *e = NULL;
+		if (rr && o && t) {
+			ldns_rr_set_owner(rr, o);
+			ldns_rr_set_type(rr, LDNS_RR_TYPE_PTR);
+			o = NULL;
+			if (ldns_rr_push_rdf(rr, t)) {
+				t = NULL;
+				e = dnssd_cache_get(peer->remote, rr);
+			}
+		}
+		ldns_rdf_deep_free(o);
+		ldns_rdf_deep_free(t);
+		ldns_rr_free(rr);
+		return e && !dnssd_entry_is_goodbye(e);
+	}
+	bool found = false;
+	for (size_t i = 0; i < n && !found; i++) {
+		if (dnssd_entry_is_goodbye(v[i]))
+			continue;
+		ldns_rr *rr = dnssd_entry_rr_new(v[i]);
+		found = rr && proxy_rdf_name(rr, 0) &&
+		        proxy_name_eq(proxy_rdf_name(rr, 0), instance);
+		ldns_rr_free(rr);
+	}
+	return found;
+}
+
+struct pub_lists {
+	struct ent_list srv, sub;
+};
+
+static void list_pub(void *arg, struct dnssd_entry *e)
+{
+	struct pub_lists *l = arg;
+	if (dnssd_entry_type(e) == LDNS_RR_TYPE_SRV) {
+		proxy_list_entry(&l->srv, e);
+	} else if (dnssd_entry_type(e) == LDNS_RR_TYPE_PTR) {
+		ldns_rr *rr = dnssd_entry_rr_new(e);
+		if (rr && dnssd_name_kind(ldns_rr_owner(rr)) == DNSSD_NAME_SUBTYPE)
+			proxy_list_entry(&l->sub, e);
+		ldns_rr_free(rr);
+	}
+}
+
+/* Ask the owning peer for name and type (renamed here), as a LAN query would. */
+static void pub_ask(struct proxy *p, const ldns_rdf *name, uint16_t type)
+{
+	ldns_rr *q = proxy_make_question(name, type);
+	if (q)
+		proxy_forward_question(p, q);
+	ldns_rr_free(q);
+}
+
+#define PUB_MAX_ADDRS 16
+#define PUB_MAX_TXT 256
+#define PUB_MAX_SUB 16
+
+/* publish_one() with the SRV record of e built. */
+static void publish_srv(struct proxy *p, struct rpeer *peer, struct dnssd_entry *e,
+                        const ldns_rr *srv, const struct ent_list *subs,
+                        struct ntab *seen)
+{
+	const ldns_rdf *inst = ldns_rr_owner(srv), *target = proxy_srv_target(srv);
+	struct dnssd_svcname sn, tn, st;
+	struct proxy_txt txt[PUB_MAX_TXT];
+	struct proxy_addr addrs[PUB_MAX_ADDRS];
+	char subv[PUB_MAX_SUB][64];
+	const char *subp[PUB_MAX_SUB];
+	size_t ntxt = 0, naddr = 0, nsub = 0;
+	ldns_rdf *type = NULL;
+	struct dnssd_entry *te, *av[PUB_MAX_ADDRS];
+	char *key = NULL, *host = NULL;
+	ldns_rr *trr = NULL;
+
+	if (!target || ldns_rr_rd_count(srv) < 4 ||
+	    newest(p, peer, inst, LDNS_RR_TYPE_SRV) != e ||
+	    dnssd_svcname_parse(inst, &sn) < 0 || sn.kind != DNSSD_NAME_INSTANCE ||
+	    memchr(sn.instance, 0, sn.instance_len))
+		return;
+	tn = sn;
+	tn.kind = DNSSD_NAME_SERVICE_TYPE;
+	if (dnssd_svcname_build(&tn, &type) < 0)
+		return;
+	bool complete = has_ptr_to(p, peer, type, inst);
+	ldns_rdf_deep_free(type);
+	if (!complete)
+		return;
+	/*
+	 * Without a publisher the LAN's queries bring what is missing (the import
+	 * policy may have refused the addresses before an allowed SRV came): ask.
+	 */
+	static const uint16_t atypes[2] = {LDNS_RR_TYPE_A, LDNS_RR_TYPE_AAAA};
+	for (int k = 0; k < 2; k++) {
+		size_t n = dnssd_cache_find(peer->remote, target, atypes[k], 0, p->now,
+		                            av, PUB_MAX_ADDRS);
+		for (size_t i = 0; i < n && i < PUB_MAX_ADDRS && naddr < PUB_MAX_ADDRS;
+		     i++) {
+			int af;
+			const uint8_t *a;
+			ldns_rr *arr = dnssd_entry_is_goodbye(av[i])
+			                   ? NULL
+			                   : dnssd_entry_rr_new(av[i]);
+			if (arr && proxy_rr_addr(arr, &af, &a)) {
+				addrs[naddr].af = af;
+				memset(addrs[naddr].a, 0, sizeof(addrs[naddr].a));
+				memcpy(addrs[naddr].a, a, af == AF_INET ? 4 : 16);
+				naddr++;
+			}
+			ldns_rr_free(arr);
+		}
+	}
+	te = newest(p, peer, inst, LDNS_RR_TYPE_TXT);
+	if (!te)
+		pub_ask(p, inst, LDNS_RR_TYPE_TXT);
+	if (!naddr) {
+		pub_ask(p, target, LDNS_RR_TYPE_A);
+		pub_ask(p, target, LDNS_RR_TYPE_AAAA);
+	}
+	if (!te || !naddr || !(trr = dnssd_entry_rr_new(te)))
+		return;
+	for (size_t i = 0; i < ldns_rr_rd_count(trr) && ntxt < PUB_MAX_TXT; i++) {
+		const ldns_rdf *d = ldns_rr_rdf(trr, i);
+		if (ldns_rdf_get_type(d) != LDNS_RDF_TYPE_STR || ldns_rdf_size(d) < 1 ||
+		    (size_t)ldns_rdf_data(d)[0] + 1 != ldns_rdf_size(d))
+			goto out;
+		/* an empty string alone is an empty TXT (RFC 6763 §6.1) */
+		if (ldns_rdf_data(d)[0] || ldns_rr_rd_count(trr) > 1)
+			txt[ntxt++] =
+			    (struct proxy_txt){ldns_rdf_data(d) + 1, ldns_rdf_data(d)[0]};
+	}
+	for (size_t i = 0; i < subs->n && nsub < PUB_MAX_SUB; i++) {
+		ldns_rr *sp = dnssd_entry_rr_new(subs->v[i]);
+		if (sp && proxy_rdf_name(sp, 0) &&
+		    proxy_name_eq(proxy_rdf_name(sp, 0), inst) &&
+		    dnssd_svcname_parse(ldns_rr_owner(sp), &st) == 0 &&
+		    st.kind == DNSSD_NAME_SUBTYPE) {
+			memcpy(subv[nsub], st.subtype, sizeof(subv[nsub]));
+			subp[nsub] = subv[nsub];
+			nsub++;
+		}
+		ldns_rr_free(sp);
+	}
+	if (!(key = pub_key(inst)) || !(host = dnssd_name_str(target)))
+		goto out;
+	size_t hl = strlen(host);
+	if (hl > 1 && host[hl - 1] == '.')
+		host[hl - 1] = '\0';
+	uint16_t port = ldns_rdf2native_int16(ldns_rr_rdf(srv, 2));
+
+	/* What was set, in a hash: order of addresses and subtypes does not matter. */
+	uint64_t h = fnv(FNV0, key, strlen(key) + 1), sum = 0;
+	h = fnv(h, sn.instance, sn.instance_len + 1);
+	h = fnv(h, host, strlen(host) + 1);
+	h = fnv(h, &port, sizeof(port));
+	for (size_t i = 0; i < ntxt; i++) {
+		uint8_t l = (uint8_t)txt[i].len;
+		h = fnv(fnv(h, &l, 1), txt[i].data, txt[i].len);
+	}
+	for (size_t i = 0; i < naddr; i++)
+		sum += fnv(FNV0, &addrs[i], sizeof(addrs[i]));
+	for (size_t i = 0; i < nsub; i++)
+		sum += fnv(fnv(FNV0, "s", 1), subv[i], strlen(subv[i]));
+	h = fnv(h, &sum, sizeof(sum));
+
+	proxy_ntab_add(seen, inst, 0);
+	struct nent *pe = proxy_ntab_add(&p->pub, inst, 0);
+	if (!pe || (pe->name && pe->t == h))
+		goto out;
+	if (!pe->name) {
+		struct nent *named = proxy_nent_set_name(&p->pub, pe, inst);
+		if (!named) {
+			proxy_ntab_del(&p->pub, pe);
+			goto out;
+		}
+		pe = named;
+	}
+	pe->t = h;
+	struct proxy_service svc = {
+	    .name = sn.instance,
+	    .type = sn.service,
+	    .domain = sn.domain,
+	    .host = host,
+	    .port = port,
+	    .txt = txt,
+	    .ntxt = ntxt,
+	    .subtypes = subp,
+	    .nsubtypes = nsub,
+	    .addrs = addrs,
+	    .naddrs = naddr,
+	};
+	p->io.service_set(p->io.arg, key, &svc);
+out:
+	free(key);
+	free(host);
+	ldns_rr_free(trr);
+}
+
+/* Hand the service of SRV entry e to the publisher if complete and changed. */
+static void publish_one(struct proxy *p, struct rpeer *peer, struct dnssd_entry *e,
+                        const struct ent_list *subs, struct ntab *seen)
+{
+	ldns_rr *srv = dnssd_entry_rr_new(e);
+	if (srv)
+		publish_srv(p, peer, e, srv, subs, seen);
+	ldns_rr_free(srv);
+}
+
+struct unpub_ctx {
+	struct proxy *p;
+	const struct ntab *seen;
+};
+
+static bool unpublish(struct nent *e, const void *arg)
+{
+	const struct unpub_ctx *uc = arg;
+	if (e->name && proxy_ntab_find(uc->seen, e->name, 0))
+		return false;
+	char *key = e->name ? pub_key(e->name) : NULL;
+	if (key)
+		uc->p->io.service_remove(uc->p->io.arg, key);
+	free(key);
+	return true;
+}
+
+/* Bring the publisher in line with the remote caches: set what is new or changed,
+ * remove what is no longer complete. */
+void proxy_publish_sync(struct proxy *p)
+{
+	struct ntab seen;
+
+	p->pub_dirty = false;
+	if (!p->io.service_set || !p->io.service_remove || proxy_ntab_init(&seen) < 0)
+		return;
+	for (size_t i = 0; i < p->npeers; i++) {
+		struct pub_lists l = {{0}, {0}};
+		dnssd_cache_foreach(p->peers[i]->remote, list_pub, &l);
+		for (size_t j = 0; j < l.srv.n; j++)
+			publish_one(p, p->peers[i], l.srv.v[j], &l.sub, &seen);
+		free(l.srv.v);
+		free(l.sub.v);
+	}
+	struct unpub_ctx uc = {p, &seen};
+	proxy_ntab_filter(&p->pub, unpublish, &uc);
+	proxy_ntab_fini(&seen);
+	proxy_flush_fwd(p);
+}
+
+/*
+ * What is published is in use, as if a LAN host browsed it all the time: ask the
+ * owning peer before its records expire (proxy_maybe_forward asks only near expiry).
+ * Without this the records would age out unseen while the publisher's clients keep
+ * them, and a service type's long-lived PTR would keep their questions from being
+ * forwarded afterwards.
+ */
+static void publish_refresh(struct proxy *p)
+{
+	static const uint16_t atypes[2] = {LDNS_RR_TYPE_A, LDNS_RR_TYPE_AAAA};
+	if (!p->io.service_set || !p->pub.b)
+		return;
+	for (size_t b = 0; b <= p->pub.mask; b++)
+		for (struct nent *e = p->pub.b[b]; e; e = e->next) {
+			struct dnssd_entry *srv = NULL, *tmp[1];
+			struct rpeer *peer = NULL;
+			for (size_t i = 0; i < p->npeers && !srv; i++)
+				if ((srv = newest(p, p->peers[i], e->name,
+				                  LDNS_RR_TYPE_SRV)))
+					peer = p->peers[i];
+			ldns_rr *srr = srv ? dnssd_entry_rr_new(srv) : NULL;
+			const ldns_rdf *target = srr ? proxy_srv_target(srr) : NULL;
+			if (!target) {
+				ldns_rr_free(srr);
+				continue;
+			}
+			pub_ask(p, e->name, LDNS_RR_TYPE_SRV);
+			pub_ask(p, e->name, LDNS_RR_TYPE_TXT);
+			for (int k = 0; k < 2; k++)
+				if (dnssd_cache_find(peer->remote, target, atypes[k], 0,
+				                     p->now, tmp, 1))
+					pub_ask(p, target, atypes[k]);
+			struct dnssd_svcname sn;
+			ldns_rdf *type = NULL;
+			if (dnssd_svcname_parse(e->name, &sn) == 0) {
+				sn.kind = DNSSD_NAME_SERVICE_TYPE;
+				if (dnssd_svcname_build(&sn, &type) == 0)
+					pub_ask(p, type, LDNS_RR_TYPE_PTR);
+			}
+			ldns_rdf_deep_free(type);
+			ldns_rr_free(srr);
+		}
+	proxy_flush_fwd(p);
+}
+
+void proxy_set_external(struct proxy *p, bool live, uint64_t now_ms)
+{
+	if (!p || p->ext_live == live)
+		return;
+	p->now = now_ms;
+	p->ext_live = live;
+	for (size_t i = 0; i < PROXY_MAX_INTERFACES; i++) {
+		if (!p->ifs[i].used)
+			continue;
+		for (int f = 0; f < NFAM; f++)
+			proxy_q_clear(&p->ifs[i].q[f]);
+		/* No goodbyes either way: the other one speaks for the same records. */
+		for (size_t j = 0; j < p->npeers && !live; j++) {
+			struct ann_ctx ac = {p, p->peers[j], i};
+			dnssd_cache_foreach(p->peers[j]->remote, proxy_announce_here,
+			                    &ac);
+		}
+	}
+	proxy_flush_due(p);
+}
+
+/* ------------------------------------------------------------ services found */
+
+#define FOUND_TTL_HOST 120   /* Avahi's TTL for SRV and address records */
+#define FOUND_TTL_OTHER 4500 /* and for PTR and TXT */
+
+static ldns_rr *found_rr(struct rrvec *v, const ldns_rdf *owner, uint16_t type,
+                         uint32_t ttl, bool unique)
+{
+	ldns_rr *rr = ldns_rr_new();
+	ldns_rdf *o = ldns_rdf_clone(owner);
+	if (!rr || !o) {
+		ldns_rr_free(rr);
+		ldns_rdf_deep_free(o);
+		return NULL;
+	}
+	ldns_rr_set_owner(rr, o);
+	ldns_rr_set_type(rr, type);
+	ldns_rr_set_ttl(rr, ttl);
+	ldns_rr_set_class(rr, (ldns_rr_class)(LDNS_RR_CLASS_IN | (unique ? 0x8000 : 0)));
+	if (proxy_rv_push_own(v, rr) < 0)
+		return NULL;
+	return rr;
+}
+
+/* Appends rdata field d (owned by rr from now on); false when out of memory. */
+static bool push_rdf(ldns_rr *rr, ldns_rdf *d)
+{
+	if (!rr || !d || !ldns_rr_push_rdf(rr, d)) {
+		ldns_rdf_deep_free(d);
+		return false;
+	}
+	return true;
+}
+
+/* The records a responder sends for f (goodbyes: PTR, SRV, TXT with TTL 0) in v. */
+static int found_records(struct proxy *p, const struct proxy_found *f, bool removed,
+                         struct rrvec *v)
+{
+	struct dnssd_svcname sn = {.kind = DNSSD_NAME_INSTANCE};
+	ldns_rdf *inst = NULL, *type = NULL, *host = NULL;
+	ldns_rr *rr;
+	int rc = -ENOMEM;
+	bool ok = true;
+
+	if (strlen(f->name) >= sizeof(sn.instance) ||
+	    strlen(f->type) >= sizeof(sn.service) ||
+	    (f->domain && strlen(f->domain) >= sizeof(sn.domain)) ||
+	    f->ntxt > PUB_MAX_TXT)
+		return -EINVAL;
+	snprintf(sn.instance, sizeof(sn.instance), "%s", f->name);
+	snprintf(sn.service, sizeof(sn.service), "%s", f->type);
+	snprintf(sn.domain, sizeof(sn.domain), "%s", f->domain ? f->domain : "local");
+	if (dnssd_svcname_build(&sn, &inst) < 0)
+		return -EINVAL;
+	sn.kind = DNSSD_NAME_SERVICE_TYPE;
+	if (dnssd_svcname_build(&sn, &type) < 0 ||
+	    ldns_str2rdf_dname(&host, f->host) != LDNS_STATUS_OK) {
+		rc = -EINVAL;
+		goto out;
+	}
+	uint32_t ttl_host = removed ? 0 : FOUND_TTL_HOST;
+	uint32_t ttl_other = removed ? 0 : FOUND_TTL_OTHER;
+
+	if (!removed) {
+		rr = found_rr(v, p->enum_name, LDNS_RR_TYPE_PTR, ttl_other, false);
+		ok &= push_rdf(rr, ldns_rdf_clone(type));
+	}
+	rr = found_rr(v, type, LDNS_RR_TYPE_PTR, ttl_other, false);
+	ok &= push_rdf(rr, ldns_rdf_clone(inst));
+	rr = found_rr(v, inst, LDNS_RR_TYPE_SRV, ttl_host, true);
+	ok &= push_rdf(rr, ldns_native2rdf_int16(LDNS_RDF_TYPE_INT16, 0)) &&
+	      push_rdf(rr, ldns_native2rdf_int16(LDNS_RDF_TYPE_INT16, 0)) &&
+	      push_rdf(rr, ldns_native2rdf_int16(LDNS_RDF_TYPE_INT16, f->port)) &&
+	      push_rdf(rr, ldns_rdf_clone(host));
+	rr = found_rr(v, inst, LDNS_RR_TYPE_TXT, ttl_other, true);
+	/* an empty TXT is one empty string (RFC 6763 §6.1), as responders send it */
+	for (size_t i = 0; i < (f->ntxt ? f->ntxt : 1) && rr; i++) {
+		uint8_t buf[256];
+		size_t len = f->ntxt ? f->txt[i].len : 0;
+		if (len > 255) {
+			rc = -EINVAL;
+			goto out;
+		}
+		buf[0] = (uint8_t)len;
+		if (len)
+			memcpy(buf + 1, f->txt[i].data, len);
+		ok &=
+		    push_rdf(rr, ldns_rdf_new_frm_data(LDNS_RDF_TYPE_STR, len + 1, buf));
+	}
+	ok &= rr != NULL;
+	if (!removed && (f->addr.af == AF_INET || f->addr.af == AF_INET6)) {
+		bool v4 = f->addr.af == AF_INET;
+		rr = found_rr(v, host, v4 ? LDNS_RR_TYPE_A : LDNS_RR_TYPE_AAAA, ttl_host,
+		              true);
+		ok &= push_rdf(
+		    rr, ldns_rdf_new_frm_data(v4 ? LDNS_RDF_TYPE_A : LDNS_RDF_TYPE_AAAA,
+		                              v4 ? 4 : 16, f->addr.a));
+	}
+	rc = ok ? 0 : -ENOMEM;
+out:
+	ldns_rdf_deep_free(inst);
+	ldns_rdf_deep_free(type);
+	ldns_rdf_deep_free(host);
+	return rc;
+}
+
+int proxy_local_service(struct proxy *p, unsigned ifindex, const struct proxy_found *f,
+                        bool removed, uint64_t now_ms)
+{
+	struct rrvec own = {0}, recs = {0};
+	struct policy_sender sender = {0};
+	int rc;
+
+	if (!p || !f || !f->name || !f->type || !f->host || (f->ntxt && !f->txt))
+		return -EINVAL;
+	if (!proxy_iface_find(p, ifindex, NULL))
+		return -ENOENT;
+	p->now = now_ms;
+	rc = found_records(p, f, removed, &own);
+	if (rc == 0) {
+		bool any_up = proxy_any_peer_up(p);
+		if (f->addr.af == AF_INET || f->addr.af == AF_INET6) {
+			sender.af = f->addr.af;
+			memcpy(sender.addr, f->addr.a, f->addr.af == AF_INET ? 4 : 16);
+		}
+		for (size_t i = 0; i < own.n; i++)
+			proxy_local_rr(p, ifindex, &sender, own.v[i], any_up, &recs);
+		if (recs.n && any_up)
+			proxy_export_all_peers(p, recs.v, recs.n, &sender);
+	}
+	proxy_rv_free(&recs);
+	proxy_rv_free(&own);
+	proxy_flush_fwd(p);
+	proxy_flush_ask(p);
+	proxy_flush_due(p);
+	return rc;
+}
+
+uint64_t proxy_run(struct proxy *p, uint64_t now_ms)
+{
+	uint64_t next;
+	if (!p)
+		return UINT64_MAX;
+	p->now = now_ms;
+	next = dnssd_cache_expire(p->local, now_ms, NULL, NULL);
+	for (size_t i = 0; i < p->npeers; i++) {
+		struct rpeer *peer = p->peers[i];
+		if (peer->grace && peer->grace_at <= now_ms) {
+			peer->grace = false;
+			proxy_withdraw_peer(p, peer);
+		}
+		if (peer->resync && peer->resync_at <= now_ms) {
+			peer->resync = false;
+			proxy_withdraw_stale(p, peer);
+		}
+		uint64_t t = dnssd_cache_expire(peer->remote, now_ms, remote_expired, p);
+		if (t < next)
+			next = t;
+		if (peer->grace && peer->grace_at < next)
+			next = peer->grace_at;
+		if (peer->resync && peer->resync_at < next)
+			next = peer->resync_at;
+	}
+	if (now_ms >= p->next_sweep) {
+		proxy_sweep(p);
+		publish_refresh(p);
+		p->next_sweep = now_ms + SWEEP_MS;
+	}
+	if (p->pub_dirty)
+		proxy_publish_sync(p);
+	proxy_flush_due(p);
+	if (p->next_sweep < next)
+		next = p->next_sweep;
+	for (size_t i = 0; i < PROXY_MAX_INTERFACES; i++) {
+		if (!p->ifs[i].used)
+			continue;
+		for (int f = 0; f < NFAM; f++) {
+			uint64_t t = proxy_q_next(&p->ifs[i].q[f]);
+			if (t < next)
+				next = t;
+		}
+	}
+	return next > now_ms ? next : now_ms + 1;
+}
+
+void proxy_shutdown(struct proxy *p, uint64_t now_ms)
+{
+	if (!p)
+		return;
+	p->now = now_ms;
+	for (size_t i = 0; i < PROXY_MAX_INTERFACES; i++)
+		for (int f = 0; f < NFAM; f++)
+			proxy_q_clear(&p->ifs[i].q[f]);
+	for (size_t i = 0; i < p->npeers; i++)
+		dnssd_cache_remove_origin(p->peers[i]->remote, 0, proxy_goodbye_entry, p);
+	proxy_publish_sync(p);
+	proxy_flush_due(p);
+}
