@@ -7,18 +7,51 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <syslog.h>
 #include <time.h>
+#include <unistd.h>
 
 static int log_foreground = 1;
+static int log_journal; /* stderr is the systemd journal's stream */
 static int log_verbose;
+
+/*
+ * systemd sets JOURNAL_STREAM to the device and inode of the stream it gave
+ * the service as stdout/stderr (systemd.exec(5)). Lines on it may start with
+ * a priority, "<3>", which the journal takes as the line's priority
+ * (sd-daemon(3)); the journal stamps lines with the time itself.
+ */
+static int stderr_is_journal(void)
+{
+	const char *js = getenv("JOURNAL_STREAM");
+	unsigned long long dev, ino;
+	struct stat st;
+	if (!js || sscanf(js, "%llu:%llu", &dev, &ino) != 2 ||
+	    fstat(STDERR_FILENO, &st) < 0)
+		return 0;
+	return (unsigned long long)st.st_dev == dev &&
+	       (unsigned long long)st.st_ino == ino;
+}
 
 void log_init(int foreground, int verbosity, const char *ident)
 {
 	log_foreground = foreground;
+	log_journal = foreground && stderr_is_journal();
 	log_verbose = verbosity;
 	if (!foreground)
 		openlog(ident, LOG_PID | LOG_NDELAY, LOG_DAEMON);
+}
+
+void log_errline(const char *fmt, ...)
+{
+	va_list ap;
+	if (stderr_is_journal())
+		fprintf(stderr, "<%d>", LOG_ERR);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
 }
 
 void log_setverbose(int verbosity)
@@ -41,8 +74,11 @@ __attribute__((format(printf, 2, 0))) static void vlog(int pri, const char *fmt,
 		return;
 	if (suffix && (size_t)n < sizeof(line))
 		snprintf(line + n, sizeof(line) - (size_t)n, ": %s", suffix);
-	if (log_foreground) {
-		/* Monotonic seconds make test logs easy to correlate; the journal adds wall time. */
+	if (log_journal) {
+		fprintf(stderr, "<%d>%s\n", pri, line);
+		fflush(stderr);
+	} else if (log_foreground) {
+		/* Monotonic seconds make test logs easy to correlate. */
 		struct timespec ts;
 		clock_gettime(CLOCK_MONOTONIC, &ts);
 		fprintf(stderr, "[%ld.%03ld] %s\n", (long)ts.tv_sec, ts.tv_nsec / 1000000L, line);

@@ -1,8 +1,10 @@
 /*
  * log.h: the daemon's one logging interface.
  *
- * In the foreground (log_init(1, ...)) lines go to stderr; otherwise to syslog,
- * which the journal collects under systemd. log_warn() appends strerror(errno),
+ * In the foreground (log_init(1, ...)) lines go to stderr, each with its
+ * priority as "<N>" when stderr is the systemd journal's stream (so that
+ * journalctl -p works), else after a monotonic time stamp; otherwise to
+ * syslog. log_warn() appends strerror(errno),
  * log_warnx() does not; fatal()/fatalx() log and exit 1 and belong to main only.
  * No function here allocates memory that the caller must free.
  */
@@ -17,6 +19,13 @@
 void log_init(int foreground, int verbosity, const char *ident);
 void log_setverbose(int verbosity);
 int log_getverbose(void);
+
+/*
+ * One line on stderr as it is (the FILE:LINE:COLUMN lines of a configuration
+ * that does not load), marked as an error when stderr is the journal. Needs
+ * no log_init().
+ */
+void log_errline(const char *fmt, ...) LOG_FMT(1, 2);
 
 void log_warn(const char *fmt, ...) LOG_FMT(1, 2);
 void log_warnx(const char *fmt, ...) LOG_FMT(1, 2);

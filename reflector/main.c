@@ -19,7 +19,7 @@ static const char usage[] = "usage: sitecastd [-c FILE] [-n] [-f] [-v]...\n";
 static void print_errors(const struct policy_errors *errs)
 {
 	for (size_t i = 0; i < policy_errors_count(errs); i++)
-		fprintf(stderr, "%s\n", policy_errors_get(errs, i));
+		log_errline("%s", policy_errors_get(errs, i));
 }
 
 int main(int argc, char **argv)
@@ -66,7 +66,7 @@ int main(int argc, char **argv)
 	int rc = policy_config_load(opt.config_path, &cfg, &errs);
 	print_errors(errs);
 	if (rc < 0 && policy_errors_count(errs) == 0)
-		fprintf(stderr, "%s:1:1: %s\n", opt.config_path, strerror(-rc));
+		log_errline("%s:1:1: %s", opt.config_path, strerror(-rc));
 	policy_errors_free(errs);
 	if (rc < 0)
 		return 1;

@@ -2,7 +2,7 @@
 # start_errors.sh: what sitecastd(8) promises about starting: anything wrong at
 # start (a missing key file, a key file that holds no key, an interface that does
 # not exist, a peer port in use) ends it with exit status 1 and one clear line
-# naming the cause; and a start with nothing wrong keeps running, tells systemd
+# naming the cause, with its priority when stderr is the journal; and a start with nothing wrong keeps running, tells systemd
 # READY=1 only once its sockets are bound, and exits 0 on SIGTERM.
 #
 # Every daemon runs in a network namespace of its own with only lo and a veth pair
@@ -94,10 +94,30 @@ refused() {
 config "$tmp/missing.yaml" "$tmp/nosuch.pem" lan0
 refused "missing key file" "$tmp/missing.yaml" \
 	"cannot read key file $tmp/nosuch.pem: No such file or directory"
+# Under systemd stderr is the journal's stream (JOURNAL_STREAM names its device and
+# inode): each line then starts with its priority, for journalctl -p, and no time stamp.
+: >"$tmp/journal.out"
+JOURNAL_STREAM=$(stat -c '%d:%i' "$tmp/journal.out") timeout 10 ip netns exec "$ns" \
+	"$sitecastd" -f -c "$tmp/missing.yaml" >/dev/null 2>>"$tmp/journal.out"
+if grep -qE "^<[0-4]>.*cannot read key file $tmp/nosuch.pem" "$tmp/journal.out" &&
+	! grep -qv '^<[0-7]>' "$tmp/journal.out"; then
+	pass "journal: $(head -n 1 "$tmp/journal.out")"
+else
+	fail "journal: expected every line to start with <priority>: $(cat "$tmp/journal.out")"
+fi
 config "$tmp/empty.yaml" "$tmp/empty.pem" lan0
 refused "key file that is not a key" "$tmp/empty.yaml" "cannot load key $tmp/empty.pem:"
 config "$tmp/iface.yaml" "$tmp/node.pem" nosuch0
 refused "interface that does not exist" "$tmp/iface.yaml" "interface nosuch0 does not exist"
+: >"$tmp/journal.out"
+JOURNAL_STREAM=$(stat -c '%d:%i' "$tmp/journal.out") timeout 10 ip netns exec "$ns" \
+	"$sitecastd" -f -c "$tmp/iface.yaml" >/dev/null 2>>"$tmp/journal.out"
+if grep -qE "^<[0-4]>interface nosuch0 does not exist" "$tmp/journal.out" &&
+	! grep -qv '^<[0-7]>' "$tmp/journal.out"; then
+	pass "journal: $(grep nosuch0 "$tmp/journal.out")"
+else
+	fail "journal: expected every line to start with <priority>: $(cat "$tmp/journal.out")"
+fi
 
 # The port taken by another program first: a python3 listener that execs sitecastd
 # while it holds the socket (inherited across exec, so it stays bound).
