@@ -31,6 +31,13 @@
 #define REASON_MAX 384
 /* At most one "too many pending connections" warning per this many seconds. */
 #define OVERFLOW_LOG_INTERVAL 10
+/*
+ * Refused links are logged one by one up to this many a minute; beyond that a
+ * host retrying with a bad key would fill the log. They are still counted
+ * (sitecastctl status) and the last one kept.
+ */
+#define REFUSED_LOG_MAX 10
+#define REFUSED_LOG_WINDOW 60
 
 static const struct peer_tuning default_tuning = {
     .handshake_ms = 10000,
@@ -110,6 +117,9 @@ struct peer_mgr {
 	unsigned next_id;
 	unsigned npending;
 	time_t overflow_logged;
+	time_t refused_window;   /* when the current minute of refusal lines began */
+	unsigned refused_logged; /* lines in it */
+	uint64_t refused_quiet;  /* refusals in it not logged */
 	bool freeing;
 	struct peer_mgr_stats st;
 	uint8_t buf[FRAME_MAX];
@@ -444,6 +454,31 @@ static void link_failf(struct link *l, const char *fmt, ...)
 	link_close(l, reason, false);
 }
 
+static void log_refusal(struct peer_mgr *mgr, const char *msg)
+{
+	time_t now = time(NULL);
+	if (now - mgr->refused_window >= REFUSED_LOG_WINDOW) {
+		if (mgr->refused_quiet)
+			log_warnx("peer refused: %" PRIu64 " more connections in the last "
+			          "%d s were refused without a log line",
+			          mgr->refused_quiet, REFUSED_LOG_WINDOW);
+		mgr->refused_window = now;
+		mgr->refused_logged = 0;
+		mgr->refused_quiet = 0;
+	}
+	if (mgr->refused_logged < REFUSED_LOG_MAX) {
+		mgr->refused_logged++;
+		log_warnx("peer refused: %s", msg);
+	} else if (mgr->refused_logged == REFUSED_LOG_MAX) {
+		mgr->refused_logged++;
+		log_warnx("peer refused: %s; that is %d in %d s, the next ones are counted "
+		          "(sitecastctl status) but not logged",
+		          msg, REFUSED_LOG_MAX + 1, REFUSED_LOG_WINDOW);
+	} else {
+		mgr->refused_quiet++;
+	}
+}
+
 /*
  * Refuse a link that failed authentication: logged with what it presented,
  * counted, and noted on the peer it claimed to be (named) or was dialed as.
@@ -458,7 +493,7 @@ static void link_refusef(struct link *l, struct peer *named, const char *fmt, ..
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	log_warnx("peer refused: %s", msg);
+	log_refusal(mgr, msg);
 	mgr->st.refused++;
 	snprintf(mgr->st.last_refused, sizeof(mgr->st.last_refused), "%s", msg);
 	if (named)

@@ -8,8 +8,10 @@
 #  - a configured peer (queens, whose own sitecastd is not running: its key plays the
 #    peer) that sends a frame over 65536 bytes, a frame of an unknown type, and a
 #    RECORDS frame whose count lies, each on a link it has authenticated;
-#  - 500 TCP connections opened at once and held idle.
-# Brooklyn must log each event (the unknown key's refusals with the fingerprint it
+#  - 500 TCP connections opened at once and held idle;
+#  - 30 connections of random bytes in a row.
+# Brooklyn must log each event (refusals one by one up to ten a minute, then that
+# more are only counted; the unknown key's refusals with the fingerprint it
 # presented, exactly as sitecastctl prints it; protocol errors of the known peer; the
 # overflow of pending connections) and count it (status --json: connections_refused,
 # connections_overflow); hold at most 64 connections awaiting authentication (its open
@@ -297,6 +299,27 @@ refused=$(($(sites_status_json brooklyn | sites_json 'j["counters"]["connections
 net_log "then refused $refused held connections; $(sites_fd_count brooklyn) descriptors open"
 unaffected "500 idle connections"
 net_pass "500 idle connections: at most 8 held ($fdmax descriptors, bound $bound), $overflow closed at once, all freed"
+
+# ---------------------------------------------------------------- refusals by the dozen
+# A host that keeps trying must not fill the log: refusals beyond ten a minute are
+# counted but not logged one by one, and the log says so.
+lines0=$(grep -c 'peer refused:' "$log")
+refused0=$(sites_status_json brooklyn | sites_json 'j["counters"]["connections_refused"]')
+for _ in $(seq 30); do
+	net_in wan "$NET_PYTHON" "$NET_TMP/random.py" "${NET_WAN4[brooklyn]}" "$SITES_PORT" ||
+		net_fail "random bytes: could not connect to $target"
+done
+_refused_30() {
+	[ $(($(sites_status_json brooklyn | sites_json \
+		'j["counters"]["connections_refused"]') - refused0)) -ge 30 ]
+}
+net_wait 10 _refused_30 || net_fail "30 connections of random bytes were not all refused"
+lines=$(($(grep -c 'peer refused:' "$log") - lines0))
+net_log "30 connections of random bytes refused: $lines lines in the log"
+[ "$lines" -lt 30 ] || net_fail "each of 30 refusals in a row was logged ($lines lines)"
+logged "refusals by the dozen" "peer refused:" "the next ones are counted"
+unaffected "30 refusals in a row"
+net_pass "30 refusals in a row: counted, $lines lines in the log"
 
 # ---------------------------------------------------------------- counted, still crossing
 st=$(sites_status_json brooklyn)
