@@ -4,7 +4,9 @@
  * Arbitrary bytes are decoded; a message that decodes is classified, filtered
  * by a small policy, renamed as from another site, its addresses mapped,
  * cached, checked for de-duplication and encoded again at a small MTU, and the
- * encoded packets are decoded once more. Sanitizers catch what goes wrong.
+ * encoded packets are decoded once more. Sanitizers catch what goes wrong; a
+ * cached record that does not come back from the cache byte for byte as it
+ * was put (the cache keeps a compact form of its own) aborts.
  */
 #include <config.h>
 
@@ -25,6 +27,23 @@
 #include "policy/rules.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* The record the cache gives back for e must be rr, TTL, class bit and case alike. */
+static void check_stored(const struct dnssd_entry *e, const ldns_rr *rr)
+{
+	ldns_rr *back = dnssd_entry_rr_new(e);
+	uint8_t *w1 = NULL, *w2 = NULL;
+	size_t n1 = 0, n2 = 0;
+	if (!back)
+		abort();
+	if (ldns_rr2wire(&w1, rr, LDNS_SECTION_ANSWER, &n1) != LDNS_STATUS_OK ||
+	    ldns_rr2wire(&w2, back, LDNS_SECTION_ANSWER, &n2) != LDNS_STATUS_OK || n1 != n2 ||
+	    memcmp(w1, w2, n1) != 0)
+		abort();
+	free(w1);
+	free(w2);
+	ldns_rr_free(back);
+}
 
 static struct dnssd_rename *renamer;
 static struct dnssd_addrmap *map4, *map6;
@@ -119,7 +138,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (!copy)
 			continue;
 		(void)dnssd_svcname_parse(ldns_rr_owner(copy), &sn);
-		(void)dnssd_cache_put(cache, copy, 1, clock_ms, NULL, NULL, NULL);
+		struct dnssd_entry *e = NULL;
+		if (dnssd_cache_put(cache, copy, 1, clock_ms, &e, NULL, NULL) > 0 && e)
+			check_stored(e, copy);
 		if (dnssd_rename_rr(renamer, "manhattan", copy) == 0) {
 			ldns_rdf *back = dnssd_unrename_name(renamer, "manhattan", ldns_rr_owner(copy));
 			ldns_rdf_deep_free(back);
