@@ -39,7 +39,11 @@ struct policy_sender {
 
 /* Whether host (a full name such as printer.local.) is the target of an SRV allowed earlier. */
 typedef bool (*policy_host_known_fn)(void *arg, const ldns_rdf *host);
-/* The SRV target of an instance known from earlier messages, or NULL (for TXT without SRV). */
+/*
+ * The SRV target of an instance known from earlier messages, or NULL (for TXT
+ * without SRV). The name is used at once: it need stay valid only until the
+ * next call.
+ */
 typedef const ldns_rdf *(*policy_instance_host_fn)(void *arg, const ldns_rdf *instance);
 
 struct policy_filter_ctx {
