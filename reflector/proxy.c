@@ -144,7 +144,7 @@ void proxy_announce_here(void *arg, struct dnssd_entry *e)
 	struct qrr *r = proxy_qrr_new(dnssd_entry_rr_new(e));
 	for (int f = 0; f < NFAM && r; f++)
 		for (int k = 0; k < 2; k++)
-			proxy_q_push(&ifc->q[f], proxy_qrr_ref(r), ac->peer,
+			proxy_q_push(&ifc->q[f], r, ac->peer,
 			             ac->p->now + (uint64_t)k * ANNOUNCE_GAP_MS,
 			             ac->p->now, 0, DNSSD_SEC_ANSWER, OI_ANNOUNCE);
 	proxy_qrr_put(r);

@@ -346,14 +346,15 @@ size_t proxy_mtu_for(struct proxy *p, unsigned ifindex, int af);
 void proxy_send_enc(struct proxy *p, struct dnssd_enc *e, unsigned ifindex, int af,
                     const struct sockaddr *dst);
 
-/* Share rr (NULL: out of memory), which is freed with the last reference. */
+/*
+ * Share rr (NULL: out of memory). The caller holds the first reference and
+ * drops it with proxy_qrr_put(); rr is freed with the last one.
+ */
 struct qrr *proxy_qrr_new(ldns_rr *rr);
-
-struct qrr *proxy_qrr_ref(struct qrr *r);
 
 void proxy_qrr_put(struct qrr *r);
 
-/* Queue a record: the item takes the reference r. */
+/* Queue a record: the item takes a reference to r of its own (r NULL: -ENOMEM). */
 int proxy_q_push(struct outq *q, struct qrr *r, struct rpeer *peer, uint64_t due,
                  uint64_t asked, uint32_t src, uint8_t sec, uint8_t kind);
 

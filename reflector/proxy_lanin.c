@@ -446,11 +446,14 @@ static void lan_query(struct proxy *p, unsigned ifindex, const struct sockaddr *
 			for (size_t j = 0; j < av.n; j++)
 				av_push(&uni, av.v[j].peer, av.v[j].e, av.v[j].sec);
 		} else {
-			for (size_t j = 0; j < av.n; j++)
-				proxy_q_push(&ifc->q[fam],
-				             proxy_qrr_new(dnssd_entry_rr_new(av.v[j].e)),
-				             av.v[j].peer, p->now + delay, p->now, srch,
-				             av.v[j].sec, OI_ANSWER);
+			for (size_t j = 0; j < av.n; j++) {
+				struct qrr *r =
+				    proxy_qrr_new(dnssd_entry_rr_new(av.v[j].e));
+				proxy_q_push(&ifc->q[fam], r, av.v[j].peer,
+				             p->now + delay, p->now, srch, av.v[j].sec,
+				             OI_ANSWER);
+				proxy_qrr_put(r);
+			}
 		}
 		free(av.v);
 		proxy_forward_question(p, q);

@@ -36,7 +36,10 @@ void proxy_send_enc(struct proxy *p, struct dnssd_enc *e, unsigned ifindex, int 
 	}
 }
 
-/* Share rr (NULL: out of memory), which is freed with the last reference. */
+/*
+ * Share rr (NULL: out of memory). The caller holds the first reference and
+ * drops it with proxy_qrr_put(); rr is freed with the last one.
+ */
 struct qrr *proxy_qrr_new(ldns_rr *rr)
 {
 	struct qrr *r = rr ? malloc(sizeof(*r)) : NULL;
@@ -49,13 +52,6 @@ struct qrr *proxy_qrr_new(ldns_rr *rr)
 	return r;
 }
 
-struct qrr *proxy_qrr_ref(struct qrr *r)
-{
-	if (r)
-		r->refs++;
-	return r;
-}
-
 void proxy_qrr_put(struct qrr *r)
 {
 	if (r && --r->refs == 0) {
@@ -64,16 +60,13 @@ void proxy_qrr_put(struct qrr *r)
 	}
 }
 
-/* Queue a record: the item takes the reference r. */
+/* Queue a record: the item takes a reference to r of its own (r NULL: -ENOMEM). */
 int proxy_q_push(struct outq *q, struct qrr *r, struct rpeer *peer, uint64_t due,
                  uint64_t asked, uint32_t src, uint8_t sec, uint8_t kind)
 {
-	if (!r)
+	if (!r || proxy_grow((void **)&q->v, &q->cap, q->n + 1, sizeof(*q->v)) < 0)
 		return -ENOMEM;
-	if (proxy_grow((void **)&q->v, &q->cap, q->n + 1, sizeof(*q->v)) < 0) {
-		proxy_qrr_put(r);
-		return -ENOMEM;
-	}
+	r->refs++;
 	q->v[q->n++] = (struct oitem){.r = r,
 	                              .peer = peer,
 	                              .due = due,
@@ -100,53 +93,61 @@ uint64_t proxy_q_next(const struct outq *q)
 	return t;
 }
 
-/* Queue r on every interface and family, at each of the n times due[]. */
-static void queue_all(struct proxy *p, struct qrr *r, struct rpeer *peer,
+/*
+ * Queue rr on every interface and family, at each of the n times due[]: the
+ * items share it, and the last one sent or dropped frees it (NULL: out of
+ * memory, nothing queued).
+ */
+static void queue_all(struct proxy *p, ldns_rr *rr, struct rpeer *peer,
                       const uint64_t *due, size_t n, uint64_t asked, uint8_t kind)
 {
-	if (p->ext_live || !r)
-		return; /* the external publisher speaks for the remote records */
+	struct qrr *r = proxy_qrr_new(rr);
+	if (!r)
+		return;
 	for (size_t i = 0; i < PROXY_MAX_INTERFACES; i++) {
 		if (!p->ifs[i].used)
 			continue;
 		for (int f = 0; f < NFAM; f++)
 			for (size_t k = 0; k < n; k++)
-				proxy_q_push(&p->ifs[i].q[f], proxy_qrr_ref(r), peer,
-				             due[k], asked, 0, DNSSD_SEC_ANSWER, kind);
+				proxy_q_push(&p->ifs[i].q[f], r, peer, due[k], asked, 0,
+				             DNSSD_SEC_ANSWER, kind);
 	}
+	proxy_qrr_put(r);
 }
+
+/*
+ * While an external publisher is live it speaks for the remote records: the
+ * engine queues nothing about them, and copies nothing to queue.
+ */
 
 /* New or changed: twice, one second apart (RFC 6762 §8.3). */
 void proxy_announce(struct proxy *p, struct rpeer *peer, const ldns_rr *rr)
 {
 	const uint64_t due[2] = {p->now, p->now + ANNOUNCE_GAP_MS};
-	struct qrr *r = p->ext_live ? NULL : proxy_qrr_new(ldns_rr_clone(rr));
-	queue_all(p, r, peer, due, 2, p->now, OI_ANNOUNCE);
-	proxy_qrr_put(r);
+	if (!p->ext_live)
+		queue_all(p, ldns_rr_clone(rr), peer, due, 2, p->now, OI_ANNOUNCE);
 }
 
 /* The answer to a question forwarded for the LAN at asked, now in. */
 void proxy_queue_answer(struct proxy *p, const ldns_rr *rr, struct rpeer *peer,
                         uint64_t asked)
 {
-	struct qrr *r = p->ext_live ? NULL : proxy_qrr_new(ldns_rr_clone(rr));
-	queue_all(p, r, peer, &p->now, 1, asked, OI_ANSWER);
-	proxy_qrr_put(r);
+	if (!p->ext_live)
+		queue_all(p, ldns_rr_clone(rr), peer, &p->now, 1, asked, OI_ANSWER);
 }
 
 void proxy_lan_goodbye(struct proxy *p, const ldns_rr *rr)
 {
-	struct qrr *r = p->ext_live ? NULL : proxy_qrr_new(proxy_clone_ttl(rr, 0));
-	queue_all(p, r, NULL, &p->now, 1, p->now, OI_GOODBYE);
-	proxy_qrr_put(r);
+	if (!p->ext_live)
+		queue_all(p, proxy_clone_ttl(rr, 0), NULL, &p->now, 1, p->now,
+		          OI_GOODBYE);
 }
 
 void proxy_lan_goodbye_entry(struct proxy *p, const struct dnssd_entry *e)
 {
-	ldns_rr *rr = dnssd_entry_rr_new(e);
-	if (rr)
-		proxy_lan_goodbye(p, rr);
-	ldns_rr_free(rr);
+	if (!p->ext_live)
+		queue_all(p, proxy_entry_rr_ttl(e, 0), NULL, &p->now, 1, p->now,
+		          OI_GOODBYE);
 }
 
 struct bitem {
