@@ -256,6 +256,17 @@ static void pass_dedup(void *state, unsigned i, uint64_t now)
 		sink += dnssd_sent_check(s, dnssd_msg_rr(m, DNSSD_SEC_ANSWER, k), now);
 }
 
+/* The one datagram an announcement makes, finished and used; frees e. */
+static void finish_datagram(struct dnssd_enc *e)
+{
+	if (dnssd_enc_finish(e) != 1)
+		die("announcement not in one datagram");
+	size_t len;
+	sink += *dnssd_enc_packet(e, 0, &len);
+	sink += len;
+	dnssd_enc_free(e);
+}
+
 static void pass_encode(void *state, unsigned i, uint64_t now)
 {
 	(void)state;
@@ -268,12 +279,7 @@ static void pass_encode(void *state, unsigned i, uint64_t now)
 		if (dnssd_enc_rr(e, DNSSD_SEC_ANSWER,
 		                 dnssd_msg_rr(m, DNSSD_SEC_ANSWER, k)) < 0)
 			die("encode failed");
-	if (dnssd_enc_finish(e) != 1)
-		die("announcement not in one datagram");
-	size_t len;
-	sink += *dnssd_enc_packet(e, 0, &len);
-	sink += len;
-	dnssd_enc_free(e);
+	finish_datagram(e);
 }
 
 struct pipeline_state {
@@ -392,12 +398,7 @@ static void import_one(struct full_state *st, const struct wire_frame *wf, uint6
 		if (dnssd_enc_rr(e, DNSSD_SEC_ANSWER, f.rrs[k]) < 0)
 			die("encode failed");
 	}
-	if (dnssd_enc_finish(e) != 1)
-		die("announcement not in one datagram");
-	size_t len;
-	sink += *dnssd_enc_packet(e, 0, &len);
-	sink += len;
-	dnssd_enc_free(e);
+	finish_datagram(e);
 	frame_clear(&f);
 }
 
