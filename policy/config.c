@@ -44,6 +44,9 @@ struct mapent_raw {
 
 struct peer_raw {
 	struct schema_str name, connect, fingerprint, export_name, import_name, linklocal;
+	/* fingerprint: a list instead of one string (then fingerprint.v is NULL) */
+	struct schema_str *fps;
+	size_t nfps;
 	struct rule_raw *export_rules, *import_rules;
 	size_t nexport, nimport;
 	struct mapent_raw *map;
@@ -60,7 +63,7 @@ struct config_raw {
 	size_t npeers;
 	struct ruleset_raw *sets;
 	size_t nsets;
-	uint32_t max_records, qps, grace;
+	uint32_t max_records, qps, grace, peer_timeout, lan_per_source, lan_total;
 	bool publish, browse;
 	char listen_host[HOST_MAX];
 	uint16_t listen_port;
@@ -370,6 +373,16 @@ static void check_fingerprint(struct schema_ctx *ctx, const struct schema_item *
 		    Q(q, s));
 }
 
+static void check_fplist(struct schema_ctx *ctx, const struct schema_item *it,
+                         struct schema_pos pos, void *base)
+{
+	const struct peer_raw *peer = base;
+	(void)it;
+	(void)pos;
+	schema_check_unique(ctx, peer->fps, peer->nfps, sizeof(*peer->fps), 0,
+	                    "fingerprint");
+}
+
 static void check_cidr(struct schema_ctx *ctx, const struct schema_item *it,
                        struct schema_pos pos, void *base)
 {
@@ -594,6 +607,21 @@ static const struct schema_item address_items[] = {
     {0},
 };
 
+static const struct schema_item fp_elem = {.type = SCHEMA_STR,
+                                           .check = check_fingerprint};
+
+/* Several fingerprints: any of them is accepted, so a key can be replaced in place. */
+static const struct schema_item fp_list = {
+    .key = "fingerprint",
+    .type = SCHEMA_LIST,
+    .offset = offsetof(struct peer_raw, fps),
+    .count_offset = offsetof(struct peer_raw, nfps),
+    .elem_size = sizeof(struct schema_str),
+    .min = 1,
+    .sub = &fp_elem,
+    .check = check_fplist,
+};
+
 static const struct schema_item peer_items[] = {
     {.key = "name",
      .type = SCHEMA_STR,
@@ -608,7 +636,9 @@ static const struct schema_item peer_items[] = {
      .type = SCHEMA_STR,
      .flags = SCHEMA_REQUIRED,
      .offset = offsetof(struct peer_raw, fingerprint),
-     .check = check_fingerprint},
+     .check = check_fingerprint,
+     .alt = &fp_list,
+     .what = "a fingerprint or a list of fingerprints"},
     {.key = "export",
      .type = SCHEMA_STR,
      .offset = offsetof(struct peer_raw, export_name),
@@ -662,6 +692,24 @@ static const struct schema_item limits_items[] = {
      .def_num = 60,
      .min = 0,
      .max = 86400},
+    {.key = "peer-timeout",
+     .type = SCHEMA_UINT,
+     .offset = offsetof(struct config_raw, peer_timeout),
+     .def_num = 15,
+     .min = 3,
+     .max = 3600},
+    {.key = "lan-records-per-source",
+     .type = SCHEMA_UINT,
+     .offset = offsetof(struct config_raw, lan_per_source),
+     .def_num = 4000,
+     .min = 1,
+     .max = 1000000},
+    {.key = "lan-records-total",
+     .type = SCHEMA_UINT,
+     .offset = offsetof(struct config_raw, lan_total),
+     .def_num = 40000,
+     .min = 1,
+     .max = 10000000},
     {0},
 };
 
@@ -1143,6 +1191,21 @@ uint32_t policy_config_peer_grace(const struct policy_config *c)
 	return c->raw.grace;
 }
 
+uint32_t policy_config_peer_timeout(const struct policy_config *c)
+{
+	return c->raw.peer_timeout;
+}
+
+uint32_t policy_config_lan_records_per_source(const struct policy_config *c)
+{
+	return c->raw.lan_per_source;
+}
+
+uint32_t policy_config_lan_records_total(const struct policy_config *c)
+{
+	return c->raw.lan_total;
+}
+
 bool policy_config_avahi_publish(const struct policy_config *c)
 {
 	return c->raw.publish;
@@ -1194,9 +1257,31 @@ uint16_t policy_peer_connect_port(const struct policy_peer *p)
 	return p->raw->host[0] ? p->raw->port : 0;
 }
 
+size_t policy_peer_nfingerprints(const struct policy_peer *p)
+{
+	return p->raw->fingerprint.v ? 1 : p->raw->nfps;
+}
+
+const char *policy_peer_fingerprint_at(const struct policy_peer *p, size_t i)
+{
+	if (p->raw->fingerprint.v)
+		return i == 0 ? p->raw->fingerprint.v : NULL;
+	return i < p->raw->nfps ? p->raw->fps[i].v : NULL;
+}
+
 const char *policy_peer_fingerprint(const struct policy_peer *p)
 {
-	return p->raw->fingerprint.v;
+	return policy_peer_fingerprint_at(p, 0);
+}
+
+bool policy_peer_fingerprint_accepted(const struct policy_peer *p, const char *fp)
+{
+	if (!fp)
+		return false;
+	for (size_t i = 0, n = policy_peer_nfingerprints(p); i < n; i++)
+		if (!strcmp(policy_peer_fingerprint_at(p, i), fp))
+			return true;
+	return false;
 }
 
 const struct policy_ruleset *policy_peer_export(const struct policy_peer *p)
@@ -1224,6 +1309,19 @@ static bool same(const char *a, const char *b)
 	return (!a && !b) || (a && b && !strcmp(a, b));
 }
 
+/* The same set of fingerprints, in any order (the lists hold no duplicates). */
+static bool same_fingerprints(const struct policy_peer *a, const struct policy_peer *b)
+{
+	size_t n = policy_peer_nfingerprints(a);
+	if (n != policy_peer_nfingerprints(b))
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!policy_peer_fingerprint_accepted(b,
+		                                      policy_peer_fingerprint_at(a, i)))
+			return false;
+	return true;
+}
+
 bool policy_peer_link_equal(const struct policy_peer *a, const struct policy_peer *b)
 {
 	if (!a || !b)
@@ -1231,5 +1329,5 @@ bool policy_peer_link_equal(const struct policy_peer *a, const struct policy_pee
 	return same(policy_peer_name(a), policy_peer_name(b)) &&
 	       same(policy_peer_connect_host(a), policy_peer_connect_host(b)) &&
 	       policy_peer_connect_port(a) == policy_peer_connect_port(b) &&
-	       same(policy_peer_fingerprint(a), policy_peer_fingerprint(b));
+	       same_fingerprints(a, b);
 }

@@ -59,6 +59,12 @@ const char *policy_config_instance_suffix(const struct policy_config *c);
 uint32_t policy_config_max_records_per_peer(const struct policy_config *c);
 uint32_t policy_config_queries_per_second(const struct policy_config *c);
 uint32_t policy_config_peer_grace(const struct policy_config *c);
+/* limits.peer-timeout: seconds without traffic before a link is dead (3 to 3600). */
+uint32_t policy_config_peer_timeout(const struct policy_config *c);
+/* limits.lan-records-per-source / -total: records and questions a second from one
+ * LAN host / from all of them before the excess is shed. */
+uint32_t policy_config_lan_records_per_source(const struct policy_config *c);
+uint32_t policy_config_lan_records_total(const struct policy_config *c);
 bool policy_config_avahi_publish(const struct policy_config *c);
 bool policy_config_avahi_browse(const struct policy_config *c);
 
@@ -74,13 +80,25 @@ const char *policy_peer_name(const struct policy_peer *p);
 /* connect host (literal address or DNS name) and port, or NULL / 0 to wait for the peer. */
 const char *policy_peer_connect_host(const struct policy_peer *p);
 uint16_t policy_peer_connect_port(const struct policy_peer *p);
+/*
+ * The peer's accepted fingerprints ("sha256:" and 44 base64 characters), in
+ * the order of the file: one for a string, one or more for a list, never 0;
+ * no two are equal. policy_peer_fingerprint() is the first of them.
+ */
+size_t policy_peer_nfingerprints(const struct policy_peer *p);
+const char *policy_peer_fingerprint_at(const struct policy_peer *p, size_t i); /* NULL past */
 const char *policy_peer_fingerprint(const struct policy_peer *p);
+/* Whether fp (exact string) is one of the peer's fingerprints; false for NULL. */
+bool policy_peer_fingerprint_accepted(const struct policy_peer *p, const char *fp);
 /* Rule sets; never NULL (an absent key is an empty set, which denies everything). */
 const struct policy_ruleset *policy_peer_export(const struct policy_peer *p);
 const struct policy_ruleset *policy_peer_import(const struct policy_peer *p);
 const struct dnssd_addrmap *policy_peer_addrmap(const struct policy_peer *p);
 bool policy_peer_keep_linklocal(const struct policy_peer *p);
-/* Whether the link settings (name, connect, fingerprint) are the same: the link may stay up. */
+/*
+ * Whether the link settings (name, connect, the set of fingerprints in any
+ * order) are the same: the link may stay up.
+ */
 bool policy_peer_link_equal(const struct policy_peer *a, const struct policy_peer *b);
 
 #endif

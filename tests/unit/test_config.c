@@ -190,6 +190,9 @@ static void test_defaults(void)
 	CU_ASSERT_EQUAL(policy_config_max_records_per_peer(cfg), 10000);
 	CU_ASSERT_EQUAL(policy_config_queries_per_second(cfg), 50);
 	CU_ASSERT_EQUAL(policy_config_peer_grace(cfg), 60);
+	CU_ASSERT_EQUAL(policy_config_peer_timeout(cfg), 15);
+	CU_ASSERT_EQUAL(policy_config_lan_records_per_source(cfg), 4000);
+	CU_ASSERT_EQUAL(policy_config_lan_records_total(cfg), 40000);
 	CU_ASSERT_FALSE(policy_config_avahi_publish(cfg));
 	CU_ASSERT_FALSE(policy_config_avahi_browse(cfg));
 	CU_ASSERT_PTR_NULL(policy_config_ruleset(cfg, "offices"));
@@ -202,6 +205,13 @@ static void test_defaults(void)
 	CU_ASSERT_PTR_NULL(policy_peer_connect_host(p));
 	CU_ASSERT_EQUAL(policy_peer_connect_port(p), 0);
 	CU_ASSERT_STRING_EQUAL(policy_peer_fingerprint(p), FP_B);
+	/* One fingerprint as a string is a list of one. */
+	CU_ASSERT_EQUAL(policy_peer_nfingerprints(p), 1);
+	CU_ASSERT_STRING_EQUAL(policy_peer_fingerprint_at(p, 0), FP_B);
+	CU_ASSERT_PTR_NULL(policy_peer_fingerprint_at(p, 1));
+	CU_ASSERT_TRUE(policy_peer_fingerprint_accepted(p, FP_B));
+	CU_ASSERT_FALSE(policy_peer_fingerprint_accepted(p, FP_Q));
+	CU_ASSERT_FALSE(policy_peer_fingerprint_accepted(p, NULL));
 	/* No export or import key: empty sets that deny everything. */
 	CU_ASSERT_FATAL(policy_peer_export(p) != NULL);
 	CU_ASSERT_FATAL(policy_peer_import(p) != NULL);
@@ -255,6 +265,9 @@ static const char full[] =
     "  max-records-per-peer: 1000000\n"
     "  queries-per-second: 1\n"
     "  peer-grace: 0\n"
+    "  peer-timeout: 3600\n"
+    "  lan-records-per-source: 1\n"
+    "  lan-records-total: 10000000\n"
     "avahi:\n"
     "  publish: true\n"
     "  browse: true\n";
@@ -274,6 +287,9 @@ static void test_full(void)
 	CU_ASSERT_EQUAL(policy_config_max_records_per_peer(cfg), 1000000);
 	CU_ASSERT_EQUAL(policy_config_queries_per_second(cfg), 1);
 	CU_ASSERT_EQUAL(policy_config_peer_grace(cfg), 0);
+	CU_ASSERT_EQUAL(policy_config_peer_timeout(cfg), 3600);
+	CU_ASSERT_EQUAL(policy_config_lan_records_per_source(cfg), 1);
+	CU_ASSERT_EQUAL(policy_config_lan_records_total(cfg), 10000000);
 	CU_ASSERT_TRUE(policy_config_avahi_publish(cfg));
 	CU_ASSERT_TRUE(policy_config_avahi_browse(cfg));
 
@@ -648,6 +664,92 @@ static void test_booleans_and_integers(void)
 	       "test.yaml:10:15: expected an integer from 0 to 86400 for 'peer-grace'");
 	EXPECT(MIN "limits: { peer-grace: 99999999999999999999 }\n",
 	       "test.yaml:7:23: expected an integer from 0 to 86400 for 'peer-grace'");
+}
+
+static void test_new_limits(void)
+{
+	EXPECT_OK(MIN "limits: { peer-timeout: 3, lan-records-per-source: 1000000, "
+	              "lan-records-total: 1 }\n");
+	CU_ASSERT_FATAL(cfg != NULL);
+	CU_ASSERT_EQUAL(policy_config_peer_timeout(cfg), 3);
+	CU_ASSERT_EQUAL(policy_config_lan_records_per_source(cfg), 1000000);
+	CU_ASSERT_EQUAL(policy_config_lan_records_total(cfg), 1);
+	EXPECT(MIN "limits:\n"
+	           "  peer-timeout: 2\n"
+	           "  lan-records-per-source: 0\n"
+	           "  lan-records-total: 10000001\n",
+	       "test.yaml:8:17: expected an integer from 3 to 3600 for 'peer-timeout'",
+	       "test.yaml:9:27: expected an integer from 1 to 1000000 for "
+	       "'lan-records-per-source'",
+	       "test.yaml:10:22: expected an integer from 1 to 10000000 for "
+	       "'lan-records-total'");
+	EXPECT(
+	    MIN "limits:\n"
+	        "  peer-timeout: 3601\n"
+	        "  lan-records-per-source: [4000]\n"
+	        "  lan-records-total: \"40000\"\n"
+	        "  peer-timeot: 15\n",
+	    "test.yaml:8:17: expected an integer from 3 to 3600 for 'peer-timeout'",
+	    "test.yaml:9:27: expected an integer from 1 to 1000000 for "
+	    "'lan-records-per-source'",
+	    "test.yaml:10:22: expected an integer from 1 to 10000000 for "
+	    "'lan-records-total'",
+	    "test.yaml:11:3: unknown key 'peer-timeot' (did you mean 'peer-timeout'?)");
+}
+
+static void test_fingerprint_lists(void)
+{
+	EXPECT_OK(HEAD "peers:\n"
+	               "  - name: brooklyn\n"
+	               "    fingerprint: [\"" FP_Q "\", \"" FP_B "\"]\n"
+	               "  - name: queens\n"
+	               "    fingerprint:\n"
+	               "      - \"" FP_Q "\"\n");
+	CU_ASSERT_FATAL(cfg != NULL);
+	const struct policy_peer *b = policy_config_peer_by_name(cfg, "brooklyn");
+	const struct policy_peer *q = policy_config_peer_by_name(cfg, "queens");
+	CU_ASSERT_FATAL(b && q);
+	CU_ASSERT_EQUAL(policy_peer_nfingerprints(b), 2);
+	CU_ASSERT_STRING_EQUAL(policy_peer_fingerprint_at(b, 0), FP_Q);
+	CU_ASSERT_STRING_EQUAL(policy_peer_fingerprint_at(b, 1), FP_B);
+	CU_ASSERT_PTR_NULL(policy_peer_fingerprint_at(b, 2));
+	CU_ASSERT_STRING_EQUAL(policy_peer_fingerprint(b), FP_Q);
+	CU_ASSERT_TRUE(policy_peer_fingerprint_accepted(b, FP_B));
+	CU_ASSERT_TRUE(policy_peer_fingerprint_accepted(b, FP_Q));
+	CU_ASSERT_FALSE(policy_peer_fingerprint_accepted(b, "sha256:"));
+	CU_ASSERT_EQUAL(policy_peer_nfingerprints(q), 1);
+	CU_ASSERT_STRING_EQUAL(policy_peer_fingerprint(q), FP_Q);
+	CU_ASSERT_FALSE(policy_peer_fingerprint_accepted(q, FP_B));
+
+	/* Each entry is checked where it is; a repeated one is reported. */
+	EXPECT(HEAD "peers:\n"
+	            "  - name: brooklyn\n"
+	            "    fingerprint: [\"" FP_B "\", \"sha256:abc\"]\n"
+	            "  - name: queens\n"
+	            "    fingerprint:\n"
+	            "      - \"" FP_Q "\"\n"
+	            "      - \"" FP_Q "\"\n"
+	            "  - name: bronx\n"
+	            "    fingerprint: []\n"
+	            "  - name: harlem\n"
+	            "    fingerprint: { sha256: x }\n"
+	            "  - name: soho\n"
+	            "    fingerprint: [[\"" FP_B "\"], 5, ]\n"
+	            "  - name: chelsea\n"
+	            "    fingerprint:\n"
+	            "    connect: \"10.0.0.1\"\n",
+	       "test.yaml:6:74: invalid fingerprint 'sha256:abc': expected sha256: and "
+	       "44 base64 characters",
+	       "test.yaml:10:9: duplicate fingerprint "
+	       "'" FP_Q "' (first at line 9)",
+	       "test.yaml:12:18: 'fingerprint' must not be empty",
+	       "test.yaml:14:18: expected a fingerprint or a list of fingerprints for "
+	       "'fingerprint'",
+	       "test.yaml:16:19: expected a string in 'fingerprint'",
+	       "test.yaml:16:76: invalid fingerprint '5': expected sha256: and 44 "
+	       "base64 characters",
+	       "test.yaml:18:17: expected a fingerprint or a list of fingerprints for "
+	       "'fingerprint'");
 }
 
 /* ------------------------------------------------------------------ value errors */
@@ -1214,6 +1316,8 @@ static CU_TestInfo schema_tests[] = {
     {"CIDRs and address maps", test_cidrs_and_maps},
     {"rule-set references", test_ruleset_references},
     {"fingerprints", test_fingerprints},
+    {"fingerprint lists", test_fingerprint_lists},
+    {"peer-timeout and LAN budgets", test_new_limits},
     {"key file", test_key_file},
     {"rules", test_rules},
     {"name suffixes, control, user", test_suffixes_and_others},
