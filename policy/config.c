@@ -4,6 +4,7 @@
 
 #include "policy/config.h"
 #include "policy/schema.h"
+#include "policy/site.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -98,25 +99,13 @@ struct policy_config {
 #define AUX(base, it) ((void *)((char *)(base) + (it)->aux_offset))
 #define Q(buf, s) schema_quote(buf, sizeof(buf), (s)->v, (s)->len)
 
-static bool name_ok(const struct schema_str *s)
-{
-	if (s->len < 1 || s->len > 32)
-		return false;
-	for (size_t i = 0; i < s->len; i++) {
-		char c = s->v[i];
-		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-'))
-			return false;
-	}
-	return true;
-}
-
 static void check_site(struct schema_ctx *ctx, const struct schema_item *it,
                        struct schema_pos pos, void *base)
 {
 	const struct schema_str *s = FIELD(base, it);
 	char q[SCHEMA_QUOTE_MAX];
 	(void)pos;
-	if (!name_ok(s))
+	if (!policy_site_valid(s->v, s->len))
 		schema_error(
 		    ctx, s->pos,
 		    "invalid %s name '%s': use 1 to 32 lowercase letters, digits and '-'",
@@ -275,34 +264,6 @@ static void check_connect(struct schema_ctx *ctx, const struct schema_item *it,
 	}
 }
 
-static void check_key(struct schema_ctx *ctx, const struct schema_item *it,
-                      struct schema_pos pos, void *base)
-{
-	const struct schema_str *s = FIELD(base, it);
-	char q[SCHEMA_QUOTE_MAX];
-	struct stat st;
-	(void)pos;
-
-	/* stat first: opening a FIFO or a device could block or have effects. */
-	if (stat(s->v, &st) < 0) {
-		schema_error(ctx, s->pos, "cannot read key file %s: %s", Q(q, s),
-		             strerror(errno));
-		return;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		schema_error(ctx, s->pos, "cannot read key file %s: not a regular file",
-		             Q(q, s));
-		return;
-	}
-	int fd = open(s->v, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-	if (fd < 0) {
-		schema_error(ctx, s->pos, "cannot read key file %s: %s", Q(q, s),
-		             strerror(errno));
-		return;
-	}
-	close(fd);
-}
-
 static void check_control(struct schema_ctx *ctx, const struct schema_item *it,
                           struct schema_pos pos, void *base)
 {
@@ -428,9 +389,6 @@ static void check_linklocal(struct schema_ctx *ctx, const struct schema_item *it
 		schema_error(ctx, s->pos, "expected drop or keep for 'link-local'");
 }
 
-/* Longest site name a template is expanded with. */
-#define SITE_MAX 32
-
 static const char *suffix_why(const struct schema_str *s, bool host)
 {
 	size_t len = 0;
@@ -440,7 +398,7 @@ static const char *suffix_why(const struct schema_str *s, bool host)
 		if (c == '{' || c == '}') {
 			if (s->len - i < 6 || memcmp(s->v + i, "{site}", 6))
 				return "the only placeholder is {site}";
-			len += SITE_MAX;
+			len += POLICY_SITE_MAX; /* the longest name {site} becomes */
 			i += 6;
 			continue;
 		}
@@ -745,8 +703,7 @@ static const struct schema_item top_items[] = {
     {.key = "key",
      .type = SCHEMA_STR,
      .flags = SCHEMA_REQUIRED,
-     .offset = offsetof(struct config_raw, key),
-     .check = check_key},
+     .offset = offsetof(struct config_raw, key)},
     {.key = "control",
      .type = SCHEMA_STR,
      .offset = offsetof(struct config_raw, control),
@@ -836,7 +793,30 @@ static void check_ref(struct schema_ctx *ctx, const struct policy_config *c,
 		schema_error(ctx, ref->pos, "unknown rule set '%s'", q);
 }
 
-static void cross_check(struct schema_ctx *ctx, struct policy_config *c)
+/*
+ * A file the configuration names, checked by the caller's function: policy/ does no
+ * I/O of its own, but the error still lands at the value's position, in file order.
+ */
+static void check_file(struct schema_ctx *ctx, const struct policy_file_check *fc,
+                       enum policy_file kind, const struct schema_str *path)
+{
+	char why[256] = "", q[SCHEMA_QUOTE_MAX];
+
+	if (!fc || !fc->check || !path->v)
+		return;
+	int rc = fc->check(fc->arg, kind, path->v, why, sizeof(why));
+	if (rc == -ENOMEM) {
+		schema_set_oom(ctx);
+		return;
+	}
+	if (rc < 0)
+		schema_error(ctx, path->pos, "cannot read %s %s: %s",
+		             kind == POLICY_FILE_KEY ? "key file" : "TSIG secret file",
+		             Q(q, path), why[0] ? why : strerror(-rc));
+}
+
+static void cross_check(struct schema_ctx *ctx, struct policy_config *c,
+                        const struct policy_file_check *fc)
 {
 	struct config_raw *raw = &c->raw;
 	char q[SCHEMA_QUOTE_MAX];
@@ -864,6 +844,7 @@ static void cross_check(struct schema_ctx *ctx, struct policy_config *c)
 	}
 	schema_check_unique(ctx, raw->peers, raw->npeers, sizeof(*raw->peers),
 	                    offsetof(struct peer_raw, name), "peer");
+	check_file(ctx, fc, POLICY_FILE_KEY, &raw->key);
 }
 
 /* ------------------------------------------------------------------ building */
@@ -997,7 +978,7 @@ void policy_config_free(struct policy_config *c)
 }
 
 static int load(struct schema_ctx *ctx, const char *name, const char *buf, size_t len,
-                struct policy_config **out)
+                const struct policy_file_check *fc, struct policy_config **out)
 {
 	struct schema_node *root = NULL;
 	struct policy_config *c = calloc(1, sizeof(*c));
@@ -1012,7 +993,7 @@ static int load(struct schema_ctx *ctx, const char *name, const char *buf, size_
 	if (rc == 0) {
 		schema_load(ctx, &config_root, root, &c->raw);
 		if (!schema_oom(ctx))
-			cross_check(ctx, c);
+			cross_check(ctx, c, fc);
 		if (!schema_nerrors(ctx) && !schema_oom(ctx))
 			build(ctx, c);
 	}
@@ -1028,8 +1009,10 @@ static int load(struct schema_ctx *ctx, const char *name, const char *buf, size_
 	return rc;
 }
 
-int policy_config_load_buffer(const char *name, const char *buf, size_t len,
-                              struct policy_config **out, struct policy_errors **errs)
+int policy_config_load_buffer_checked(const char *name, const char *buf, size_t len,
+                                      const struct policy_file_check *fc,
+                                      struct policy_config **out,
+                                      struct policy_errors **errs)
 {
 	struct schema_ctx *ctx;
 	int rc;
@@ -1041,10 +1024,16 @@ int policy_config_load_buffer(const char *name, const char *buf, size_t len,
 	ctx = schema_ctx_new(name, *errs);
 	if (!ctx)
 		return -ENOMEM;
-	rc = load(ctx, name, buf, len, out);
+	rc = load(ctx, name, buf, len, fc, out);
 	schema_finish(ctx);
 	schema_ctx_free(ctx);
 	return rc;
+}
+
+int policy_config_load_buffer(const char *name, const char *buf, size_t len,
+                              struct policy_config **out, struct policy_errors **errs)
+{
+	return policy_config_load_buffer_checked(name, buf, len, NULL, out, errs);
 }
 
 /* One error about the file itself, at 1:1. */
@@ -1065,8 +1054,8 @@ static int file_error(const char *path, struct policy_errors **errs, int rc,
 	return rc;
 }
 
-int policy_config_load(const char *path, struct policy_config **out,
-                       struct policy_errors **errs)
+int policy_config_load_checked(const char *path, const struct policy_file_check *fc,
+                               struct policy_config **out, struct policy_errors **errs)
 {
 	struct stat st;
 	char *buf;
@@ -1109,9 +1098,15 @@ int policy_config_load(const char *path, struct policy_config **out,
 		len += (size_t)n;
 	}
 	close(fd);
-	rc = policy_config_load_buffer(path, buf, len, out, errs);
+	rc = policy_config_load_buffer_checked(path, buf, len, fc, out, errs);
 	free(buf);
 	return rc;
+}
+
+int policy_config_load(const char *path, struct policy_config **out,
+                       struct policy_errors **errs)
+{
+	return policy_config_load_checked(path, NULL, out, errs);
 }
 
 /* ------------------------------------------------------------------ accessors */

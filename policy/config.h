@@ -19,6 +19,7 @@
 #include <stdint.h>
 
 #include "dnssd/addrmap.h"
+#include "policy/errors.h"
 #include "policy/rules.h"
 
 #define POLICY_DEFAULT_PORT 5358
@@ -26,7 +27,6 @@
 
 struct policy_config;
 struct policy_peer;
-struct policy_errors;
 
 /*
  * Load path. Returns 0 with *out set, or a negative errno (-EINVAL for
@@ -34,15 +34,44 @@ struct policy_errors;
  * errs is always set (possibly empty) and must be freed.
  */
 int policy_config_load(const char *path, struct policy_config **out, struct policy_errors **errs);
-/* The same from memory; name is used as FILE in messages. */
+/*
+ * The same from memory; name is used as FILE in messages. Touches no file:
+ * the key and the TSIG secret are only checked by the _checked variants.
+ */
 int policy_config_load_buffer(const char *name, const char *buf, size_t len,
 			      struct policy_config **out, struct policy_errors **errs);
 void policy_config_free(struct policy_config *c);
 
-size_t policy_errors_count(const struct policy_errors *e);
-/* The i-th error line, "FILE:LINE:COLUMN: message", without newline. */
-const char *policy_errors_get(const struct policy_errors *e, size_t i);
-void policy_errors_free(struct policy_errors *e);
+/* Files a configuration names; policy/ never opens them. */
+enum policy_file {
+	POLICY_FILE_KEY,         /* `key`: the node's key and certificate (PEM) */
+	POLICY_FILE_TSIG_SECRET, /* `dns.tsig.secret-file`: a base64 secret */
+};
+
+/*
+ * The caller's check of such a file (the daemon's is cfgfile_check, in
+ * reflector/cfgfile.h): 0 when the file can be used, else a negative errno,
+ * with the reason in why (size bytes, NUL-terminated; empty means
+ * strerror). -ENOMEM makes the load fail with -ENOMEM. The loader turns a
+ * failure into "FILE:LINE:COLUMN: cannot read key file PATH: why" (or "TSIG
+ * secret file") at the position of the value, among the other errors in file
+ * order, and the load fails; it checks each file once, also when other
+ * errors were found.
+ */
+struct policy_file_check {
+	int (*check)(void *arg, enum policy_file kind, const char *path, char *why,
+		     size_t size);
+	void *arg;
+};
+
+/* policy_config_load() and _load_buffer() with fc checking the files named. */
+int policy_config_load_checked(const char *path, const struct policy_file_check *fc,
+			       struct policy_config **out, struct policy_errors **errs);
+int policy_config_load_buffer_checked(const char *name, const char *buf, size_t len,
+				      const struct policy_file_check *fc,
+				      struct policy_config **out,
+				      struct policy_errors **errs);
+
 
 const char *policy_config_path(const struct policy_config *c);
 const char *policy_config_site(const struct policy_config *c);

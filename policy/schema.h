@@ -33,7 +33,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "policy/config.h"
+#include "policy/errors.h"
 
 /* Larger inputs are refused before parsing. */
 #define SCHEMA_MAX_SIZE (1024 * 1024)

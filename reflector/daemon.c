@@ -32,6 +32,7 @@
 #include "dnssd/svcname.h"
 #include "policy/config.h"
 #include "reflector/avahi.h"
+#include "reflector/cfgfile.h"
 #include "reflector/ctl.h"
 #include "reflector/daemon.h"
 #include "reflector/lan.h"
@@ -431,7 +432,7 @@ static void reload(struct daemon *d)
 	struct policy_config *cfg;
 	struct policy_errors *errs;
 	const char *path = d->config_path;
-	int rc = policy_config_load(path, &cfg, &errs);
+	int rc = policy_config_load_checked(path, &cfgfile_check, &cfg, &errs);
 
 	bool denied = rc == -EACCES;
 	for (size_t i = 0; i < policy_errors_count(errs); i++) {

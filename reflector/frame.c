@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include "reflector/frame.h"
+#include "policy/site.h"
 
 #include <errno.h>
 #include <stdbool.h>
@@ -65,24 +66,12 @@ const char *frame_type_name(int type)
 	}
 }
 
-static bool site_char(unsigned char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
-}
-
-static bool site_bytes_valid(const uint8_t *s, size_t n)
-{
-	if (n < 1 || n > FRAME_SITE_MAX)
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if (!site_char(s[i]))
-			return false;
-	return true;
-}
+/* Frames carry the names the configuration accepts, by the same rule. */
+_Static_assert(FRAME_SITE_MAX == POLICY_SITE_MAX, "one length for site names");
 
 int frame_site_valid(const char *s)
 {
-	return s && site_bytes_valid((const uint8_t *)s, strnlen(s, FRAME_SITE_MAX + 1));
+	return s && policy_site_valid(s, strnlen(s, FRAME_SITE_MAX + 1));
 }
 
 void frame_clear(struct frame *f)
@@ -144,7 +133,7 @@ static int rd_site(struct rd *r, char out[FRAME_SITE_MAX + 1])
 		return err;
 	if (rd_left(r) < n)
 		return FRAME_E_TRUNCATED;
-	if (!site_bytes_valid(r->p + r->pos, n))
+	if (!policy_site_valid(r->p + r->pos, n))
 		return FRAME_E_SITE;
 	memcpy(out, r->p + r->pos, n);
 	out[n] = '\0';

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "policy/config.h"
+#include "reflector/cfgfile.h"
 #include "reflector/daemon.h"
 #include "reflector/log.h"
 
@@ -63,7 +64,8 @@ int main(int argc, char **argv)
 		return 1;
 	}
 
-	int rc = policy_config_load(opt.config_path, &cfg, &errs);
+	/* The key and TSIG secret files are checked here, so that -n reports them too. */
+	int rc = policy_config_load_checked(opt.config_path, &cfgfile_check, &cfg, &errs);
 	print_errors(errs);
 	if (rc < 0 && policy_errors_count(errs) == 0)
 		log_errline("%s:1:1: %s", opt.config_path, strerror(-rc));

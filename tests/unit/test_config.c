@@ -18,6 +18,7 @@
 #include "dnssd/addrmap.h"
 #include "policy/config.h"
 #include "policy/rules.h"
+#include "reflector/cfgfile.h"
 #include "tests/unit/unit.h"
 
 /* ------------------------------------------------------------------ helpers */
@@ -96,6 +97,15 @@ static int load_len(const char *text, size_t len)
 {
 	reset();
 	rc = policy_config_load_buffer("test.yaml", text, len, &cfg, &errs);
+	return rc;
+}
+
+/* As the daemon loads: with its checks of the key and secret files. */
+static int load_len_checked(const char *text, size_t len)
+{
+	reset();
+	rc = policy_config_load_buffer_checked("test.yaml", text, len, &cfgfile_check,
+	                                       &cfg, &errs);
 	return rc;
 }
 
@@ -972,7 +982,12 @@ static void test_key_file(void)
 	         "interfaces: [eth0]\n"
 	         "key: %s/missing.pem\n" PEER,
 	         tmpdir);
+	/* policy/ alone opens no file: the path is only a string to it. */
 	load_len(text, strlen(text));
+	CU_ASSERT_EQUAL(rc, 0);
+	CU_ASSERT_EQUAL(policy_errors_count(errs), 0);
+	/* The daemon's check puts the error at the value. */
+	load_len_checked(text, strlen(text));
 	snprintf(want, sizeof(want),
 	         "test.yaml:3:6: cannot read key file %s/missing.pem: No such file or "
 	         "directory",
@@ -985,21 +1000,136 @@ static void test_key_file(void)
 	         "interfaces: [eth0]\n"
 	         "key: %s\n" PEER,
 	         tmpdir);
-	load_len(text, strlen(text));
+	load_len_checked(text, strlen(text));
 	snprintf(want, sizeof(want),
 	         "test.yaml:3:6: cannot read key file %s: not a regular file", tmpdir);
 	check_errors_(w1, 1, __LINE__);
 
+	/* Among other errors, in file order. */
+	snprintf(text, sizeof(text),
+	         "site: Manhattan\n"
+	         "interfaces: [eth0]\n"
+	         "key: %s\n"
+	         "peers: []\n",
+	         tmpdir);
+	load_len_checked(text, strlen(text));
+	char want2[512];
+	snprintf(want2, sizeof(want2),
+	         "test.yaml:3:6: cannot read key file %s: not a regular file", tmpdir);
+	const char *w3[] = {"test.yaml:1:7: invalid site name 'Manhattan': use 1 to 32 "
+	                    "lowercase letters, digits and '-'",
+	                    want2, "test.yaml:4:8: 'peers' must not be empty"};
+	check_errors_(w3, 3, __LINE__);
+
+	/* A readable file passes. */
+	char *t = with_key(MIN);
+	CU_ASSERT_FATAL(t != NULL);
+	load_len_checked(t, strlen(t));
+	free(t);
+	CU_ASSERT_EQUAL(rc, 0);
+	CU_ASSERT_EQUAL(policy_errors_count(errs), 0);
+
 	/* Unreadable: only meaningful when not root (root reads mode 000 files). */
 	if (geteuid() != 0) {
 		chmod(keypath, 0);
-		load(MIN);
+		t = with_key(MIN);
+		CU_ASSERT_FATAL(t != NULL);
+		load_len_checked(t, strlen(t));
+		free(t);
 		snprintf(want, sizeof(want),
 		         "test.yaml:3:6: cannot read key file %s: Permission denied",
 		         keypath);
 		check_errors_(w1, 1, __LINE__);
 		chmod(keypath, 0600);
 	}
+}
+
+/* Write text to tmpdir/name; returns the path (static buffer). */
+static const char *write_file(const char *name, const char *text, size_t len)
+{
+	static char path[192];
+	snprintf(path, sizeof(path), "%s/%s", tmpdir, name);
+	FILE *f = fopen(path, "w");
+	CU_ASSERT_FATAL(f != NULL);
+	CU_ASSERT(fwrite(text, 1, len, f) == len);
+	fclose(f);
+	return path;
+}
+
+static void test_tsig_secret_file(void)
+{
+	struct cfgfile_secret s;
+	char why[256];
+	const char *p;
+
+	/* What tsig-keygen prints for hmac-sha256, with the newline after it. */
+	static const char good[] = "  c2l0ZWNhc3QgdGVzdCBzZWNyZXQgb2YgMzIgYnl0ZXM=\r\n";
+	p = write_file("good.secret", good, strlen(good));
+	CU_ASSERT_EQUAL(cfgfile_read_tsig_secret(p, &s, why, sizeof(why)), 0);
+	CU_ASSERT_EQUAL(s.keylen, 32);
+	CU_ASSERT_EQUAL(memcmp(s.key, "sitecast test secret of 32 bytes", 32), 0);
+	CU_ASSERT_STRING_EQUAL(s.b64, "c2l0ZWNhc3QgdGVzdCBzZWNyZXQgb2YgMzIgYnl0ZXM=");
+	CU_ASSERT_EQUAL(
+	    cfgfile_check_file(NULL, POLICY_FILE_TSIG_SECRET, p, why, sizeof(why)), 0);
+	unlink(p);
+	p = write_file("pad.secret", "QQ==", 4);
+	CU_ASSERT_EQUAL(cfgfile_read_tsig_secret(p, &s, why, sizeof(why)), 0);
+	CU_ASSERT_EQUAL(s.keylen, 1);
+	CU_ASSERT_EQUAL(s.key[0], 'A');
+	unlink(p);
+
+	static const struct {
+		const char *text, *why;
+		int rc;
+	} bad[] = {
+	    {"", "the file is empty", -EINVAL},
+	    {" \n\n", "the file is empty", -EINVAL},
+	    {"key \"x\" { secret \"QQ==\"; };\n",
+	     "it must hold the base64 secret alone (as tsig-keygen prints it)", -EINVAL},
+	    {"QQ==\nQQ==\n",
+	     "it must hold the base64 secret alone (as tsig-keygen prints "
+	     "it)",
+	     -EINVAL},
+	    {"QQ=", "it must hold the base64 secret alone (as tsig-keygen prints it)",
+	     -EINVAL},
+	    {"Q===", "it must hold the base64 secret alone (as tsig-keygen prints it)",
+	     -EINVAL},
+	    {"QQ=A", "it must hold the base64 secret alone (as tsig-keygen prints it)",
+	     -EINVAL},
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		p = write_file("bad.secret", bad[i].text, strlen(bad[i].text));
+		why[0] = '\0';
+		CU_ASSERT_EQUAL(cfgfile_read_tsig_secret(p, &s, why, sizeof(why)),
+		                bad[i].rc);
+		CU_ASSERT_STRING_EQUAL(why, bad[i].why);
+		CU_ASSERT_EQUAL(s.keylen, 0);
+	}
+	/* Over CFGFILE_SECRET_MAX bytes decoded, and a file too large to be a secret. */
+	char big[CFGFILE_SECRET_FILE_MAX + 2];
+	memset(big, 'A', 344);
+	p = write_file("bad.secret", big, 344);
+	CU_ASSERT_EQUAL(cfgfile_read_tsig_secret(p, &s, why, sizeof(why)), -E2BIG);
+	CU_ASSERT_STRING_EQUAL(why, "the secret is too long");
+	memset(big, ' ', sizeof(big));
+	memcpy(big, "QQ==", 4);
+	p = write_file("bad.secret", big, sizeof(big));
+	CU_ASSERT_EQUAL(cfgfile_read_tsig_secret(p, &s, why, sizeof(why)), -EINVAL);
+	CU_ASSERT_STRING_EQUAL(why, "the file is too large for a secret");
+	unlink(p);
+	CU_ASSERT_EQUAL(cfgfile_read_tsig_secret(p, &s, why, sizeof(why)), -ENOENT);
+	CU_ASSERT_STRING_EQUAL(why, "No such file or directory");
+	CU_ASSERT_EQUAL(cfgfile_read_tsig_secret(tmpdir, &s, why, sizeof(why)), -EINVAL);
+	CU_ASSERT_STRING_EQUAL(why, "not a regular file");
+	/* A FIFO is refused without blocking on it. */
+	char fifo[192];
+	snprintf(fifo, sizeof(fifo), "%s/fifo.secret", tmpdir);
+	CU_ASSERT_FATAL(mkfifo(fifo, 0600) == 0);
+	CU_ASSERT_EQUAL(cfgfile_read_tsig_secret(fifo, &s, why, sizeof(why)), -EINVAL);
+	CU_ASSERT_EQUAL(cfgfile_check_file(NULL, POLICY_FILE_KEY, fifo, why, sizeof(why)),
+	                -EINVAL);
+	CU_ASSERT_STRING_EQUAL(why, "not a regular file");
+	unlink(fifo);
 }
 
 static void test_rules(void)
@@ -1319,6 +1449,7 @@ static CU_TestInfo schema_tests[] = {
     {"fingerprint lists", test_fingerprint_lists},
     {"peer-timeout and LAN budgets", test_new_limits},
     {"key file", test_key_file},
+    {"TSIG secret file", test_tsig_secret_file},
     {"rules", test_rules},
     {"name suffixes, control, user", test_suffixes_and_others},
     {"every error of a file at once", test_all_errors_reported},

@@ -1,0 +1,57 @@
+/*
+ * cfgfile.h: the daemon's side of the files a configuration names.
+ *
+ * policy/ does no I/O beyond reading the configuration itself; the daemon
+ * passes cfgfile_check to policy_config_load_checked() so that `sitecastd
+ * -n`, the start and every SIGHUP reload report a key file or a TSIG secret
+ * file that cannot be used at the FILE:LINE:COLUMN of its value. What the
+ * check accepts, cfgfile_read_tsig_secret() then reads for use.
+ *
+ * Ownership: nothing is allocated; results go to caller buffers.
+ */
+#ifndef SITECAST_REFLECTOR_CFGFILE_H
+#define SITECAST_REFLECTOR_CFGFILE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "policy/config.h"
+
+/* Largest decoded TSIG secret (hmac-sha512 keys are 64 bytes; RFC 8945 allows more). */
+#define CFGFILE_SECRET_MAX 256
+/* Largest secret file: the base64 text and some surrounding white space. */
+#define CFGFILE_SECRET_FILE_MAX 4096
+
+/* A TSIG secret: the base64 text as in the file (white space around it removed) and
+ * the bytes it stands for. */
+struct cfgfile_secret {
+	char b64[(CFGFILE_SECRET_MAX + 2) / 3 * 4 + 1];
+	uint8_t key[CFGFILE_SECRET_MAX];
+	size_t keylen;
+};
+
+/*
+ * A policy_file_check function (arg unused): the key file must be a regular
+ * file that can be opened for reading (its contents are TLS's to judge); the
+ * TSIG secret file must hold base64 and nothing else (see below). 0, or a
+ * negative errno with why set.
+ */
+int cfgfile_check_file(void *arg, enum policy_file kind, const char *path, char *why,
+                       size_t size);
+
+/* { cfgfile_check_file, NULL }, for policy_config_load_checked(). */
+extern const struct policy_file_check cfgfile_check;
+
+/*
+ * Read and decode a TSIG secret file: one standard base64 string (RFC 4648,
+ * with padding), the secret value that `tsig-keygen` or `keymgr -t` prints,
+ * optionally surrounded by white space (a final newline). Returns 0 with *out
+ * filled, or a negative errno with the reason in why (size bytes): -ENOENT,
+ * -EACCES... from the file system, -EINVAL for a file that is not a regular
+ * file, is too large, empty, or not base64, -E2BIG for a secret over
+ * CFGFILE_SECRET_MAX bytes.
+ */
+int cfgfile_read_tsig_secret(const char *path, struct cfgfile_secret *out, char *why,
+                             size_t size);
+
+#endif
