@@ -42,21 +42,55 @@ struct mapent_raw {
 };
 
 #define HOST_MAX 256
+/* A DNS name in text without the final dot, and its NUL. */
+#define DNSNAME_MAX 254
+
+/* `addresses` of a peer or of dns. */
+struct addr_raw {
+	struct mapent_raw *map;
+	size_t nmap;
+	struct schema_str linklocal;
+};
 
 struct peer_raw {
-	struct schema_str name, connect, fingerprint, export_name, import_name, linklocal;
+	struct schema_str name, connect, fingerprint, export_name, import_name;
 	/* fingerprint: a list instead of one string (then fingerprint.v is NULL) */
 	struct schema_str *fps;
 	size_t nfps;
 	struct rule_raw *export_rules, *import_rules;
 	size_t nexport, nimport;
-	struct mapent_raw *map;
-	size_t nmap;
+	struct addr_raw addr;
 	char host[HOST_MAX];
 	uint16_t port;
 };
 
+struct dns_import_raw {
+	struct schema_str site, domain, import_name;
+	struct rule_raw *import_rules;
+	size_t nimport;
+	char name[DNSNAME_MAX]; /* domain, lower case, no final dot */
+};
+
+struct dns_raw {
+	struct schema_pos pos; /* line 0: no dns section */
+	struct schema_str server, zone, domain, tsig_name, algorithm, secret_file;
+	struct schema_str export_name;
+	struct rule_raw *export_rules;
+	size_t nexport;
+	struct addr_raw addr;
+	uint32_t ttl, poll;
+	struct dns_import_raw *imports;
+	size_t nimports;
+	char host[HOST_MAX];
+	uint16_t port;
+	/* zone, domain (the default filled in) and the key name: lower case, no final dot
+	 */
+	char zone_name[DNSNAME_MAX], domain_name[DNSNAME_MAX], key_name[DNSNAME_MAX];
+};
+
 struct config_raw {
+	struct schema_pos pos,
+	    peers_pos; /* of the file's mapping; of `peers` (0: absent) */
 	struct schema_str site, listen, key, control, user, host_suffix, inst_suffix;
 	struct schema_str *ifs;
 	size_t nifs;
@@ -68,6 +102,7 @@ struct config_raw {
 	bool publish, browse;
 	char listen_host[HOST_MAX];
 	uint16_t listen_port;
+	struct dns_raw dns;
 };
 
 /* ------------------------------------------------------------------ the configuration */
@@ -78,6 +113,22 @@ struct policy_peer {
 	bool own_export, own_import;
 	struct dnssd_addrmap *map;
 	bool keep_ll;
+};
+
+struct policy_dns_import {
+	const struct dns_import_raw *raw;
+	struct policy_ruleset *import;
+	bool own_import;
+};
+
+struct policy_dns {
+	const struct dns_raw *raw;
+	struct policy_ruleset *export;
+	bool own_export;
+	struct dnssd_addrmap *map;
+	bool keep_ll;
+	enum policy_tsig_algorithm alg;
+	struct policy_dns_import *imports; /* parallel to raw->imports */
 };
 
 struct set_index {
@@ -91,6 +142,7 @@ struct policy_config {
 	struct policy_ruleset **sets; /* parallel to raw.sets */
 	struct set_index *index;      /* raw.sets sorted by name */
 	struct policy_peer *peers;    /* parallel to raw.peers */
+	struct policy_dns *dns;       /* NULL without a dns section */
 };
 
 /* ------------------------------------------------------------------ validators */
@@ -170,11 +222,11 @@ static bool dns_name_ok(const char *s, size_t len)
 }
 
 /*
- * "host:port", "[v6]:port", or either without the port (POLICY_DEFAULT_PORT).
+ * "host:port", "[v6]:port", or either without the port (defport).
  * host must be an IP literal, or also a DNS name when names is set.
  */
-static const char *parse_hostport(const char *text, bool names, char host[HOST_MAX],
-                                  uint16_t *port)
+static const char *parse_hostport(const char *text, bool names, uint16_t defport,
+                                  char host[HOST_MAX], uint16_t *port)
 {
 	const char *h = text, *p = NULL;
 	size_t hlen;
@@ -219,7 +271,7 @@ static const char *parse_hostport(const char *text, bool names, char host[HOST_M
 		}
 	}
 	if (!p) {
-		*port = POLICY_DEFAULT_PORT;
+		*port = defport;
 		return NULL;
 	}
 	unsigned long v = 0;
@@ -239,8 +291,8 @@ static void check_listen(struct schema_ctx *ctx, const struct schema_item *it,
 	struct config_raw *raw = base;
 	const struct schema_str *s = FIELD(base, it);
 	char q[SCHEMA_QUOTE_MAX];
-	const char *why =
-	    parse_hostport(s->v, false, raw->listen_host, &raw->listen_port);
+	const char *why = parse_hostport(s->v, false, POLICY_DEFAULT_PORT,
+	                                 raw->listen_host, &raw->listen_port);
 	(void)pos;
 	if (why) {
 		raw->listen_host[0] = '\0';
@@ -255,13 +307,85 @@ static void check_connect(struct schema_ctx *ctx, const struct schema_item *it,
 	struct peer_raw *peer = base;
 	const struct schema_str *s = FIELD(base, it);
 	char q[SCHEMA_QUOTE_MAX];
-	const char *why = parse_hostport(s->v, true, peer->host, &peer->port);
+	const char *why =
+	    parse_hostport(s->v, true, POLICY_DEFAULT_PORT, peer->host, &peer->port);
 	(void)pos;
 	if (why) {
 		peer->host[0] = '\0';
 		schema_error(ctx, s->pos, "invalid connect address '%s': %s", Q(q, s),
 		             why);
 	}
+}
+
+static void check_server(struct schema_ctx *ctx, const struct schema_item *it,
+                         struct schema_pos pos, void *base)
+{
+	struct dns_raw *dns = base;
+	const struct schema_str *s = FIELD(base, it);
+	char q[SCHEMA_QUOTE_MAX];
+	const char *why = parse_hostport(s->v, false, 53, dns->host, &dns->port);
+	(void)pos;
+	if (why) {
+		dns->host[0] = '\0';
+		schema_error(ctx, s->pos, "invalid DNS server address '%s': %s", Q(q, s),
+		             why);
+	}
+}
+
+/* The name lower-cased without its final dot into out[DNSNAME_MAX], or false. */
+static bool dns_name_store(const struct schema_str *s, char out[DNSNAME_MAX])
+{
+	size_t len = s->len;
+	if (!dns_name_ok(s->v, len))
+		return false;
+	if (s->v[len - 1] == '.')
+		len--;
+	for (size_t i = 0; i < len; i++) {
+		char c = s->v[i];
+		out[i] = c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
+	}
+	out[len] = '\0';
+	return true;
+}
+
+/* A zone, domain or key name; aux_offset says where the normalized name goes. */
+static void check_dns_name(struct schema_ctx *ctx, const struct schema_item *it,
+                           struct schema_pos pos, void *base)
+{
+	const struct schema_str *s = FIELD(base, it);
+	char q[SCHEMA_QUOTE_MAX], *out = AUX(base, it);
+	(void)pos;
+	if (!dns_name_store(s, out)) {
+		out[0] = '\0';
+		schema_error(
+		    ctx, s->pos,
+		    "invalid %s '%s': expected a DNS name of letters, digits and "
+		    "'-' in dot-separated labels",
+		    strcmp(it->key, "name") ? it->key : "TSIG key name", Q(q, s));
+	}
+}
+
+static void check_algorithm(struct schema_ctx *ctx, const struct schema_item *it,
+                            struct schema_pos pos, void *base)
+{
+	const struct schema_str *s = FIELD(base, it);
+	char q[SCHEMA_QUOTE_MAX];
+	(void)pos;
+	if (strcmp(s->v, "hmac-sha256") && strcmp(s->v, "hmac-sha384") &&
+	    strcmp(s->v, "hmac-sha512"))
+		schema_error(ctx, s->pos,
+		             "unknown TSIG algorithm '%s': expected hmac-sha256, "
+		             "hmac-sha384 or hmac-sha512",
+		             Q(q, s));
+}
+
+static void check_secret_path(struct schema_ctx *ctx, const struct schema_item *it,
+                              struct schema_pos pos, void *base)
+{
+	const struct schema_str *s = FIELD(base, it);
+	(void)pos;
+	if (s->len == 0)
+		schema_error(ctx, s->pos, "the secret file path is empty");
 }
 
 static void check_control(struct schema_ctx *ctx, const struct schema_item *it,
@@ -517,15 +641,22 @@ static const struct schema_item ruleset_list = {
     .what = "a list of rules",
 };
 
-#define PEER_RULES(k, f, n)                                                              \
+/* An inline list of rules, the alternative to a rule-set name. */
+#define RULES(T, k, f, n)                                                                \
 	{                                                                                \
-		.key = k, .type = SCHEMA_LIST, .offset = offsetof(struct peer_raw, f),   \
-		.count_offset = offsetof(struct peer_raw, n),                            \
-		.elem_size = sizeof(struct rule_raw), .sub = &rule_elem                  \
+		.key = k, .type = SCHEMA_LIST, .offset = offsetof(T, f),                 \
+		.count_offset = offsetof(T, n), .elem_size = sizeof(struct rule_raw),    \
+		.sub = &rule_elem                                                        \
 	}
 
-static const struct schema_item export_list = PEER_RULES("export", export_rules, nexport);
-static const struct schema_item import_list = PEER_RULES("import", import_rules, nimport);
+static const struct schema_item export_list =
+    RULES(struct peer_raw, "export", export_rules, nexport);
+static const struct schema_item import_list =
+    RULES(struct peer_raw, "import", import_rules, nimport);
+static const struct schema_item dns_export_list =
+    RULES(struct dns_raw, "export", export_rules, nexport);
+static const struct schema_item dns_import_list =
+    RULES(struct dns_import_raw, "import", import_rules, nimport);
 
 static const struct schema_item mapent_items[] = {
     {.key = "from",
@@ -553,13 +684,13 @@ static const struct schema_item mapent_elem = {
 static const struct schema_item address_items[] = {
     {.key = "map",
      .type = SCHEMA_LIST,
-     .offset = offsetof(struct peer_raw, map),
-     .count_offset = offsetof(struct peer_raw, nmap),
+     .offset = offsetof(struct addr_raw, map),
+     .count_offset = offsetof(struct addr_raw, nmap),
      .elem_size = sizeof(struct mapent_raw),
      .sub = &mapent_elem},
     {.key = "link-local",
      .type = SCHEMA_STR,
-     .offset = offsetof(struct peer_raw, linklocal),
+     .offset = offsetof(struct addr_raw, linklocal),
      .def = "drop",
      .check = check_linklocal},
     {0},
@@ -607,7 +738,10 @@ static const struct schema_item peer_items[] = {
      .offset = offsetof(struct peer_raw, import_name),
      .alt = &import_list,
      .what = "a rule-set name or a list of rules"},
-    {.key = "addresses", .type = SCHEMA_MAP, .sub = address_items},
+    {.key = "addresses",
+     .type = SCHEMA_MAP,
+     .offset = offsetof(struct peer_raw, addr),
+     .sub = address_items},
     {0},
 };
 
@@ -615,6 +749,100 @@ static const struct schema_item peer_elem = {
     .type = SCHEMA_MAP,
     .sub = peer_items,
     .what = "a peer (a mapping with name, fingerprint, ...)",
+};
+
+static const struct schema_item tsig_items[] = {
+    {.key = "name",
+     .type = SCHEMA_STR,
+     .flags = SCHEMA_REQUIRED,
+     .offset = offsetof(struct dns_raw, tsig_name),
+     .check = check_dns_name,
+     .aux_offset = offsetof(struct dns_raw, key_name)},
+    {.key = "algorithm",
+     .type = SCHEMA_STR,
+     .offset = offsetof(struct dns_raw, algorithm),
+     .def = "hmac-sha256",
+     .check = check_algorithm},
+    {.key = "secret-file",
+     .type = SCHEMA_STR,
+     .flags = SCHEMA_REQUIRED,
+     .offset = offsetof(struct dns_raw, secret_file),
+     .check = check_secret_path},
+    {0},
+};
+
+static const struct schema_item dns_import_items[] = {
+    {.key = "site",
+     .type = SCHEMA_STR,
+     .flags = SCHEMA_REQUIRED,
+     .offset = offsetof(struct dns_import_raw, site),
+     .check = check_site},
+    {.key = "domain",
+     .type = SCHEMA_STR,
+     .flags = SCHEMA_REQUIRED,
+     .offset = offsetof(struct dns_import_raw, domain),
+     .check = check_dns_name,
+     .aux_offset = offsetof(struct dns_import_raw, name)},
+    {.key = "import",
+     .type = SCHEMA_STR,
+     .offset = offsetof(struct dns_import_raw, import_name),
+     .alt = &dns_import_list,
+     .what = "a rule-set name or a list of rules"},
+    {0},
+};
+
+static const struct schema_item dns_import_elem = {
+    .type = SCHEMA_MAP,
+    .sub = dns_import_items,
+    .what = "an imported domain (a mapping with site, domain, import)",
+};
+
+static const struct schema_item dns_items[] = {
+    {.key = "server",
+     .type = SCHEMA_STR,
+     .flags = SCHEMA_REQUIRED,
+     .offset = offsetof(struct dns_raw, server),
+     .check = check_server},
+    {.key = "zone",
+     .type = SCHEMA_STR,
+     .flags = SCHEMA_REQUIRED,
+     .offset = offsetof(struct dns_raw, zone),
+     .check = check_dns_name,
+     .aux_offset = offsetof(struct dns_raw, zone_name)},
+    {.key = "domain",
+     .type = SCHEMA_STR,
+     .offset = offsetof(struct dns_raw, domain),
+     .check = check_dns_name,
+     .aux_offset = offsetof(struct dns_raw, domain_name)},
+    {.key = "tsig", .type = SCHEMA_MAP, .flags = SCHEMA_REQUIRED, .sub = tsig_items},
+    {.key = "export",
+     .type = SCHEMA_STR,
+     .offset = offsetof(struct dns_raw, export_name),
+     .alt = &dns_export_list,
+     .what = "a rule-set name or a list of rules"},
+    {.key = "addresses",
+     .type = SCHEMA_MAP,
+     .offset = offsetof(struct dns_raw, addr),
+     .sub = address_items},
+    {.key = "ttl",
+     .type = SCHEMA_UINT,
+     .offset = offsetof(struct dns_raw, ttl),
+     .def_num = 120,
+     .min = 1,
+     .max = 86400},
+    {.key = "import",
+     .type = SCHEMA_LIST,
+     .offset = offsetof(struct dns_raw, imports),
+     .count_offset = offsetof(struct dns_raw, nimports),
+     .elem_size = sizeof(struct dns_import_raw),
+     .sub = &dns_import_elem},
+    {.key = "poll",
+     .type = SCHEMA_UINT,
+     .offset = offsetof(struct dns_raw, poll),
+     .def_num = 10,
+     .min = 1,
+     .max = 3600},
+    {0},
 };
 
 static const struct schema_item names_items[] = {
@@ -709,9 +937,11 @@ static const struct schema_item top_items[] = {
      .offset = offsetof(struct config_raw, control),
      .def = POLICY_DEFAULT_CONTROL,
      .check = check_control},
+    /* Required without dns (checked across keys). */
     {.key = "peers",
      .type = SCHEMA_LIST,
-     .flags = SCHEMA_REQUIRED,
+     .flags = SCHEMA_POS,
+     .pos_offset = offsetof(struct config_raw, peers_pos),
      .offset = offsetof(struct config_raw, peers),
      .count_offset = offsetof(struct config_raw, npeers),
      .elem_size = sizeof(struct peer_raw),
@@ -728,6 +958,12 @@ static const struct schema_item top_items[] = {
      .what = "a mapping of rule-set names to lists of rules"},
     {.key = "limits", .type = SCHEMA_MAP, .sub = limits_items},
     {.key = "avahi", .type = SCHEMA_MAP, .sub = avahi_items},
+    {.key = "dns",
+     .type = SCHEMA_MAP,
+     .flags = SCHEMA_POS,
+     .offset = offsetof(struct config_raw, dns),
+     .pos_offset = offsetof(struct config_raw, dns) + offsetof(struct dns_raw, pos),
+     .sub = dns_items},
     {.key = "user",
      .type = SCHEMA_STR,
      .offset = offsetof(struct config_raw, user),
@@ -735,7 +971,11 @@ static const struct schema_item top_items[] = {
     {0},
 };
 
-static const struct schema_item config_root = {.type = SCHEMA_MAP, .sub = top_items};
+static const struct schema_item config_root = {.type = SCHEMA_MAP,
+                                               .flags = SCHEMA_POS,
+                                               .pos_offset =
+                                                   offsetof(struct config_raw, pos),
+                                               .sub = top_items};
 
 /* ------------------------------------------------------------------ checks across keys
  */
@@ -815,6 +1055,76 @@ static void check_file(struct schema_ctx *ctx, const struct policy_file_check *f
 		             Q(q, path), why[0] ? why : strerror(-rc));
 }
 
+/* name is parent or below it (both normalized). */
+static bool dns_name_within(const char *name, const char *parent)
+{
+	size_t n = strlen(name), p = strlen(parent);
+	if (n == p)
+		return !strcmp(name, parent);
+	return n > p && name[n - p - 1] == '.' && !strcmp(name + n - p, parent);
+}
+
+static void cross_check_dns(struct schema_ctx *ctx, struct policy_config *c,
+                            const struct policy_file_check *fc)
+{
+	struct config_raw *raw = &c->raw;
+	struct dns_raw *d = &raw->dns;
+	char q[SCHEMA_QUOTE_MAX], q2[SCHEMA_QUOTE_MAX];
+
+	if (!d->pos.line) {
+		/* Without dns, peer links are the only way to other sites. */
+		if (raw->pos.line && !raw->peers_pos.line)
+			schema_error(ctx, raw->pos, "missing required key 'peers'");
+		return;
+	}
+	if (d->zone_name[0] && dns_name_within(d->zone_name, "local"))
+		schema_error(
+		    ctx, d->zone.pos,
+		    "the zone must not be in .local, the domain of multicast DNS");
+	if (!d->domain.v && d->zone_name[0] && raw->site.v &&
+	    policy_site_valid(raw->site.v, raw->site.len)) {
+		int n = snprintf(d->domain_name, sizeof(d->domain_name), "%s.%s",
+		                 raw->site.v, d->zone_name);
+		if (n < 0 || n > 253) {
+			d->domain_name[0] = '\0';
+			schema_error(
+			    ctx, d->zone.pos,
+			    "the default domain {site}.{zone} would be longer than "
+			    "253 characters: set 'domain'");
+		}
+	} else if (d->domain.v && d->domain_name[0] && d->zone_name[0] &&
+	           !dns_name_within(d->domain_name, d->zone_name)) {
+		schema_error(ctx, d->domain.pos, "domain '%s' is not inside zone '%s'",
+		             Q(q, &d->domain), Q(q2, &d->zone));
+	}
+	check_ref(ctx, c, &d->export_name);
+	for (size_t i = 0; i < d->nimports; i++) {
+		const struct dns_import_raw *im = &d->imports[i];
+		check_ref(ctx, c, &im->import_name);
+		if (im->site.v && raw->site.v && !strcmp(im->site.v, raw->site.v))
+			schema_error(ctx, im->site.pos,
+			             "imported site '%s' has the name of this site",
+			             Q(q, &im->site));
+		for (size_t j = 0; im->site.v && j < raw->npeers; j++)
+			if (raw->peers[j].name.v &&
+			    !strcmp(raw->peers[j].name.v, im->site.v))
+				schema_error(
+				    ctx, im->site.pos,
+				    "site '%s' is also a peer (line %u): a site is "
+				    "reached by a peer link or through dns, not both",
+				    Q(q, &im->site), raw->peers[j].name.pos.line);
+		if (im->name[0] && d->domain_name[0] && !strcmp(im->name, d->domain_name))
+			schema_error(ctx, im->domain.pos,
+			             "domain '%s' is this site's own domain",
+			             Q(q, &im->domain));
+	}
+	schema_check_unique(ctx, d->imports, d->nimports, sizeof(*d->imports),
+	                    offsetof(struct dns_import_raw, site), "imported site");
+	schema_check_unique(ctx, d->imports, d->nimports, sizeof(*d->imports),
+	                    offsetof(struct dns_import_raw, domain), "imported domain");
+	check_file(ctx, fc, POLICY_FILE_TSIG_SECRET, &d->secret_file);
+}
+
 static void cross_check(struct schema_ctx *ctx, struct policy_config *c,
                         const struct policy_file_check *fc)
 {
@@ -845,6 +1155,7 @@ static void cross_check(struct schema_ctx *ctx, struct policy_config *c,
 	schema_check_unique(ctx, raw->peers, raw->npeers, sizeof(*raw->peers),
 	                    offsetof(struct peer_raw, name), "peer");
 	check_file(ctx, fc, POLICY_FILE_KEY, &raw->key);
+	cross_check_dns(ctx, c, fc);
 }
 
 /* ------------------------------------------------------------------ building */
@@ -874,19 +1185,17 @@ static void compile(struct schema_ctx *ctx, struct policy_ruleset *rs,
 	}
 }
 
-static struct policy_ruleset *peer_rules(struct schema_ctx *ctx, struct policy_config *c,
-                                         const struct peer_raw *p,
-                                         const struct schema_str *ref,
-                                         const struct rule_raw *rules, size_t n,
-                                         const char *dir, bool *own)
+/* A named set (shared) or an inline list compiled into a set of its own (*own). */
+static struct policy_ruleset *rules_of(struct schema_ctx *ctx, struct policy_config *c,
+                                       const struct schema_str *ref,
+                                       const struct rule_raw *rules, size_t n,
+                                       const char *name, bool *own)
 {
 	*own = false;
 	if (ref->v) {
 		const struct set_index *e = find_set(c, ref->v);
 		return e ? c->sets[e->idx] : NULL;
 	}
-	char name[64];
-	snprintf(name, sizeof(name), "%s %s", dir, p->name.v);
 	struct policy_ruleset *rs = policy_ruleset_new(name);
 	if (!rs) {
 		schema_set_oom(ctx);
@@ -897,9 +1206,70 @@ static struct policy_ruleset *peer_rules(struct schema_ctx *ctx, struct policy_c
 	return rs;
 }
 
+static struct dnssd_addrmap *build_map(struct schema_ctx *ctx, const struct addr_raw *a)
+{
+	struct dnssd_addrmap *map = dnssd_addrmap_new();
+	if (!map) {
+		schema_set_oom(ctx);
+		return NULL;
+	}
+	for (size_t j = 0; j < a->nmap; j++) {
+		int rc = dnssd_addrmap_add(map, &a->map[j].cfrom, &a->map[j].cto);
+		if (rc == -ENOMEM) {
+			schema_set_oom(ctx);
+			break;
+		}
+		if (rc < 0)
+			schema_error(ctx, a->map[j].to.pos, "cannot map '%s' to '%s'",
+			             a->map[j].from.v, a->map[j].to.v);
+	}
+	return map;
+}
+
+static bool keep_ll(const struct addr_raw *a)
+{
+	return a->linklocal.v && !strcmp(a->linklocal.v, "keep");
+}
+
+static void build_dns(struct schema_ctx *ctx, struct policy_config *c)
+{
+	const struct dns_raw *d = &c->raw.dns;
+	char name[64];
+
+	if (!d->pos.line)
+		return;
+	struct policy_dns *pd = c->dns = calloc(1, sizeof(*c->dns));
+	if (!pd ||
+	    (d->nimports && !(pd->imports = calloc(d->nimports, sizeof(*pd->imports))))) {
+		schema_set_oom(ctx);
+		return;
+	}
+	pd->raw = d;
+	pd->keep_ll = keep_ll(&d->addr);
+	pd->alg = !strcmp(d->algorithm.v, "hmac-sha512")   ? POLICY_TSIG_HMAC_SHA512
+	          : !strcmp(d->algorithm.v, "hmac-sha384") ? POLICY_TSIG_HMAC_SHA384
+	                                                   : POLICY_TSIG_HMAC_SHA256;
+	pd->export = rules_of(ctx, c, &d->export_name, d->export_rules, d->nexport,
+	                      "export to dns", &pd->own_export);
+	pd->map = build_map(ctx, &d->addr);
+	if (!pd->export || !pd->map)
+		return;
+	for (size_t i = 0; i < d->nimports; i++) {
+		const struct dns_import_raw *im = &d->imports[i];
+		struct policy_dns_import *pi = &pd->imports[i];
+		pi->raw = im;
+		snprintf(name, sizeof(name), "import from %s (dns)", im->site.v);
+		pi->import = rules_of(ctx, c, &im->import_name, im->import_rules,
+		                      im->nimport, name, &pi->own_import);
+		if (!pi->import)
+			return;
+	}
+}
+
 static void build(struct schema_ctx *ctx, struct policy_config *c)
 {
 	struct config_raw *raw = &c->raw;
+	char name[64];
 
 	if (raw->nsets) {
 		c->sets = calloc(raw->nsets, sizeof(*c->sets));
@@ -916,38 +1286,29 @@ static void build(struct schema_ctx *ctx, struct policy_config *c)
 		}
 		compile(ctx, c->sets[i], raw->sets[i].rules, raw->sets[i].nrules);
 	}
-	c->peers = calloc(raw->npeers, sizeof(*c->peers));
-	if (!c->peers) {
-		schema_set_oom(ctx);
-		return;
+	if (raw->npeers) {
+		c->peers = calloc(raw->npeers, sizeof(*c->peers));
+		if (!c->peers) {
+			schema_set_oom(ctx);
+			return;
+		}
 	}
 	for (size_t i = 0; i < raw->npeers; i++) {
 		const struct peer_raw *p = &raw->peers[i];
 		struct policy_peer *pp = &c->peers[i];
 		pp->raw = p;
-		pp->keep_ll = p->linklocal.v && !strcmp(p->linklocal.v, "keep");
-		pp->export = peer_rules(ctx, c, p, &p->export_name, p->export_rules,
-		                        p->nexport, "export to", &pp->own_export);
-		pp->import = peer_rules(ctx, c, p, &p->import_name, p->import_rules,
-		                        p->nimport, "import from", &pp->own_import);
-		pp->map = dnssd_addrmap_new();
-		if (!pp->export || !pp->import || !pp->map) {
-			schema_set_oom(ctx);
+		pp->keep_ll = keep_ll(&p->addr);
+		snprintf(name, sizeof(name), "export to %s", p->name.v);
+		pp->export = rules_of(ctx, c, &p->export_name, p->export_rules,
+		                      p->nexport, name, &pp->own_export);
+		snprintf(name, sizeof(name), "import from %s", p->name.v);
+		pp->import = rules_of(ctx, c, &p->import_name, p->import_rules,
+		                      p->nimport, name, &pp->own_import);
+		pp->map = build_map(ctx, &p->addr);
+		if (!pp->export || !pp->import || !pp->map)
 			return;
-		}
-		for (size_t j = 0; j < p->nmap; j++) {
-			int rc =
-			    dnssd_addrmap_add(pp->map, &p->map[j].cfrom, &p->map[j].cto);
-			if (rc == -ENOMEM) {
-				schema_set_oom(ctx);
-				return;
-			}
-			if (rc < 0)
-				schema_error(ctx, p->map[j].to.pos,
-				             "cannot map '%s' to '%s'", p->map[j].from.v,
-				             p->map[j].to.v);
-		}
 	}
+	build_dns(ctx, c);
 }
 
 /* ------------------------------------------------------------------ loading */
@@ -965,6 +1326,16 @@ void policy_config_free(struct policy_config *c)
 			dnssd_addrmap_free(c->peers[i].map);
 		}
 		free(c->peers);
+	}
+	if (c->dns) {
+		if (c->dns->own_export)
+			policy_ruleset_free(c->dns->export);
+		dnssd_addrmap_free(c->dns->map);
+		for (size_t i = 0; c->dns->imports && i < c->raw.dns.nimports; i++)
+			if (c->dns->imports[i].own_import)
+				policy_ruleset_free(c->dns->imports[i].import);
+		free(c->dns->imports);
+		free(c->dns);
 	}
 	if (c->sets) {
 		for (size_t i = 0; i < c->raw.nsets; i++)
@@ -1325,4 +1696,121 @@ bool policy_peer_link_equal(const struct policy_peer *a, const struct policy_pee
 	       same(policy_peer_connect_host(a), policy_peer_connect_host(b)) &&
 	       policy_peer_connect_port(a) == policy_peer_connect_port(b) &&
 	       same_fingerprints(a, b);
+}
+
+/* ------------------------------------------------------------------ dns */
+
+const struct policy_dns *policy_config_dns(const struct policy_config *c)
+{
+	return c->dns;
+}
+
+const char *policy_dns_server_host(const struct policy_dns *d)
+{
+	return d->raw->host;
+}
+
+uint16_t policy_dns_server_port(const struct policy_dns *d)
+{
+	return d->raw->port;
+}
+
+const char *policy_dns_zone(const struct policy_dns *d)
+{
+	return d->raw->zone_name;
+}
+
+const char *policy_dns_domain(const struct policy_dns *d)
+{
+	return d->raw->domain_name;
+}
+
+const char *policy_dns_tsig_name(const struct policy_dns *d)
+{
+	return d->raw->key_name;
+}
+
+enum policy_tsig_algorithm policy_dns_tsig_algorithm(const struct policy_dns *d)
+{
+	return d->alg;
+}
+
+const char *policy_dns_tsig_algorithm_name(const struct policy_dns *d)
+{
+	return d->raw->algorithm.v;
+}
+
+const char *policy_dns_tsig_secret_file(const struct policy_dns *d)
+{
+	return d->raw->secret_file.v;
+}
+
+const struct policy_ruleset *policy_dns_export(const struct policy_dns *d)
+{
+	return d->export;
+}
+
+const struct dnssd_addrmap *policy_dns_addrmap(const struct policy_dns *d)
+{
+	return d->map;
+}
+
+bool policy_dns_keep_linklocal(const struct policy_dns *d)
+{
+	return d->keep_ll;
+}
+
+uint32_t policy_dns_ttl(const struct policy_dns *d)
+{
+	return d->raw->ttl;
+}
+
+uint32_t policy_dns_poll(const struct policy_dns *d)
+{
+	return d->raw->poll;
+}
+
+size_t policy_dns_nimports(const struct policy_dns *d)
+{
+	return d->raw->nimports;
+}
+
+const struct policy_dns_import *policy_dns_import(const struct policy_dns *d, size_t i)
+{
+	return i < d->raw->nimports ? &d->imports[i] : NULL;
+}
+
+const struct policy_dns_import *policy_dns_import_by_site(const struct policy_dns *d,
+                                                          const char *site)
+{
+	for (size_t i = 0; site && i < d->raw->nimports; i++)
+		if (!strcmp(d->raw->imports[i].site.v, site))
+			return &d->imports[i];
+	return NULL;
+}
+
+const char *policy_dns_import_site(const struct policy_dns_import *im)
+{
+	return im->raw->site.v;
+}
+
+const char *policy_dns_import_domain(const struct policy_dns_import *im)
+{
+	return im->raw->name;
+}
+
+const struct policy_ruleset *policy_dns_import_rules(const struct policy_dns_import *im)
+{
+	return im->import;
+}
+
+bool policy_dns_server_equal(const struct policy_dns *a, const struct policy_dns *b)
+{
+	if (!a || !b)
+		return a == b;
+	return !strcmp(a->raw->host, b->raw->host) && a->raw->port == b->raw->port &&
+	       !strcmp(a->raw->zone_name, b->raw->zone_name) &&
+	       !strcmp(a->raw->domain_name, b->raw->domain_name) &&
+	       !strcmp(a->raw->key_name, b->raw->key_name) && a->alg == b->alg &&
+	       !strcmp(a->raw->secret_file.v, b->raw->secret_file.v);
 }

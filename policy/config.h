@@ -27,6 +27,8 @@
 
 struct policy_config;
 struct policy_peer;
+struct policy_dns;
+struct policy_dns_import;
 
 /*
  * Load path. Returns 0 with *out set, or a negative errno (-EINVAL for
@@ -129,5 +131,56 @@ bool policy_peer_keep_linklocal(const struct policy_peer *p);
  * order) are the same: the link may stay up.
  */
 bool policy_peer_link_equal(const struct policy_peer *a, const struct policy_peer *b);
+
+/*
+ * Wide-area DNS-SD (the `dns` section): NULL when the file has none. With
+ * dns, `peers` may be absent. Names (zone, domain, TSIG key, imported
+ * domains) come in lower case without the final dot; domain is never empty
+ * (its default {site}.{zone} is filled in) and is the zone or inside it.
+ */
+const struct policy_dns *policy_config_dns(const struct policy_config *c);
+/* dns.server: a literal IPv4 or IPv6 address (no brackets) and a port (default 53). */
+const char *policy_dns_server_host(const struct policy_dns *d);
+uint16_t policy_dns_server_port(const struct policy_dns *d);
+const char *policy_dns_zone(const struct policy_dns *d);
+const char *policy_dns_domain(const struct policy_dns *d);
+const char *policy_dns_tsig_name(const struct policy_dns *d);
+
+enum policy_tsig_algorithm {
+	POLICY_TSIG_HMAC_SHA256, /* the default */
+	POLICY_TSIG_HMAC_SHA384,
+	POLICY_TSIG_HMAC_SHA512,
+};
+enum policy_tsig_algorithm policy_dns_tsig_algorithm(const struct policy_dns *d);
+/* "hmac-sha256", "hmac-sha384" or "hmac-sha512", as written. */
+const char *policy_dns_tsig_algorithm_name(const struct policy_dns *d);
+/*
+ * The path of the secret file as written. policy/ never opens it: read it with
+ * cfgfile_read_tsig_secret() (reflector/cfgfile.h); the daemon's load checks it.
+ */
+const char *policy_dns_tsig_secret_file(const struct policy_dns *d);
+/* What is published into domain: never NULL (absent: an empty set, nothing). */
+const struct policy_ruleset *policy_dns_export(const struct policy_dns *d);
+/* dns.addresses, as for a peer. */
+const struct dnssd_addrmap *policy_dns_addrmap(const struct policy_dns *d);
+bool policy_dns_keep_linklocal(const struct policy_dns *d);
+uint32_t policy_dns_ttl(const struct policy_dns *d);  /* 1 to 86400, default 120 */
+uint32_t policy_dns_poll(const struct policy_dns *d); /* 1 to 3600 s, default 10 */
+
+/* dns.import, in file order. Sites are unique, never this site nor a peer. */
+size_t policy_dns_nimports(const struct policy_dns *d);
+const struct policy_dns_import *policy_dns_import(const struct policy_dns *d, size_t i);
+const struct policy_dns_import *policy_dns_import_by_site(const struct policy_dns *d,
+							  const char *site);
+const char *policy_dns_import_site(const struct policy_dns_import *im);
+const char *policy_dns_import_domain(const struct policy_dns_import *im);
+/* Never NULL (absent: an empty set, which imports nothing). */
+const struct policy_ruleset *policy_dns_import_rules(const struct policy_dns_import *im);
+/*
+ * Whether server, zone, domain and the TSIG key (name, algorithm, secret file
+ * path) are the same: what was published may be kept on reload. NULLs are
+ * equal to each other only.
+ */
+bool policy_dns_server_equal(const struct policy_dns *a, const struct policy_dns *b);
 
 #endif

@@ -24,6 +24,7 @@
 /* ------------------------------------------------------------------ helpers */
 
 static char keypath[128];
+static char secretpath[128];
 static char tmpdir[64];
 static struct policy_config *cfg;
 static struct policy_errors *errs;
@@ -47,6 +48,16 @@ static int suite_init(void)
 		return -1;
 	}
 	close(fd);
+	/* A TSIG secret as tsig-keygen prints it (32 bytes, hmac-sha256). */
+	snprintf(secretpath, sizeof(secretpath), "%s/tsig.secret", tmpdir);
+	fd = open(secretpath, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	if (fd < 0)
+		return -1;
+	if (write(fd, "c2l0ZWNhc3QgdGVzdCBzZWNyZXQgb2YgMzIgYnl0ZXM=\n", 45) != 45) {
+		close(fd);
+		return -1;
+	}
+	close(fd);
 	return 0;
 }
 
@@ -57,29 +68,38 @@ static int suite_clean(void)
 	cfg = NULL;
 	errs = NULL;
 	unlink(keypath);
+	unlink(secretpath);
 	rmdir(tmpdir);
 	return 0;
 }
 
-/* text with every "@KEY@" replaced by the path of a readable key file. */
+/*
+ * text with every "@KEY@" replaced by the path of a readable key file and every
+ * "@SECRET@" by that of a valid TSIG secret file.
+ */
 static char *with_key(const char *text)
 {
-	size_t n = 0;
-	for (const char *p = text; (p = strstr(p, "@KEY@")); p += 5)
-		n++;
-	char *out = malloc(strlen(text) + n * strlen(keypath) + 1), *o = out;
+	static const char *const tok[] = {"@KEY@", "@SECRET@"};
+	const char *path[] = {keypath, secretpath};
+	size_t n = strlen(text) + 1;
+	for (size_t t = 0; t < 2; t++)
+		for (const char *p = text; (p = strstr(p, tok[t])); p += strlen(tok[t]))
+			n += strlen(path[t]);
+	char *out = malloc(n), *o = out;
 	if (!out)
 		return NULL;
-	for (const char *p = text;;) {
-		const char *at = strstr(p, "@KEY@");
-		size_t len = at ? (size_t)(at - p) : strlen(p);
-		memcpy(o, p, len);
-		o += len;
-		if (!at)
-			break;
-		strcpy(o, keypath);
-		o += strlen(keypath);
-		p = at + 5;
+	for (const char *p = text; *p;) {
+		size_t t;
+		for (t = 0; t < 2; t++)
+			if (!strncmp(p, tok[t], strlen(tok[t])))
+				break;
+		if (t == 2) {
+			*o++ = *p++;
+			continue;
+		}
+		strcpy(o, path[t]);
+		o += strlen(path[t]);
+		p += strlen(tok[t]);
 	}
 	*o = '\0';
 	return out;
@@ -1333,6 +1353,9 @@ static void test_load_file(void)
 
 /* ------------------------------------------------------------------ reload support */
 
+static struct policy_config *load_copy(const char *text);
+
+
 static struct policy_config *load_copy(const char *text)
 {
 	struct policy_config *c = NULL;
@@ -1410,6 +1433,292 @@ static void test_link_equal(void)
 	policy_errors_free(NULL);
 }
 
+/* ------------------------------------------------------------------ dns */
+
+/* Lines 1-3, then dns from line 4: no peers needed. */
+#define DNS_MIN                                                                          \
+	HEAD "dns:\n"                                                                    \
+	     "  server: 192.0.2.53\n"                                                    \
+	     "  zone: sites.example.com\n"                                               \
+	     "  tsig: { name: manhattan-key, secret-file: @SECRET@ }\n"
+
+static void test_dns_defaults(void)
+{
+	EXPECT_OK(MIN);
+	CU_ASSERT_PTR_NULL(policy_config_dns(cfg));
+
+	EXPECT_OK(DNS_MIN);
+	CU_ASSERT_FATAL(cfg != NULL);
+	CU_ASSERT_EQUAL(policy_config_npeers(cfg), 0);
+	CU_ASSERT_PTR_NULL(policy_config_peer(cfg, 0));
+	CU_ASSERT_PTR_NULL(policy_config_peer_by_name(cfg, "brooklyn"));
+	const struct policy_dns *d = policy_config_dns(cfg);
+	CU_ASSERT_FATAL(d != NULL);
+	CU_ASSERT_STRING_EQUAL(policy_dns_server_host(d), "192.0.2.53");
+	CU_ASSERT_EQUAL(policy_dns_server_port(d), 53);
+	CU_ASSERT_STRING_EQUAL(policy_dns_zone(d), "sites.example.com");
+	CU_ASSERT_STRING_EQUAL(policy_dns_domain(d), "manhattan.sites.example.com");
+	CU_ASSERT_STRING_EQUAL(policy_dns_tsig_name(d), "manhattan-key");
+	CU_ASSERT_EQUAL(policy_dns_tsig_algorithm(d), POLICY_TSIG_HMAC_SHA256);
+	CU_ASSERT_STRING_EQUAL(policy_dns_tsig_algorithm_name(d), "hmac-sha256");
+	CU_ASSERT_STRING_EQUAL(policy_dns_tsig_secret_file(d), secretpath);
+	CU_ASSERT_FATAL(policy_dns_export(d) != NULL);
+	CU_ASSERT_EQUAL(policy_ruleset_count(policy_dns_export(d)), 0);
+	struct policy_subject sub = {.service = "_ipp._tcp", .instance = "Printer"};
+	CU_ASSERT_EQUAL(policy_decide(policy_dns_export(d), &sub), POLICY_DENY);
+	CU_ASSERT_FATAL(policy_dns_addrmap(d) != NULL);
+	CU_ASSERT_EQUAL(dnssd_addrmap_count(policy_dns_addrmap(d)), 0);
+	CU_ASSERT_FALSE(policy_dns_keep_linklocal(d));
+	CU_ASSERT_EQUAL(policy_dns_ttl(d), 120);
+	CU_ASSERT_EQUAL(policy_dns_poll(d), 10);
+	CU_ASSERT_EQUAL(policy_dns_nimports(d), 0);
+	CU_ASSERT_PTR_NULL(policy_dns_import(d, 0));
+	CU_ASSERT_PTR_NULL(policy_dns_import_by_site(d, "brooklyn"));
+	/* The daemon's check reads the secret and accepts it. */
+	char *t = with_key(DNS_MIN);
+	CU_ASSERT_FATAL(t != NULL);
+	load_len_checked(t, strlen(t));
+	free(t);
+	CU_ASSERT_EQUAL(rc, 0);
+	CU_ASSERT_EQUAL(policy_errors_count(errs), 0);
+}
+
+static const char dns_full[] =
+    "site: manhattan\n"
+    "interfaces: [eth0]\n"
+    "key: @KEY@\n"
+    "peers:\n"
+    "  - name: queens\n"
+    "    fingerprint: \"" FP_Q "\"\n"
+    "dns:\n"
+    "  server: \"[2001:db8::53]:5300\"\n"
+    "  zone: Sites.Example.COM.\n"
+    "  domain: nyc.manhattan.sites.example.com\n"
+    "  tsig:\n"
+    "    name: Manhattan-Key.\n"
+    "    algorithm: hmac-sha512\n"
+    "    secret-file: @SECRET@\n"
+    "  export: offices\n"
+    "  addresses: { map: [ { from: 192.168.1.0/24, to: 10.101.1.0/24 } ], "
+    "link-local: keep }\n"
+    "  ttl: 86400\n"
+    "  import:\n"
+    "    - { site: brooklyn, domain: brooklyn.sites.example.com, import: offices }\n"
+    "    - site: bronx\n"
+    "      domain: bronx.other.example.net.\n"
+    "      import:\n"
+    "        - allow: { service: _ipp._tcp }\n"
+    "    - { site: harlem, domain: harlem.sites.example.com }\n"
+    "  poll: 3600\n"
+    "policy:\n"
+    "  offices:\n"
+    "    - allow: { service: _ipp._tcp }\n";
+
+static void test_dns_full(void)
+{
+	EXPECT_OK(dns_full);
+	CU_ASSERT_FATAL(cfg != NULL);
+	CU_ASSERT_EQUAL(policy_config_npeers(cfg), 1);
+	const struct policy_dns *d = policy_config_dns(cfg);
+	CU_ASSERT_FATAL(d != NULL);
+	CU_ASSERT_STRING_EQUAL(policy_dns_server_host(d), "2001:db8::53");
+	CU_ASSERT_EQUAL(policy_dns_server_port(d), 5300);
+	/* Names in lower case without the final dot. */
+	CU_ASSERT_STRING_EQUAL(policy_dns_zone(d), "sites.example.com");
+	CU_ASSERT_STRING_EQUAL(policy_dns_domain(d), "nyc.manhattan.sites.example.com");
+	CU_ASSERT_STRING_EQUAL(policy_dns_tsig_name(d), "manhattan-key");
+	CU_ASSERT_EQUAL(policy_dns_tsig_algorithm(d), POLICY_TSIG_HMAC_SHA512);
+	CU_ASSERT_STRING_EQUAL(policy_dns_tsig_algorithm_name(d), "hmac-sha512");
+	const struct policy_ruleset *offices = policy_config_ruleset(cfg, "offices");
+	CU_ASSERT_PTR_EQUAL(policy_dns_export(d), offices);
+	CU_ASSERT_TRUE(policy_dns_keep_linklocal(d));
+	const struct dnssd_addrmap *m = policy_dns_addrmap(d);
+	CU_ASSERT_EQUAL(dnssd_addrmap_count(m), 1);
+	uint8_t a4[4] = {192, 168, 1, 12};
+	CU_ASSERT_TRUE(dnssd_addrmap_apply(m, AF_INET, a4));
+	CU_ASSERT_EQUAL(memcmp(a4, (uint8_t[]){10, 101, 1, 12}, 4), 0);
+	CU_ASSERT_EQUAL(policy_dns_ttl(d), 86400);
+	CU_ASSERT_EQUAL(policy_dns_poll(d), 3600);
+
+	CU_ASSERT_EQUAL_FATAL(policy_dns_nimports(d), 3);
+	const struct policy_dns_import *b = policy_dns_import(d, 0);
+	const struct policy_dns_import *x = policy_dns_import(d, 1);
+	const struct policy_dns_import *h = policy_dns_import(d, 2);
+	CU_ASSERT_FATAL(b && x && h);
+	CU_ASSERT_PTR_NULL(policy_dns_import(d, 3));
+	CU_ASSERT_PTR_EQUAL(policy_dns_import_by_site(d, "bronx"), x);
+	CU_ASSERT_PTR_NULL(policy_dns_import_by_site(d, "queens"));
+	CU_ASSERT_PTR_NULL(policy_dns_import_by_site(d, NULL));
+	CU_ASSERT_STRING_EQUAL(policy_dns_import_site(b), "brooklyn");
+	CU_ASSERT_STRING_EQUAL(policy_dns_import_domain(b), "brooklyn.sites.example.com");
+	CU_ASSERT_PTR_EQUAL(policy_dns_import_rules(b), offices);
+	/* Imported domains need not be in our zone. */
+	CU_ASSERT_STRING_EQUAL(policy_dns_import_domain(x), "bronx.other.example.net");
+	CU_ASSERT_EQUAL(policy_ruleset_count(policy_dns_import_rules(x)), 1);
+	struct policy_subject sub = {.service = "_ipp._tcp", .instance = "Printer"};
+	CU_ASSERT_EQUAL(policy_decide(policy_dns_import_rules(x), &sub), POLICY_ALLOW);
+	CU_ASSERT_FATAL(policy_dns_import_rules(h) != NULL);
+	CU_ASSERT_EQUAL(policy_decide(policy_dns_import_rules(h), &sub), POLICY_DENY);
+
+	/* Reload: the server side compared. */
+	struct policy_config *same = load_copy(dns_full);
+	struct policy_config *other = load_copy(DNS_MIN);
+	CU_ASSERT_TRUE(policy_dns_server_equal(d, policy_config_dns(same)));
+	CU_ASSERT_FALSE(policy_dns_server_equal(d, policy_config_dns(other)));
+	CU_ASSERT_FALSE(policy_dns_server_equal(d, NULL));
+	CU_ASSERT_TRUE(policy_dns_server_equal(NULL, NULL));
+	policy_config_free(same);
+	policy_config_free(other);
+}
+
+static void test_dns_errors(void)
+{
+	/* Neither peers nor dns. */
+	EXPECT(HEAD, "test.yaml:1:1: missing required key 'peers'");
+	EXPECT(HEAD "dns: {}\n",
+	       "test.yaml:4:6: missing required key 'server'",
+	       "test.yaml:4:6: missing required key 'zone'",
+	       "test.yaml:4:6: missing required key 'tsig'");
+	EXPECT(HEAD "dns:\n"
+	            "  server: ns.example.com\n"
+	            "  zone: sites..example.com\n"
+	            "  domain: \"_x.example.com\"\n"
+	            "  tsig: { algorithm: hmac-md5 }\n"
+	            "  ttl: 0\n"
+	            "  poll: 3601\n"
+	            "  export: [ { allow: { service: \"[x\" } } ]\n"
+	            "  import: brooklyn\n"
+	            "  zones: []\n",
+	       "test.yaml:5:11: invalid DNS server address 'ns.example.com': not an IPv4 "
+	       "or IPv6 address",
+	       "test.yaml:6:9: invalid zone 'sites..example.com': expected a DNS name of "
+	       "letters, digits and '-' in dot-separated labels",
+	       "test.yaml:7:11: invalid domain '_x.example.com': expected a DNS name of "
+	       "letters, digits and '-' in dot-separated labels",
+	       "test.yaml:8:9: missing required key 'name'",
+	       "test.yaml:8:9: missing required key 'secret-file'",
+	       "test.yaml:8:22: unknown TSIG algorithm 'hmac-md5': expected hmac-sha256, "
+	       "hmac-sha384 or hmac-sha512",
+	       "test.yaml:9:8: expected an integer from 1 to 86400 for 'ttl'",
+	       "test.yaml:10:9: expected an integer from 1 to 3600 for 'poll'",
+	       "test.yaml:11:33: invalid pattern '[x' for 'service': unterminated "
+	       "character class",
+	       "test.yaml:12:11: expected a list for 'import'",
+	       "test.yaml:13:3: unknown key 'zones' (did you mean 'zone'?)");
+	/* Names and domains that cannot be. */
+	EXPECT(HEAD PEER "dns:\n"
+	                 "  server: \"[2001:db8::53\"\n"
+	                 "  zone: local\n"
+	                 "  domain: manhattan.example.com\n"
+	                 "  tsig: { name: \"k y\", secret-file: \"\" }\n"
+	                 "  export: offics\n"
+	                 "  import:\n"
+	                 "    - { site: manhattan, domain: manhattan.example.com }\n"
+	                 "    - { site: brooklyn, domain: brooklyn.example.com }\n"
+	                 "    - { site: Bronx, domain: bronx.example.com, import: x }\n"
+	                 "    - { site: harlem, domain: brooklyn.example.com }\n"
+	                 "    - { site: harlem, domain: \"harlem..com\" }\n"
+	                 "    - harlem\n"
+	                 "    - { domain: soho.example.com }\n"
+	                 "policy: { offices: [] }\n",
+	       "test.yaml:8:11: invalid DNS server address '[2001:db8::53': missing ']' "
+	       "after the IPv6 address",
+	       "test.yaml:9:9: the zone must not be in .local, the domain of multicast DNS",
+	       "test.yaml:10:11: domain 'manhattan.example.com' is not inside zone 'local'",
+	       "test.yaml:11:17: invalid TSIG key name 'k y': expected a DNS name of "
+	       "letters, digits and '-' in dot-separated labels",
+	       "test.yaml:11:37: the secret file path is empty",
+	       "test.yaml:12:11: unknown rule set 'offics' (did you mean 'offices'?)",
+	       "test.yaml:14:15: imported site 'manhattan' has the name of this site",
+	       "test.yaml:14:34: domain 'manhattan.example.com' is this site's own "
+	       "domain",
+	       "test.yaml:15:15: site 'brooklyn' is also a peer (line 5): a site is "
+	       "reached by a peer link or through dns, not both",
+	       "test.yaml:16:15: invalid site name 'Bronx': use 1 to 32 lowercase "
+	       "letters, digits and '-'",
+	       "test.yaml:16:57: unknown rule set 'x'",
+	       "test.yaml:17:31: duplicate imported domain 'brooklyn.example.com' (first "
+	       "at line 15)",
+	       "test.yaml:18:15: duplicate imported site 'harlem' (first at line 17)",
+	       "test.yaml:18:31: invalid domain 'harlem..com': expected a DNS name of "
+	       "letters, digits and '-' in dot-separated labels",
+	       "test.yaml:19:7: expected an imported domain (a mapping with site, domain, "
+	       "import) in 'import'",
+	       "test.yaml:20:7: missing required key 'site'");
+	/* Our own domain imported; a default domain too long for DNS. */
+	EXPECT(HEAD "dns:\n"
+	            "  server: 192.0.2.53:53\n"
+	            "  zone: sites.example.com\n"
+	            "  tsig: { name: k, secret-file: /x }\n"
+	            "  import: [ { site: brooklyn, domain: Manhattan.Sites.Example.Com } ]\n",
+	       "test.yaml:8:39: domain 'Manhattan.Sites.Example.Com' is this site's own "
+	       "domain");
+	/* A zone of 251 characters (labels of 62 letters): valid, but not with a site. */
+	char text[1024], zone[256];
+	memset(zone, 'a', 251);
+	zone[62] = zone[125] = zone[188] = '.';
+	zone[251] = '\0';
+	snprintf(text, sizeof(text),
+	         HEAD "dns:\n"
+	              "  server: 192.0.2.53\n"
+	              "  zone: %s\n"
+	              "  tsig: { name: k, secret-file: /x }\n",
+	         zone);
+	char *t = with_key(text);
+	CU_ASSERT_FATAL(t != NULL);
+	load_len(t, strlen(t));
+	free(t);
+	const char *wz[] = {"test.yaml:6:9: the default domain {site}.{zone} would be "
+	                    "longer than 253 characters: set 'domain'"};
+	check_errors_(wz, 1, __LINE__);
+}
+
+static void test_dns_secret_file(void)
+{
+	char text[1024], want[512];
+	const char *w1[] = {want};
+
+	/* policy/ alone does not open the secret file. */
+	snprintf(text, sizeof(text),
+	         HEAD "dns:\n"
+	              "  server: 192.0.2.53\n"
+	              "  zone: sites.example.com\n"
+	              "  tsig: { name: k, secret-file: %s/none.secret }\n",
+	         tmpdir);
+	char *t = with_key(text);
+	CU_ASSERT_FATAL(t != NULL);
+	load_len(t, strlen(t));
+	CU_ASSERT_EQUAL(rc, 0);
+	load_len_checked(t, strlen(t));
+	free(t);
+	snprintf(want, sizeof(want),
+	         "test.yaml:7:33: cannot read TSIG secret file %s/none.secret: No such "
+	         "file or directory",
+	         tmpdir);
+	check_errors_(w1, 1, __LINE__);
+
+	/* A file that is not the base64 secret alone (a BIND key clause). */
+	const char *p = write_file("clause.secret", "key \"k\" { secret \"QQ==\"; };\n", 29);
+	snprintf(text, sizeof(text),
+	         HEAD "dns:\n"
+	              "  server: 192.0.2.53\n"
+	              "  zone: sites.example.com\n"
+	              "  tsig:\n"
+	              "    name: k\n"
+	              "    secret-file: %s\n",
+	         p);
+	t = with_key(text);
+	CU_ASSERT_FATAL(t != NULL);
+	load_len_checked(t, strlen(t));
+	free(t);
+	snprintf(want, sizeof(want),
+	         "test.yaml:9:18: cannot read TSIG secret file %s: it must hold the "
+	         "base64 secret alone (as tsig-keygen prints it)",
+	         p);
+	check_errors_(w1, 1, __LINE__);
+	unlink(p);
+}
+
 /* ------------------------------------------------------------------ suites */
 
 static CU_TestInfo valid_tests[] = {
@@ -1418,6 +1727,8 @@ static CU_TestInfo valid_tests[] = {
     {"listen and connect forms", test_listen_and_connect_forms},
     {"loading from a file", test_load_file},
     {"peer link settings compared on reload", test_link_equal},
+    {"dns: defaults, no peers needed", test_dns_defaults},
+    {"dns: every key", test_dns_full},
     CU_TEST_INFO_NULL,
 };
 
@@ -1450,6 +1761,8 @@ static CU_TestInfo schema_tests[] = {
     {"peer-timeout and LAN budgets", test_new_limits},
     {"key file", test_key_file},
     {"TSIG secret file", test_tsig_secret_file},
+    {"dns errors", test_dns_errors},
+    {"dns: the secret file, checked by the daemon", test_dns_secret_file},
     {"rules", test_rules},
     {"name suffixes, control, user", test_suffixes_and_others},
     {"every error of a file at once", test_all_errors_reported},
