@@ -27,6 +27,7 @@ struct match_raw {
 };
 
 struct rule_raw {
+	struct schema_pos pos; /* of the list entry, for explanations */
 	struct match_raw allow, deny;
 };
 
@@ -627,6 +628,8 @@ static const struct schema_item rule_items[] = {
 
 static const struct schema_item rule_elem = {
     .type = SCHEMA_MAP,
+    .flags = SCHEMA_POS,
+    .pos_offset = offsetof(struct rule_raw, pos),
     .sub = rule_items,
     .check = check_rule,
     .what = "a rule (allow: or deny: with match keys)",
@@ -1160,9 +1163,14 @@ static void cross_check(struct schema_ctx *ctx, struct policy_config *c,
 
 /* ------------------------------------------------------------------ building */
 
-static void compile(struct schema_ctx *ctx, struct policy_ruleset *rs,
+/* Rules into rs, which learns the file they are in: explanations name FILE:LINE. */
+static void compile(struct schema_ctx *ctx, struct policy_ruleset *rs, const char *file,
                     const struct rule_raw *rules, size_t n)
 {
+	if (policy_ruleset_set_file(rs, file) < 0) {
+		schema_set_oom(ctx);
+		return;
+	}
 	for (size_t i = 0; i < n; i++) {
 		bool allow = rules[i].allow.pos.line != 0;
 		const struct match_raw *m = allow ? &rules[i].allow : &rules[i].deny;
@@ -1173,8 +1181,8 @@ static void compile(struct schema_ctx *ctx, struct policy_ruleset *rs,
 		    .address = m->cidr.af ? &m->cidr : NULL,
 		};
 		const char *why = NULL;
-		int rc =
-		    policy_ruleset_add(rs, allow ? POLICY_ALLOW : POLICY_DENY, &pm, &why);
+		int rc = policy_ruleset_add_at(rs, allow ? POLICY_ALLOW : POLICY_DENY,
+		                               &pm, rules[i].pos.line, &why);
 		if (rc == -ENOMEM) {
 			schema_set_oom(ctx);
 			return;
@@ -1188,21 +1196,20 @@ static void compile(struct schema_ctx *ctx, struct policy_ruleset *rs,
 /* A named set (shared) or an inline list compiled into a set of its own (*own). */
 static struct policy_ruleset *rules_of(struct schema_ctx *ctx, struct policy_config *c,
                                        const struct schema_str *ref,
-                                       const struct rule_raw *rules, size_t n,
-                                       const char *name, bool *own)
+                                       const struct rule_raw *rules, size_t n, bool *own)
 {
 	*own = false;
 	if (ref->v) {
 		const struct set_index *e = find_set(c, ref->v);
 		return e ? c->sets[e->idx] : NULL;
 	}
-	struct policy_ruleset *rs = policy_ruleset_new(name);
+	struct policy_ruleset *rs = policy_ruleset_new("inline");
 	if (!rs) {
 		schema_set_oom(ctx);
 		return NULL;
 	}
 	*own = true;
-	compile(ctx, rs, rules, n);
+	compile(ctx, rs, c->path, rules, n);
 	return rs;
 }
 
@@ -1234,7 +1241,6 @@ static bool keep_ll(const struct addr_raw *a)
 static void build_dns(struct schema_ctx *ctx, struct policy_config *c)
 {
 	const struct dns_raw *d = &c->raw.dns;
-	char name[64];
 
 	if (!d->pos.line)
 		return;
@@ -1250,7 +1256,7 @@ static void build_dns(struct schema_ctx *ctx, struct policy_config *c)
 	          : !strcmp(d->algorithm.v, "hmac-sha384") ? POLICY_TSIG_HMAC_SHA384
 	                                                   : POLICY_TSIG_HMAC_SHA256;
 	pd->export = rules_of(ctx, c, &d->export_name, d->export_rules, d->nexport,
-	                      "export to dns", &pd->own_export);
+	                      &pd->own_export);
 	pd->map = build_map(ctx, &d->addr);
 	if (!pd->export || !pd->map)
 		return;
@@ -1258,9 +1264,8 @@ static void build_dns(struct schema_ctx *ctx, struct policy_config *c)
 		const struct dns_import_raw *im = &d->imports[i];
 		struct policy_dns_import *pi = &pd->imports[i];
 		pi->raw = im;
-		snprintf(name, sizeof(name), "import from %s (dns)", im->site.v);
 		pi->import = rules_of(ctx, c, &im->import_name, im->import_rules,
-		                      im->nimport, name, &pi->own_import);
+		                      im->nimport, &pi->own_import);
 		if (!pi->import)
 			return;
 	}
@@ -1269,7 +1274,6 @@ static void build_dns(struct schema_ctx *ctx, struct policy_config *c)
 static void build(struct schema_ctx *ctx, struct policy_config *c)
 {
 	struct config_raw *raw = &c->raw;
-	char name[64];
 
 	if (raw->nsets) {
 		c->sets = calloc(raw->nsets, sizeof(*c->sets));
@@ -1284,7 +1288,8 @@ static void build(struct schema_ctx *ctx, struct policy_config *c)
 			schema_set_oom(ctx);
 			return;
 		}
-		compile(ctx, c->sets[i], raw->sets[i].rules, raw->sets[i].nrules);
+		compile(ctx, c->sets[i], c->path, raw->sets[i].rules,
+		        raw->sets[i].nrules);
 	}
 	if (raw->npeers) {
 		c->peers = calloc(raw->npeers, sizeof(*c->peers));
@@ -1298,12 +1303,10 @@ static void build(struct schema_ctx *ctx, struct policy_config *c)
 		struct policy_peer *pp = &c->peers[i];
 		pp->raw = p;
 		pp->keep_ll = keep_ll(&p->addr);
-		snprintf(name, sizeof(name), "export to %s", p->name.v);
 		pp->export = rules_of(ctx, c, &p->export_name, p->export_rules,
-		                      p->nexport, name, &pp->own_export);
-		snprintf(name, sizeof(name), "import from %s", p->name.v);
+		                      p->nexport, &pp->own_export);
 		pp->import = rules_of(ctx, c, &p->import_name, p->import_rules,
-		                      p->nimport, name, &pp->own_import);
+		                      p->nimport, &pp->own_import);
 		pp->map = build_map(ctx, &p->addr);
 		if (!pp->export || !pp->import || !pp->map)
 			return;

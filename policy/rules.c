@@ -66,6 +66,7 @@ struct rule {
 	uint8_t action;
 	bool service_sub; /* service mentions "_sub": also try "sub._sub.type" */
 	bool has_parent;  /* parent: what follows "._sub." in the service pattern */
+	uint32_t line; /* of its entry in the ruleset's file, 0 unknown (fills padding) */
 	struct glob service;
 	struct glob parent;
 	struct glob instance;
@@ -88,6 +89,7 @@ struct rule_index {
 
 struct policy_ruleset {
 	char *name;
+	char *file; /* where the rules were written, or NULL */
 	struct rule *rules;
 	size_t n, cap;
 	struct rule_index ix;
@@ -613,6 +615,7 @@ void policy_ruleset_free(struct policy_ruleset *rs)
 	free(rs->ix.next);
 	free(rs->ix.generic);
 	free(rs->name);
+	free(rs->file);
 	free(rs);
 }
 
@@ -624,6 +627,33 @@ const char *policy_ruleset_name(const struct policy_ruleset *rs)
 size_t policy_ruleset_count(const struct policy_ruleset *rs)
 {
 	return rs ? rs->n : 0;
+}
+
+int policy_ruleset_set_file(struct policy_ruleset *rs, const char *file)
+{
+	char *f = NULL;
+	if (!rs)
+		return -EINVAL;
+	if (file && !(f = strdup(file)))
+		return -ENOMEM;
+	free(rs->file);
+	rs->file = f;
+	return 0;
+}
+
+const char *policy_ruleset_file(const struct policy_ruleset *rs)
+{
+	return rs ? rs->file : NULL;
+}
+
+unsigned policy_ruleset_rule_line(const struct policy_ruleset *rs, size_t i)
+{
+	return rs && i < rs->n ? rs->rules[i].line : 0;
+}
+
+enum policy_action policy_ruleset_rule_action(const struct policy_ruleset *rs, size_t i)
+{
+	return rs && i < rs->n ? (enum policy_action)rs->rules[i].action : POLICY_DENY;
 }
 
 static bool indexed(const struct rule *r)
@@ -684,6 +714,12 @@ static bool mentions_sub(const char *pat)
 int policy_ruleset_add(struct policy_ruleset *rs, enum policy_action action,
                        const struct policy_match *m, const char **why)
 {
+	return policy_ruleset_add_at(rs, action, m, 0, why);
+}
+
+int policy_ruleset_add_at(struct policy_ruleset *rs, enum policy_action action,
+                          const struct policy_match *m, unsigned line, const char **why)
+{
 	struct rule r;
 	const char *dummy;
 	int err = 0;
@@ -696,6 +732,7 @@ int policy_ruleset_add(struct policy_ruleset *rs, enum policy_action action,
 	}
 	memset(&r, 0, sizeof(r));
 	r.action = (uint8_t)action;
+	r.line = line;
 	if (m->service) {
 		if ((err = glob_compile(&r.service, m->service, FOLD_ASCII, why)) < 0)
 			goto fail;
@@ -870,15 +907,17 @@ static int rule_match(const struct rule *r, struct prepared *p)
 	return unknown ? MAYBE : MATCH;
 }
 
-enum policy_action policy_decide(const struct policy_ruleset *rs,
-                                 const struct policy_subject *s)
+/*
+ * The index of the first rule that matches, or SIZE_MAX. Inlined into both
+ * callers: policy_decide() stays as it was, the explanation costs nothing there.
+ */
+static inline size_t decide_index(const struct policy_ruleset *rs,
+                                  const struct policy_subject *s)
 {
 	struct prepared p;
 
-	if (!rs || !s)
-		return POLICY_DENY;
 	if (rs->n == 0)
-		return POLICY_DENY;
+		return SIZE_MAX;
 	prepare(&p, s, false);
 	/* Literal-type rules can only match a known type, and only their own. */
 	uint32_t lit = s->service ? rs->ix.bucket[p.svc_hash & (rs->ix.tsize - 1)] : 0;
@@ -894,11 +933,52 @@ enum policy_action policy_decide(const struct policy_ruleset *rs,
 			i = gi;
 			g++;
 		} else {
-			return POLICY_DENY;
+			return SIZE_MAX;
 		}
 		if (rule_match(&rs->rules[i], &p) == MATCH)
-			return (enum policy_action)rs->rules[i].action;
+			return i;
 	}
+}
+
+enum policy_action policy_decide(const struct policy_ruleset *rs,
+                                 const struct policy_subject *s)
+{
+	if (!rs || !s)
+		return POLICY_DENY;
+	size_t i = decide_index(rs, s);
+	return i == SIZE_MAX ? POLICY_DENY : (enum policy_action)rs->rules[i].action;
+}
+
+enum policy_action policy_decide_explain(const struct policy_ruleset *rs,
+                                         const struct policy_subject *s,
+                                         struct policy_explain *ex)
+{
+	size_t i = rs && s ? decide_index(rs, s) : SIZE_MAX;
+	enum policy_action a =
+	    i == SIZE_MAX ? POLICY_DENY : (enum policy_action)rs->rules[i].action;
+
+	if (ex) {
+		ex->action = a;
+		ex->rule = i == SIZE_MAX ? POLICY_NO_RULE : i;
+		ex->file = rs ? rs->file : NULL;
+		ex->line = i == SIZE_MAX ? 0 : rs->rules[i].line;
+	}
+	return a;
+}
+
+int policy_explain_format(const struct policy_ruleset *rs,
+                          const struct policy_explain *ex, char *buf, size_t size)
+{
+	const char *verb = ex->action == POLICY_ALLOW ? "allow" : "deny";
+	const char *set = rs && rs->name ? rs->name : "inline";
+
+	if (ex->rule == POLICY_NO_RULE)
+		return snprintf(buf, size, "deny: no rule matched (rule set %s)", set);
+	if (ex->file && ex->line)
+		return snprintf(buf, size, "%s: rule %zu of rule set %s at %s:%u", verb,
+		                ex->rule + 1, set, ex->file, ex->line);
+	return snprintf(buf, size, "%s: rule %zu of rule set %s", verb, ex->rule + 1,
+	                set);
 }
 
 enum policy_action policy_decide_any_instance(const struct policy_ruleset *rs,

@@ -64,11 +64,22 @@ struct policy_subject {
 
 struct policy_ruleset;
 
-/* name is copied; it may be NULL (policy_ruleset_name() then returns NULL). */
+/*
+ * name is copied; it may be NULL (policy_ruleset_name() then returns NULL).
+ * The configuration names a set after its key under `policy`, and a list
+ * written in place of a name (peers[].export: [ ... ]) "inline".
+ */
 struct policy_ruleset *policy_ruleset_new(const char *name);
 void policy_ruleset_free(struct policy_ruleset *rs);
 const char *policy_ruleset_name(const struct policy_ruleset *rs);
 size_t policy_ruleset_count(const struct policy_ruleset *rs);
+/* The file the rules were written in (copied; NULL clears): 0, -EINVAL, -ENOMEM. */
+int policy_ruleset_set_file(struct policy_ruleset *rs, const char *file);
+const char *policy_ruleset_file(const struct policy_ruleset *rs); /* NULL if unset */
+/* Rule i (0-based, in order): its line in that file (0: unknown or past the end),
+ * and its action (deny past the end). */
+unsigned policy_ruleset_rule_line(const struct policy_ruleset *rs, size_t i);
+enum policy_action policy_ruleset_rule_action(const struct policy_ruleset *rs, size_t i);
 
 /*
  * Append a rule. 0, -EINVAL (bad glob or address prefix: *why set to a static
@@ -77,9 +88,37 @@ size_t policy_ruleset_count(const struct policy_ruleset *rs);
  */
 int policy_ruleset_add(struct policy_ruleset *rs, enum policy_action action,
 		       const struct policy_match *m, const char **why);
+/* The same for a rule written at line of the set's file (0: unknown). */
+int policy_ruleset_add_at(struct policy_ruleset *rs, enum policy_action action,
+			  const struct policy_match *m, unsigned line, const char **why);
 
 /* First match wins; none matching is POLICY_DENY. rs NULL denies everything. */
 enum policy_action policy_decide(const struct policy_ruleset *rs, const struct policy_subject *s);
+
+/* Which rule decided, for `sitecastctl explain` and `services`. */
+#define POLICY_NO_RULE ((size_t)-1)
+struct policy_explain {
+	enum policy_action action;
+	size_t rule;      /* 0-based index of the deciding rule, or POLICY_NO_RULE */
+	const char *file; /* policy_ruleset_file(): borrowed from the set, may be NULL */
+	unsigned line;    /* the rule's line in file; 0 if unknown or no rule matched */
+};
+
+/*
+ * policy_decide() that also says which rule decided (ex may be NULL). The
+ * same walk as policy_decide(), which does not pay for the explanation.
+ */
+enum policy_action policy_decide_explain(const struct policy_ruleset *rs,
+					 const struct policy_subject *s,
+					 struct policy_explain *ex);
+
+/*
+ * One line for an administrator, into buf (size bytes, snprintf's return):
+ * "allow: rule 2 of rule set offices at /etc/sitecast/sitecast.yaml:31",
+ * "deny: no rule matched (rule set inline)". rs is the set ex came from.
+ */
+int policy_explain_format(const struct policy_ruleset *rs, const struct policy_explain *ex,
+			  char *buf, size_t size);
 
 /*
  * For service enumeration (_services._dns-sd._udp PTR): allow when some

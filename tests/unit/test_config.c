@@ -350,6 +350,19 @@ static void test_full(void)
 	CU_ASSERT_EQUAL(policy_decide(offices, &s), POLICY_ALLOW);
 	s.instance = "Bob's MacBook";
 	CU_ASSERT_EQUAL(policy_decide(offices, &s), POLICY_DENY);
+	/* Each rule knows where it was written, for explanations. */
+	struct policy_explain ex;
+	CU_ASSERT_EQUAL(policy_decide_explain(offices, &s, &ex), POLICY_DENY);
+	CU_ASSERT_EQUAL(ex.rule, 2);
+	CU_ASSERT_STRING_EQUAL(ex.file, "test.yaml");
+	CU_ASSERT_EQUAL(ex.line, 31);
+	CU_ASSERT_EQUAL(policy_ruleset_rule_line(offices, 0), 29);
+	CU_ASSERT_EQUAL(policy_ruleset_rule_line(offices, 3), 32);
+	CU_ASSERT_EQUAL(policy_ruleset_rule_line(printers, 0), 34);
+	s.service = "_http._tcp";
+	CU_ASSERT_EQUAL(policy_decide_explain(offices, &s, &ex), POLICY_DENY);
+	CU_ASSERT_EQUAL(ex.rule, POLICY_NO_RULE);
+	CU_ASSERT_EQUAL(ex.line, 0);
 
 	const struct dnssd_addrmap *m = policy_peer_addrmap(b);
 	CU_ASSERT_EQUAL(dnssd_addrmap_count(m), 2);
@@ -366,6 +379,11 @@ static void test_full(void)
 	CU_ASSERT_STRING_EQUAL(policy_peer_connect_host(q), "gw.queens.example.com");
 	CU_ASSERT_EQUAL(policy_peer_connect_port(q), POLICY_DEFAULT_PORT);
 	CU_ASSERT_EQUAL(policy_ruleset_count(policy_peer_export(q)), 2);
+	/* An inline list is a set of its own, named so, in the same file. */
+	CU_ASSERT_STRING_EQUAL(policy_ruleset_name(policy_peer_export(q)), "inline");
+	CU_ASSERT_STRING_EQUAL(policy_ruleset_file(policy_peer_export(q)), "test.yaml");
+	CU_ASSERT_EQUAL(policy_ruleset_rule_line(policy_peer_export(q), 0), 22);
+	CU_ASSERT_EQUAL(policy_ruleset_rule_line(policy_peer_export(q), 1), 23);
 	CU_ASSERT_EQUAL(policy_ruleset_count(policy_peer_import(q)), 0);
 	CU_ASSERT_FALSE(policy_peer_keep_linklocal(q));
 	uint8_t guest[4] = {192, 168, 1, 200}, desk[4] = {192, 168, 1, 20};
@@ -1291,6 +1309,9 @@ static void test_load_file(void)
 	CU_ASSERT_FATAL(cfg != NULL);
 	CU_ASSERT_STRING_EQUAL(policy_config_path(cfg), path);
 	CU_ASSERT_EQUAL(policy_config_npeers(cfg), 2);
+	/* Explanations name the file as given. */
+	CU_ASSERT_STRING_EQUAL(policy_ruleset_file(policy_config_ruleset(cfg, "offices")),
+	                       path);
 
 	/* Errors name the file as given. */
 	f = fopen(path, "w");
@@ -1354,7 +1375,6 @@ static void test_load_file(void)
 /* ------------------------------------------------------------------ reload support */
 
 static struct policy_config *load_copy(const char *text);
-
 
 static struct policy_config *load_copy(const char *text)
 {
@@ -1555,6 +1575,8 @@ static void test_dns_full(void)
 	/* Imported domains need not be in our zone. */
 	CU_ASSERT_STRING_EQUAL(policy_dns_import_domain(x), "bronx.other.example.net");
 	CU_ASSERT_EQUAL(policy_ruleset_count(policy_dns_import_rules(x)), 1);
+	CU_ASSERT_STRING_EQUAL(policy_ruleset_name(policy_dns_import_rules(x)), "inline");
+	CU_ASSERT_EQUAL(policy_ruleset_rule_line(policy_dns_import_rules(x), 0), 23);
 	struct policy_subject sub = {.service = "_ipp._tcp", .instance = "Printer"};
 	CU_ASSERT_EQUAL(policy_decide(policy_dns_import_rules(x), &sub), POLICY_ALLOW);
 	CU_ASSERT_FATAL(policy_dns_import_rules(h) != NULL);
@@ -1575,8 +1597,7 @@ static void test_dns_errors(void)
 {
 	/* Neither peers nor dns. */
 	EXPECT(HEAD, "test.yaml:1:1: missing required key 'peers'");
-	EXPECT(HEAD "dns: {}\n",
-	       "test.yaml:4:6: missing required key 'server'",
+	EXPECT(HEAD "dns: {}\n", "test.yaml:4:6: missing required key 'server'",
 	       "test.yaml:4:6: missing required key 'zone'",
 	       "test.yaml:4:6: missing required key 'tsig'");
 	EXPECT(HEAD "dns:\n"
@@ -1606,51 +1627,53 @@ static void test_dns_errors(void)
 	       "test.yaml:12:11: expected a list for 'import'",
 	       "test.yaml:13:3: unknown key 'zones' (did you mean 'zone'?)");
 	/* Names and domains that cannot be. */
-	EXPECT(HEAD PEER "dns:\n"
-	                 "  server: \"[2001:db8::53\"\n"
-	                 "  zone: local\n"
-	                 "  domain: manhattan.example.com\n"
-	                 "  tsig: { name: \"k y\", secret-file: \"\" }\n"
-	                 "  export: offics\n"
-	                 "  import:\n"
-	                 "    - { site: manhattan, domain: manhattan.example.com }\n"
-	                 "    - { site: brooklyn, domain: brooklyn.example.com }\n"
-	                 "    - { site: Bronx, domain: bronx.example.com, import: x }\n"
-	                 "    - { site: harlem, domain: brooklyn.example.com }\n"
-	                 "    - { site: harlem, domain: \"harlem..com\" }\n"
-	                 "    - harlem\n"
-	                 "    - { domain: soho.example.com }\n"
-	                 "policy: { offices: [] }\n",
-	       "test.yaml:8:11: invalid DNS server address '[2001:db8::53': missing ']' "
-	       "after the IPv6 address",
-	       "test.yaml:9:9: the zone must not be in .local, the domain of multicast DNS",
-	       "test.yaml:10:11: domain 'manhattan.example.com' is not inside zone 'local'",
-	       "test.yaml:11:17: invalid TSIG key name 'k y': expected a DNS name of "
-	       "letters, digits and '-' in dot-separated labels",
-	       "test.yaml:11:37: the secret file path is empty",
-	       "test.yaml:12:11: unknown rule set 'offics' (did you mean 'offices'?)",
-	       "test.yaml:14:15: imported site 'manhattan' has the name of this site",
-	       "test.yaml:14:34: domain 'manhattan.example.com' is this site's own "
-	       "domain",
-	       "test.yaml:15:15: site 'brooklyn' is also a peer (line 5): a site is "
-	       "reached by a peer link or through dns, not both",
-	       "test.yaml:16:15: invalid site name 'Bronx': use 1 to 32 lowercase "
-	       "letters, digits and '-'",
-	       "test.yaml:16:57: unknown rule set 'x'",
-	       "test.yaml:17:31: duplicate imported domain 'brooklyn.example.com' (first "
-	       "at line 15)",
-	       "test.yaml:18:15: duplicate imported site 'harlem' (first at line 17)",
-	       "test.yaml:18:31: invalid domain 'harlem..com': expected a DNS name of "
-	       "letters, digits and '-' in dot-separated labels",
-	       "test.yaml:19:7: expected an imported domain (a mapping with site, domain, "
-	       "import) in 'import'",
-	       "test.yaml:20:7: missing required key 'site'");
+	EXPECT(
+	    HEAD PEER "dns:\n"
+	              "  server: \"[2001:db8::53\"\n"
+	              "  zone: local\n"
+	              "  domain: manhattan.example.com\n"
+	              "  tsig: { name: \"k y\", secret-file: \"\" }\n"
+	              "  export: offics\n"
+	              "  import:\n"
+	              "    - { site: manhattan, domain: manhattan.example.com }\n"
+	              "    - { site: brooklyn, domain: brooklyn.example.com }\n"
+	              "    - { site: Bronx, domain: bronx.example.com, import: x }\n"
+	              "    - { site: harlem, domain: brooklyn.example.com }\n"
+	              "    - { site: harlem, domain: \"harlem..com\" }\n"
+	              "    - harlem\n"
+	              "    - { domain: soho.example.com }\n"
+	              "policy: { offices: [] }\n",
+	    "test.yaml:8:11: invalid DNS server address '[2001:db8::53': missing ']' "
+	    "after the IPv6 address",
+	    "test.yaml:9:9: the zone must not be in .local, the domain of multicast DNS",
+	    "test.yaml:10:11: domain 'manhattan.example.com' is not inside zone 'local'",
+	    "test.yaml:11:17: invalid TSIG key name 'k y': expected a DNS name of "
+	    "letters, digits and '-' in dot-separated labels",
+	    "test.yaml:11:37: the secret file path is empty",
+	    "test.yaml:12:11: unknown rule set 'offics' (did you mean 'offices'?)",
+	    "test.yaml:14:15: imported site 'manhattan' has the name of this site",
+	    "test.yaml:14:34: domain 'manhattan.example.com' is this site's own "
+	    "domain",
+	    "test.yaml:15:15: site 'brooklyn' is also a peer (line 5): a site is "
+	    "reached by a peer link or through dns, not both",
+	    "test.yaml:16:15: invalid site name 'Bronx': use 1 to 32 lowercase "
+	    "letters, digits and '-'",
+	    "test.yaml:16:57: unknown rule set 'x'",
+	    "test.yaml:17:31: duplicate imported domain 'brooklyn.example.com' (first "
+	    "at line 15)",
+	    "test.yaml:18:15: duplicate imported site 'harlem' (first at line 17)",
+	    "test.yaml:18:31: invalid domain 'harlem..com': expected a DNS name of "
+	    "letters, digits and '-' in dot-separated labels",
+	    "test.yaml:19:7: expected an imported domain (a mapping with site, domain, "
+	    "import) in 'import'",
+	    "test.yaml:20:7: missing required key 'site'");
 	/* Our own domain imported; a default domain too long for DNS. */
-	EXPECT(HEAD "dns:\n"
-	            "  server: 192.0.2.53:53\n"
-	            "  zone: sites.example.com\n"
-	            "  tsig: { name: k, secret-file: /x }\n"
-	            "  import: [ { site: brooklyn, domain: Manhattan.Sites.Example.Com } ]\n",
+	EXPECT(HEAD
+	       "dns:\n"
+	       "  server: 192.0.2.53:53\n"
+	       "  zone: sites.example.com\n"
+	       "  tsig: { name: k, secret-file: /x }\n"
+	       "  import: [ { site: brooklyn, domain: Manhattan.Sites.Example.Com } ]\n",
 	       "test.yaml:8:39: domain 'Manhattan.Sites.Example.Com' is this site's own "
 	       "domain");
 	/* A zone of 251 characters (labels of 62 letters): valid, but not with a site. */
@@ -1698,7 +1721,8 @@ static void test_dns_secret_file(void)
 	check_errors_(w1, 1, __LINE__);
 
 	/* A file that is not the base64 secret alone (a BIND key clause). */
-	const char *p = write_file("clause.secret", "key \"k\" { secret \"QQ==\"; };\n", 29);
+	const char *p =
+	    write_file("clause.secret", "key \"k\" { secret \"QQ==\"; };\n", 29);
 	snprintf(text, sizeof(text),
 	         HEAD "dns:\n"
 	              "  server: 192.0.2.53\n"

@@ -602,6 +602,107 @@ static void test_bad_address_key(void)
 	policy_ruleset_free(rs);
 }
 
+/* Which rule decided: index, line and file, through the type index and without it. */
+static void test_explain(void)
+{
+	struct policy_ruleset *rs = policy_ruleset_new("offices");
+	struct policy_match m = {0};
+	struct policy_explain ex;
+	char line[160];
+
+	CU_ASSERT_FATAL(rs != NULL);
+	CU_ASSERT_PTR_NULL(policy_ruleset_file(rs));
+	CU_ASSERT_EQUAL(policy_ruleset_set_file(rs, "/etc/sitecast/sitecast.yaml"), 0);
+	CU_ASSERT_STRING_EQUAL(policy_ruleset_file(rs), "/etc/sitecast/sitecast.yaml");
+	/* The design's example, at the lines a file would have them. */
+	m.service = "_ipp._tcp";
+	CU_ASSERT_EQUAL(policy_ruleset_add_at(rs, POLICY_ALLOW, &m, 31, NULL), 0);
+	m.service = "_airplay._tcp";
+	m.instance = "Conference*";
+	CU_ASSERT_EQUAL(policy_ruleset_add_at(rs, POLICY_ALLOW, &m, 32, NULL), 0);
+	m.instance = NULL;
+	CU_ASSERT_EQUAL(policy_ruleset_add_at(rs, POLICY_DENY, &m, 33, NULL), 0);
+	m.service = "_presence.*";
+	CU_ASSERT_EQUAL(policy_ruleset_add_at(rs, POLICY_ALLOW, &m, 34, NULL), 0);
+	/* A rule added without a line. */
+	m.service = "_smb._tcp";
+	CU_ASSERT_EQUAL(policy_ruleset_add(rs, POLICY_DENY, &m, NULL), 0);
+	CU_ASSERT_EQUAL(policy_ruleset_rule_line(rs, 0), 31);
+	CU_ASSERT_EQUAL(policy_ruleset_rule_line(rs, 3), 34);
+	CU_ASSERT_EQUAL(policy_ruleset_rule_line(rs, 4), 0);
+	CU_ASSERT_EQUAL(policy_ruleset_rule_line(rs, 5), 0);
+	CU_ASSERT_EQUAL(policy_ruleset_rule_action(rs, 2), POLICY_DENY);
+	CU_ASSERT_EQUAL(policy_ruleset_rule_action(rs, 3), POLICY_ALLOW);
+	CU_ASSERT_EQUAL(policy_ruleset_rule_action(rs, 9), POLICY_DENY);
+
+	static const struct {
+		const char *service, *instance;
+		enum policy_action action;
+		size_t rule;
+		unsigned line;
+		const char *text;
+	} cases[] = {
+	    {"_ipp._tcp", "Printer A", POLICY_ALLOW, 0, 31,
+	     "allow: rule 1 of rule set offices at /etc/sitecast/sitecast.yaml:31"},
+	    {"_airplay._tcp", "Conference Room", POLICY_ALLOW, 1, 32,
+	     "allow: rule 2 of rule set offices at /etc/sitecast/sitecast.yaml:32"},
+	    {"_airplay._tcp", "Bob's MacBook", POLICY_DENY, 2, 33,
+	     "deny: rule 3 of rule set offices at /etc/sitecast/sitecast.yaml:33"},
+	    /* A glob rule, not in the type index. */
+	    {"_presence._tcp", "bob", POLICY_ALLOW, 3, 34,
+	     "allow: rule 4 of rule set offices at /etc/sitecast/sitecast.yaml:34"},
+	    {"_smb._tcp", "Files", POLICY_DENY, 4, 0, "deny: rule 5 of rule set offices"},
+	    {"_http._tcp", "Router", POLICY_DENY, POLICY_NO_RULE, 0,
+	     "deny: no rule matched (rule set offices)"},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct policy_subject s = svc(cases[i].service, cases[i].instance);
+		memset(&ex, 0x5a, sizeof(ex));
+		CU_ASSERT_EQUAL(policy_decide_explain(rs, &s, &ex), cases[i].action);
+		CU_ASSERT_EQUAL(policy_decide(rs, &s), cases[i].action);
+		CU_ASSERT_EQUAL(ex.action, cases[i].action);
+		CU_ASSERT_EQUAL(ex.rule, cases[i].rule);
+		CU_ASSERT_EQUAL(ex.line, cases[i].line);
+		CU_ASSERT_PTR_EQUAL(ex.file, policy_ruleset_file(rs));
+		policy_explain_format(rs, &ex, line, sizeof(line));
+		CU_ASSERT_STRING_EQUAL(line, cases[i].text);
+	}
+	/* ex may be NULL; no set denies with no rule. */
+	struct policy_subject s = svc("_ipp._tcp", "Printer A");
+	CU_ASSERT_EQUAL(policy_decide_explain(rs, &s, NULL), POLICY_ALLOW);
+	CU_ASSERT_EQUAL(policy_decide_explain(NULL, &s, &ex), POLICY_DENY);
+	CU_ASSERT_EQUAL(ex.rule, POLICY_NO_RULE);
+	CU_ASSERT_PTR_NULL(ex.file);
+	policy_explain_format(NULL, &ex, line, sizeof(line));
+	CU_ASSERT_STRING_EQUAL(line, "deny: no rule matched (rule set inline)");
+	CU_ASSERT_EQUAL(policy_ruleset_set_file(rs, NULL), 0);
+	CU_ASSERT_PTR_NULL(policy_ruleset_file(rs));
+	CU_ASSERT_EQUAL(policy_ruleset_set_file(NULL, "x"), -EINVAL);
+	policy_ruleset_free(rs);
+
+	/* Literal types interleaved with globs: the index finds the first match. */
+	rs = policy_ruleset_new(NULL);
+	char type[32];
+	for (unsigned k = 0; k < 60; k++) {
+		snprintf(type, sizeof(type), k % 5 == 4 ? "_t%02u.*" : "_t%02u._tcp",
+		         k / 2);
+		m = (struct policy_match){.service = type};
+		CU_ASSERT_EQUAL(policy_ruleset_add_at(rs,
+		                                      k % 2 ? POLICY_DENY : POLICY_ALLOW,
+		                                      &m, 100 + k, NULL),
+		                0);
+	}
+	for (unsigned t = 0; t < 30; t++) {
+		snprintf(type, sizeof(type), "_t%02u._tcp", t);
+		struct policy_subject st = svc(type, "x");
+		/* Rules 2t and 2t+1 name the type; the first of them decides. */
+		CU_ASSERT_EQUAL(policy_decide_explain(rs, &st, &ex), POLICY_ALLOW);
+		CU_ASSERT_EQUAL(ex.rule, 2 * t);
+		CU_ASSERT_EQUAL(ex.line, 100 + 2 * t);
+	}
+	policy_ruleset_free(rs);
+}
+
 static CU_TestInfo rule_tests[] = {
     {"first match wins", test_order},
     {"first match wins among many rules", test_order_many},
@@ -615,6 +716,7 @@ static CU_TestInfo rule_tests[] = {
     {"any instance (enumeration)", test_any_instance},
     {"host named", test_host_named},
     {"bad address key", test_bad_address_key},
+    {"which rule decided (explain)", test_explain},
     CU_TEST_INFO_NULL,
 };
 
