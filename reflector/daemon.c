@@ -37,7 +37,7 @@
 #include "reflector/lan.h"
 #include "reflector/log.h"
 #include "reflector/peer.h"
-#include "reflector/proxy.h"
+#include "engine/proxy.h"
 #include "reflector/tls.h"
 
 struct daemon {

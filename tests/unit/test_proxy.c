@@ -22,7 +22,7 @@
 
 #include "dnssd/msg.h"
 #include "policy/config.h"
-#include "reflector/proxy.h"
+#include "engine/proxy.h"
 #include "tests/unit/unit.h"
 
 #define IF_M 2

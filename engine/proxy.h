@@ -34,8 +34,8 @@
  * only during the callback. Strings in struct proxy_peer_stats belong to the
  * configuration.
  */
-#ifndef SITECAST_REFLECTOR_PROXY_H
-#define SITECAST_REFLECTOR_PROXY_H
+#ifndef SITECAST_ENGINE_PROXY_H
+#define SITECAST_ENGINE_PROXY_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -16,8 +16,8 @@
  * Functions shared between them carry the module prefix like the public ones;
  * ownership is as in the comment of each.
  */
-#ifndef SITECAST_REFLECTOR_PROXY_INT_H
-#define SITECAST_REFLECTOR_PROXY_INT_H
+#ifndef SITECAST_ENGINE_PROXY_INT_H
+#define SITECAST_ENGINE_PROXY_INT_H
 
 #include <errno.h>
 #include <net/if.h>
@@ -36,7 +36,7 @@
 #include "policy/config.h"
 #include "policy/filter.h"
 #include "policy/rules.h"
-#include "reflector/proxy.h"
+#include "engine/proxy.h"
 
 /* Records learned from the LAN, and what a peer can be told it holds. */
 #define LOCAL_MAX_RECORDS 65536

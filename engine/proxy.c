@@ -26,7 +26,7 @@
  */
 #include <config.h>
 
-#include "reflector/proxy_int.h"
+#include "engine/proxy_int.h"
 
 static const char *const drop_names[PROXY_DROP_MAX] = {
     [PROXY_DROP_NOT_MDNS_PORT] = "not-mdns-port",
