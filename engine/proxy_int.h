@@ -37,6 +37,7 @@
 #include "policy/filter.h"
 #include "policy/rules.h"
 #include "engine/proxy.h"
+#include "engine/remote.h"
 
 /* Records learned from the LAN, and what a peer can be told it holds. */
 #define LOCAL_MAX_RECORDS 65536
