@@ -60,7 +60,13 @@ uint64_t proxy_rnd(struct proxy *p)
 
 struct rpeer *proxy_peer_by_id(const struct proxy *p, unsigned id)
 {
-	return id < p->npeers ? p->peers[id] : NULL;
+	if (id < p->ncfgpeers)
+		return p->peers[id];
+	/* Added remotes are few (one per DNS domain): a short scan. */
+	for (size_t i = p->ncfgpeers; i < p->npeers; i++)
+		if (p->peers[i]->id == id)
+			return p->peers[i];
+	return NULL;
 }
 
 uint64_t proxy_ifbit(size_t pos, int fam)
@@ -99,7 +105,8 @@ struct proxy *proxy_new(const struct policy_config *cfg, const struct proxy_io *
 	p->enum_name = ldns_dname_new_frm_str("_services._dns-sd._udp.local.");
 	if (!p->rename || !p->local || !p->enum_name)
 		goto fail;
-	p->npeers = policy_config_npeers(cfg);
+	p->npeers = p->ncfgpeers = policy_config_npeers(cfg);
+	p->next_remote_id = PROXY_REMOTE_ID_BASE;
 	if (!(p->peers = calloc(p->npeers ? p->npeers : 1, sizeof(*p->peers))))
 		goto fail;
 	for (size_t i = 0; i < p->npeers; i++)
@@ -246,7 +253,7 @@ int proxy_get_peer_stats(const struct proxy *p, unsigned peer_id,
 	if (!p || !out || !(peer = proxy_peer_by_id(p, peer_id)))
 		return -ENOENT;
 	memset(out, 0, sizeof(*out));
-	out->name = policy_peer_name(peer->pcfg);
+	out->name = peer->name;
 	out->up = peer->up;
 	out->since_ms = peer->since;
 	out->records_in = peer->records_in;

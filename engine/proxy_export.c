@@ -43,7 +43,7 @@ bool proxy_instance_ready(struct proxy *p, const struct rpeer *peer, const ldns_
                           const ldns_rdf **ask_host, bool *ask_srv)
 {
 	struct dnssd_entry *srv[4], *ad[16];
-	bool keep_ll = policy_peer_keep_linklocal(peer->pcfg), any_addr = false;
+	bool keep_ll = peer->rc.keep_linklocal, any_addr = false;
 	size_t ns = dnssd_cache_find(p->local, inst, LDNS_RR_TYPE_SRV, 0, p->now, srv, 4);
 
 	*ask_host = NULL;
@@ -203,10 +203,13 @@ static void note_exports(struct proxy *p, struct rpeer *peer, const struct rrvec
 
 void proxy_send_records(struct proxy *p, struct rpeer *peer, const struct rrvec *out)
 {
-	if (!out->n || !p->io.peer_send_records)
+	int (*send)(void *, unsigned, const char *, unsigned, const ldns_rr *const *, size_t);
+	void *arg = peer->pcfg ? p->io.arg : peer->ops_arg;
+	send = peer->pcfg ? p->io.peer_send_records : peer->ops.send_records;
+	if (!out->n || !send)
 		return;
 	const char *site = policy_config_site(p->cfg);
-	if (p->io.peer_send_records(p->io.arg, peer->id, site, 0, out->v, out->n) < 0) {
+	if (send(arg, peer->id, site, 0, out->v, out->n) < 0) {
 		p->st.peer_send_errors++;
 		return;
 	}
@@ -263,8 +266,8 @@ static void select_export(struct proxy *p, struct rpeer *peer, const ldns_rr *co
 	struct rrvec cand = {0};
 	bool *allow = NULL;
 	void *cbarg[2] = {p, peer};
-	const struct dnssd_addrmap *map = policy_peer_addrmap(peer->pcfg);
-	bool keep_ll = policy_peer_keep_linklocal(peer->pcfg);
+	const struct dnssd_addrmap *map = peer->rc.addrmap;
+	bool keep_ll = peer->rc.keep_linklocal;
 
 	for (size_t i = 0; i < n; i++)
 		proxy_rv_push(&cand, recs[i]);
@@ -290,7 +293,7 @@ static void select_export(struct proxy *p, struct rpeer *peer, const ldns_rr *co
 		goto out;
 
 	struct policy_filter_ctx ctx = {
-	    .rules = policy_peer_export(peer->pcfg),
+	    .rules = peer->rc.export_rules,
 	    .sender = sender,
 	    .host_known = exp_host_known,
 	    .instance_host = proxy_local_instance_host,
@@ -437,7 +440,7 @@ bool proxy_type_exported(struct proxy *p, const ldns_rdf *type)
 	struct policy_subject s = {.service = sn.service};
 	for (size_t i = 0; i < p->npeers; i++)
 		if (p->peers[i]->up &&
-		    policy_decide_any_instance(policy_peer_export(p->peers[i]->pcfg),
+		    policy_decide_any_instance(p->peers[i]->rc.export_rules,
 		                               &s) == POLICY_ALLOW)
 			return true;
 	return false;

@@ -155,7 +155,7 @@ static void import_records(struct proxy *p, struct rpeer *peer, const ldns_rr *c
 	if (!allow)
 		return;
 	struct policy_filter_ctx ctx = {
-	    .rules = policy_peer_import(peer->pcfg),
+	    .rules = peer->rc.import_rules,
 	    .host_known = proxy_imp_host_known,
 	    .instance_host = proxy_imp_instance_host,
 	    .arg = cbarg,
@@ -265,7 +265,7 @@ static void ask_type_of(void *arg, struct dnssd_entry *e)
 static void ask_types_again(struct proxy *p, struct rpeer *peer)
 {
 	struct types_ctx tc = {p, peer, {0}};
-	if (proxy_ntab_init(&tc.seen) < 0)
+	if (!proxy_remote_asks(peer) || proxy_ntab_init(&tc.seen) < 0)
 		return;
 	dnssd_cache_foreach(peer->remote, ask_type_of, &tc);
 	proxy_ntab_fini(&tc.seen);
@@ -334,7 +334,7 @@ void proxy_peer_down(struct proxy *p, unsigned peer_id, uint64_t now_ms)
 	peer->since = now_ms;
 	peer->resync = false;
 	peer->grace = true;
-	peer->grace_at = now_ms + (uint64_t)policy_config_peer_grace(p->cfg) * 1000;
+	peer->grace_at = now_ms + (uint64_t)peer->rc.grace_s * 1000;
 	proxy_rv_free(&peer->fwdq);
 }
 
@@ -371,15 +371,29 @@ void proxy_rpeer_free(struct rpeer *peer)
 	free(peer);
 }
 
-struct rpeer *proxy_rpeer_new(const struct policy_config *cfg, unsigned id)
+void proxy_remote_cfg_of_peer(struct rpeer *peer, const struct policy_config *cfg,
+                              const struct policy_peer *pc)
 {
-	const struct policy_peer *pc = policy_config_peer(cfg, id);
-	struct rpeer *peer = calloc(1, sizeof(*peer));
-	if (!peer || !pc)
-		goto fail;
 	peer->pcfg = pc;
+	peer->rc = (struct proxy_remote_cfg){
+	    .name = peer->name,
+	    .export_rules = policy_peer_export(pc),
+	    .addrmap = policy_peer_addrmap(pc),
+	    .keep_linklocal = policy_peer_keep_linklocal(pc),
+	    .import_rules = policy_peer_import(pc),
+	    .grace_s = policy_config_peer_grace(cfg),
+	};
+}
+
+/* Everything of a remote but its settings; NULL on ENOMEM. */
+static struct rpeer *remote_alloc(const struct policy_config *cfg, unsigned id,
+                                  const char *name)
+{
+	struct rpeer *peer = calloc(1, sizeof(*peer));
+	if (!peer)
+		goto fail;
 	peer->id = id;
-	snprintf(peer->name, sizeof(peer->name), "%s", policy_peer_name(pc));
+	snprintf(peer->name, sizeof(peer->name), "%s", name);
 	peer->remote_max = policy_config_max_records_per_peer(cfg);
 	peer->tok = peer->in_tok = (uint64_t)policy_config_queries_per_second(cfg) * 1000;
 	if (!(peer->sent = dnssd_sent_new(SENT_MAX_RECORDS)) ||
@@ -393,6 +407,28 @@ struct rpeer *proxy_rpeer_new(const struct policy_config *cfg, unsigned id)
 fail:
 	proxy_rpeer_free(peer);
 	return NULL;
+}
+
+struct rpeer *proxy_rpeer_new(const struct policy_config *cfg, unsigned id)
+{
+	const struct policy_peer *pc = policy_config_peer(cfg, id);
+	struct rpeer *peer = pc ? remote_alloc(cfg, id, policy_peer_name(pc)) : NULL;
+	if (peer)
+		proxy_remote_cfg_of_peer(peer, cfg, pc);
+	return peer;
+}
+
+struct rpeer *proxy_remote_new(const struct policy_config *cfg, unsigned id,
+                               const struct proxy_remote_cfg *rc)
+{
+	struct rpeer *peer = remote_alloc(cfg, id, rc->name);
+	if (peer) {
+		peer->rc = *rc;
+		peer->rc.name = peer->name;
+		if (!peer->rc.grace_s)
+			peer->rc.grace_s = policy_config_peer_grace(cfg);
+	}
+	return peer;
 }
 
 bool proxy_alias_of_peer(struct nent *e, const void *arg)

@@ -130,10 +130,18 @@ struct ntab {
 	size_t mask, count;
 };
 
+/*
+ * A remote (remote.h): a peer link (pcfg set, id = its configuration index, sends
+ * through proxy_io) or an added remote (pcfg NULL, id >= PROXY_REMOTE_ID_BASE,
+ * sends through ops). Export and import read its settings from rc only.
+ */
 struct rpeer {
 	const struct policy_peer *pcfg;
 	unsigned id;
-	char name[40];
+	char name[PROXY_REMOTE_NAME_MAX + 1];
+	struct proxy_remote_cfg rc; /* rc.name points to name */
+	struct proxy_remote_ops ops;
+	void *ops_arg;
 	bool up;
 	bool grace;  /* down: records kept until grace_at */
 	bool resync; /* up again: records not sent again by resync_at are stale */
@@ -191,8 +199,9 @@ struct proxy {
 	struct proxy_io io;
 	struct dnssd_rename *rename;
 	struct dnssd_cache *local;
-	struct rpeer **peers;
-	size_t npeers;
+	struct rpeer **peers; /* the configured peers by index, then added remotes */
+	size_t npeers, ncfgpeers;
+	unsigned next_remote_id;
 	struct iface ifs[PROXY_MAX_INTERFACES];
 	struct ntab alias;   /* renamed name we proxy_announce -> peer, original name */
 	struct ntab asked;   /* name + type -> last asked on the LAN */
@@ -474,6 +483,17 @@ void proxy_withdraw_peer(struct proxy *p, struct rpeer *peer);
 void proxy_rpeer_free(struct rpeer *peer);
 
 struct rpeer *proxy_rpeer_new(const struct policy_config *cfg, unsigned id);
+/* Whether questions go to this remote (an added one without send_questions: never). */
+static inline bool proxy_remote_asks(const struct rpeer *peer)
+{
+	return peer->pcfg || peer->ops.send_questions;
+}
+/* An added remote's state (remote.h), down, with rc's settings copied in. */
+struct rpeer *proxy_remote_new(const struct policy_config *cfg, unsigned id,
+                               const struct proxy_remote_cfg *rc);
+/* The settings of peer link pc, as a remote's. */
+void proxy_remote_cfg_of_peer(struct rpeer *peer, const struct policy_config *cfg,
+                              const struct policy_peer *pc);
 
 bool proxy_alias_of_peer(struct nent *e, const void *arg);
 

@@ -235,7 +235,7 @@ bool proxy_take_token(uint64_t *tok, uint64_t *t, uint32_t rate, uint64_t now)
 static bool import_wants(const struct rpeer *peer, const ldns_rdf *name)
 {
 	struct dnssd_svcname sn;
-	const struct policy_ruleset *rs = policy_peer_import(peer->pcfg);
+	const struct policy_ruleset *rs = peer->rc.import_rules;
 	if (dnssd_svcname_parse(name, &sn) < 0)
 		return false;
 	if (sn.kind == DNSSD_NAME_ENUM)
@@ -257,7 +257,8 @@ void proxy_maybe_forward(struct proxy *p, struct rpeer *peer, const ldns_rr *q,
 	struct avec av = {0};
 	bool need;
 
-	if (!peer->up)
+	/* An added remote without send_questions is never asked (remote.h). */
+	if (!peer->up || !proxy_remote_asks(peer))
 		return;
 	find_remote(p, peer, qname, qtype, DNSSD_SEC_ANSWER, &av);
 	need = av.n == 0;
@@ -332,9 +333,10 @@ void proxy_flush_fwd(struct proxy *p)
 		struct rpeer *peer = p->peers[i];
 		if (!peer->fwdq.n)
 			continue;
-		if (p->io.peer_send_questions &&
-		    p->io.peer_send_questions(p->io.arg, peer->id, peer->fwdq.v,
-		                              peer->fwdq.n) >= 0) {
+		int (*send)(void *, unsigned, const ldns_rr *const *, size_t);
+		void *arg = peer->pcfg ? p->io.arg : peer->ops_arg;
+		send = peer->pcfg ? p->io.peer_send_questions : peer->ops.send_questions;
+		if (send && send(arg, peer->id, peer->fwdq.v, peer->fwdq.n) >= 0) {
 			peer->questions_out += peer->fwdq.n;
 			p->st.questions_forwarded += peer->fwdq.n;
 		} else {
