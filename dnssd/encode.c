@@ -14,6 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dnssd/name.h"
+
 #define HEADER_LEN 12
 #define MAX_NAME_LEN 255
 #define MAX_LABELS 128
@@ -224,17 +226,12 @@ int dnssd_enc_rr(struct dnssd_enc *e, enum dnssd_section s, const ldns_rr *rr)
 	return add(e, s, rr);
 }
 
-static inline uint8_t lower(uint8_t c)
-{
-	return (c >= 'A' && c <= 'Z') ? (uint8_t)(c + 32) : c;
-}
-
 /* The hash of a suffix chains the hash of the rest of the name (FNV-1a, case-folded). */
 static uint32_t label_hash(uint32_t rest, const uint8_t *label)
 {
 	uint32_t h = rest;
 	for (size_t i = 0; i <= label[0]; i++) {
-		h ^= i ? lower(label[i]) : label[0];
+		h ^= i ? dnssd_lower(label[i]) : label[0];
 		h *= 16777619u;
 	}
 	return h;
@@ -255,7 +252,7 @@ static bool same_name(const uint8_t *pkt, size_t off, const uint8_t *n)
 		if (c == 0)
 			return true;
 		for (size_t i = 1; i <= c; i++)
-			if (lower(pkt[off + i]) != lower(n[i]))
+			if (dnssd_lower(pkt[off + i]) != dnssd_lower(n[i]))
 				return false;
 		off += 1 + (size_t)c;
 		n += 1 + (size_t)c;

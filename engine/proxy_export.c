@@ -29,7 +29,7 @@ const ldns_rdf *proxy_local_instance_host(void *arg, const ldns_rdf *instance)
 	for (size_t i = 0; i < m && i < 4; i++)
 		if (!dnssd_entry_is_goodbye(tmp[i])) {
 			p->host_scratch = dnssd_entry_rr_new(tmp[i]);
-			return p->host_scratch ? proxy_srv_target(p->host_scratch) : NULL;
+			return p->host_scratch ? dnssd_srv_target(p->host_scratch) : NULL;
 		}
 	return NULL;
 }
@@ -54,7 +54,7 @@ bool proxy_instance_ready(struct proxy *p, const struct rpeer *peer, const ldns_
 		if (dnssd_entry_is_goodbye(srv[i]))
 			continue;
 		ldns_rr *srr = dnssd_entry_rr_new(srv[i]);
-		const ldns_rdf *host = srr ? proxy_srv_target(srr) : NULL;
+		const ldns_rdf *host = srr ? dnssd_srv_target(srr) : NULL;
 		if (!host) {
 			ldns_rr_free(srr);
 			continue;
@@ -228,7 +228,7 @@ static void add_cached(struct proxy *p, struct rrvec *cand, const ldns_rdf *name
 		if (dnssd_entry_is_goodbye(ad[j]))
 			continue;
 		ldns_rr *a = dnssd_entry_rr_new(ad[j]);
-		bool dup = !a || (target && !proxy_name_eq(proxy_rdf_name(a, 0), target));
+		bool dup = !a || (target && !dnssd_name_eq(dnssd_rdf_name(a, 0), target));
 		for (size_t k = 0; k < cand->n && !dup; k++)
 			dup = proxy_rr_same(cand->v[k], a);
 		if (dup)
@@ -246,7 +246,7 @@ static void add_cached(struct proxy *p, struct rrvec *cand, const ldns_rdf *name
 static bool type_has_instances(struct proxy *p, const ldns_rr *rr)
 {
 	struct dnssd_entry *e[8];
-	const ldns_rdf *type = proxy_rdf_name(rr, 0);
+	const ldns_rdf *type = dnssd_rdf_name(rr, 0);
 	size_t n =
 	    type ? dnssd_cache_find(p->local, type, LDNS_RR_TYPE_PTR, 0, p->now, e, 8)
 	         : 0;
@@ -276,7 +276,7 @@ static void select_export(struct proxy *p, struct rpeer *peer, const ldns_rr *co
 	 * and the enumeration PTR of a type goes with the type's PTRs.
 	 */
 	for (size_t i = 0; i < n; i++) {
-		const ldns_rdf *host = proxy_srv_target(recs[i]);
+		const ldns_rdf *host = dnssd_srv_target(recs[i]);
 		if (ldns_rr_ttl(recs[i]) == 0)
 			continue;
 		if (host) {
@@ -334,7 +334,7 @@ static void select_export(struct proxy *p, struct rpeer *peer, const ldns_rr *co
 				continue;
 			}
 		}
-		const ldns_rdf *host = proxy_srv_target(rr);
+		const ldns_rdf *host = dnssd_srv_target(rr);
 		if (host && ldns_rr_ttl(rr) > 0) {
 			struct nent *h = proxy_ntab_add(&peer->exp_hosts, host, 0);
 			uint64_t exp = p->now + (uint64_t)ldns_rr_ttl(rr) * 1000;
@@ -595,11 +595,11 @@ static void local_answers(struct proxy *p, const ldns_rdf *name, uint16_t type,
 		if (!lset_add(p, out, tmp[i], false, rr) || depth > 1)
 			continue;
 		if (proxy_rr_type(rr) == LDNS_RR_TYPE_PTR &&
-		    (t = proxy_rdf_name(rr, 0)) &&
+		    (t = dnssd_rdf_name(rr, 0)) &&
 		    dnssd_name_kind(t) == DNSSD_NAME_INSTANCE) {
 			local_answers(p, t, LDNS_RR_TYPE_SRV, out, depth + 1);
 			local_answers(p, t, LDNS_RR_TYPE_TXT, out, depth + 1);
-		} else if ((t = proxy_srv_target(rr))) {
+		} else if ((t = dnssd_srv_target(rr))) {
 			local_answers(p, t, LDNS_RR_TYPE_A, out, 2);
 			local_answers(p, t, LDNS_RR_TYPE_AAAA, out, 2);
 		}

@@ -27,12 +27,12 @@ const ldns_rdf *proxy_imp_instance_host(void *arg, const ldns_rdf *instance)
 static void alias_put(struct proxy *p, struct rpeer *peer, const ldns_rdf *renamed,
                       const ldns_rdf *orig, uint64_t exp)
 {
-	if (proxy_name_eq(renamed, orig))
+	if (dnssd_name_eq(renamed, orig))
 		return;
 	struct nent *a = proxy_ntab_add(&p->alias, renamed, 0);
 	if (!a)
 		return;
-	if ((!a->name || !proxy_name_eq(a->name, orig)) &&
+	if ((!a->name || !dnssd_name_eq(a->name, orig)) &&
 	    !(a = proxy_nent_set_name(&p->alias, a, orig)))
 		return;
 	a->peer = peer;
@@ -47,8 +47,8 @@ void proxy_record_aliases(struct proxy *p, struct rpeer *peer, const ldns_rr *or
 	alias_put(p, peer, ldns_rr_owner(renamed), ldns_rr_owner(orig), exp);
 	for (size_t i = 0; i < ldns_rr_rd_count(orig) && i < ldns_rr_rd_count(renamed);
 	     i++) {
-		const ldns_rdf *a = proxy_rdf_name(orig, i),
-		               *b = proxy_rdf_name(renamed, i);
+		const ldns_rdf *a = dnssd_rdf_name(orig, i),
+		               *b = dnssd_rdf_name(renamed, i);
 		if (a && b)
 			alias_put(p, peer, b, a, exp);
 	}
@@ -69,7 +69,7 @@ ldns_rr *proxy_unrename_rr(struct proxy *p, const ldns_rr *rr)
 		}
 	}
 	for (size_t i = 0; i < ldns_rr_rd_count(c); i++) {
-		const ldns_rdf *d = proxy_rdf_name(c, i);
+		const ldns_rdf *d = dnssd_rdf_name(c, i);
 		if (d && (a = proxy_ntab_find(&p->alias, d, 0)) && a->name) {
 			ldns_rdf *n = ldns_rdf_clone(a->name);
 			if (n)
@@ -132,7 +132,7 @@ void proxy_import_put(struct proxy *p, struct rpeer *peer, const ldns_rr *rr)
 
 void proxy_import_track(struct proxy *p, struct rpeer *peer, const ldns_rr *rr)
 {
-	const ldns_rdf *host = proxy_srv_target(rr);
+	const ldns_rdf *host = dnssd_srv_target(rr);
 	if (!host || ldns_rr_ttl(rr) == 0)
 		return;
 	uint64_t exp = p->now + (uint64_t)ldns_rr_ttl(rr) * 1000;
@@ -140,7 +140,7 @@ void proxy_import_track(struct proxy *p, struct rpeer *peer, const ldns_rr *rr)
 	if (h && exp > h->t)
 		h->t = exp;
 	struct nent *in = proxy_ntab_add(&peer->imp_inst, ldns_rr_owner(rr), 0);
-	if (in && (!in->name || !proxy_name_eq(in->name, host)))
+	if (in && (!in->name || !dnssd_name_eq(in->name, host)))
 		in = proxy_nent_set_name(&peer->imp_inst, in, host);
 	if (in && exp > in->t)
 		in->t = exp;

@@ -30,6 +30,7 @@
 #include "dnssd/addrmap.h"
 #include "dnssd/cache.h"
 #include "dnssd/encode.h"
+#include "dnssd/name.h"
 #include "dnssd/rename.h"
 #include "dnssd/sent.h"
 #include "dnssd/svcname.h"
@@ -261,18 +262,9 @@ int proxy_rv_give(struct rrvec *dst, struct rrvec *src);
 
 void proxy_rv_free(struct rrvec *rv);
 
-uint8_t proxy_lower(uint8_t c);
-
 bool proxy_is_dname(const ldns_rdf *d);
 
-/* Names equal ignoring ASCII case (label lengths are below 'A', so bytes compare). */
-bool proxy_name_eq(const ldns_rdf *a, const ldns_rdf *b);
-
-const ldns_rdf *proxy_rdf_name(const ldns_rr *rr, size_t i);
-
 uint16_t proxy_rr_type(const ldns_rr *rr);
-
-const ldns_rdf *proxy_srv_target(const ldns_rr *rr);
 
 /* The same record to mDNS: owner, type, class without the top bit and rdata. */
 bool proxy_rr_same(const ldns_rr *a, const ldns_rr *b);

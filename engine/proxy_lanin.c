@@ -42,8 +42,8 @@ void proxy_local_rr(struct proxy *p, unsigned ifindex, const struct policy_sende
 	/* Browsing: the types a peer may have are asked for in turn. */
 	if (any_up && proxy_rr_type(rr) == LDNS_RR_TYPE_PTR && ldns_rr_ttl(rr) > 0 &&
 	    dnssd_name_kind(ldns_rr_owner(rr)) == DNSSD_NAME_ENUM &&
-	    proxy_rdf_name(rr, 0) && proxy_type_exported(p, proxy_rdf_name(rr, 0)))
-		proxy_lan_ask(p, proxy_rdf_name(rr, 0), LDNS_RR_TYPE_PTR);
+	    dnssd_rdf_name(rr, 0) && proxy_type_exported(p, dnssd_rdf_name(rr, 0)))
+		proxy_lan_ask(p, dnssd_rdf_name(rr, 0), LDNS_RR_TYPE_PTR);
 }
 
 static void lan_response(struct proxy *p, unsigned ifindex, const struct sockaddr *src,
@@ -128,13 +128,13 @@ static void add_additionals(struct proxy *p, struct avec *av)
 		if (!rr)
 			continue;
 		if (proxy_rr_type(rr) == LDNS_RR_TYPE_PTR && a.sec == DNSSD_SEC_ANSWER &&
-		    (t = proxy_rdf_name(rr, 0)) &&
+		    (t = dnssd_rdf_name(rr, 0)) &&
 		    dnssd_name_kind(t) == DNSSD_NAME_INSTANCE) {
 			find_remote(p, a.peer, t, LDNS_RR_TYPE_SRV, DNSSD_SEC_ADDITIONAL,
 			            av);
 			find_remote(p, a.peer, t, LDNS_RR_TYPE_TXT, DNSSD_SEC_ADDITIONAL,
 			            av);
-		} else if ((t = proxy_srv_target(rr))) {
+		} else if ((t = dnssd_srv_target(rr))) {
 			find_remote(p, a.peer, t, LDNS_RR_TYPE_A, DNSSD_SEC_ADDITIONAL,
 			            av);
 			find_remote(p, a.peer, t, LDNS_RR_TYPE_AAAA, DNSSD_SEC_ADDITIONAL,
@@ -309,7 +309,7 @@ void proxy_forward_question(struct proxy *p, const ldns_rr *q)
 		if (!peer->up)
 			continue;
 		ldns_rdf *un = dnssd_unrename_name(p->rename, peer->name, qname);
-		if (un && !proxy_name_eq(un, qname)) {
+		if (un && !dnssd_name_eq(un, qname)) {
 			proxy_maybe_forward(p, peer, q, un);
 			done = true;
 		}

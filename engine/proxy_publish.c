@@ -28,13 +28,12 @@ static uint64_t fnv(uint64_t h, const void *data, size_t n)
 
 #define FNV0 0xcbf29ce484222325ULL
 
-/* The publisher's key for a renamed instance: its full name in proxy_lower case. */
+/* The publisher's key for a renamed instance: its full name in lower case. */
 static char *pub_key(const ldns_rdf *instance)
 {
 	char *k = dnssd_name_str(instance);
 	for (char *c = k; c && *c; c++)
-		if (*c >= 'A' && *c <= 'Z')
-			*c = (char)(*c - 'A' + 'a');
+		*c = (char)dnssd_lower((uint8_t)*c);
 	return k;
 }
 
@@ -81,8 +80,8 @@ static bool has_ptr_to(struct proxy *p, struct rpeer *peer, const ldns_rdf *owne
 		if (dnssd_entry_is_goodbye(v[i]))
 			continue;
 		ldns_rr *rr = dnssd_entry_rr_new(v[i]);
-		found = rr && proxy_rdf_name(rr, 0) &&
-		        proxy_name_eq(proxy_rdf_name(rr, 0), instance);
+		found = rr && dnssd_rdf_name(rr, 0) &&
+		        dnssd_name_eq(dnssd_rdf_name(rr, 0), instance);
 		ldns_rr_free(rr);
 	}
 	return found;
@@ -123,7 +122,7 @@ static void publish_srv(struct proxy *p, struct rpeer *peer, struct dnssd_entry 
                         const ldns_rr *srv, const struct ent_list *subs,
                         struct ntab *seen)
 {
-	const ldns_rdf *inst = ldns_rr_owner(srv), *target = proxy_srv_target(srv);
+	const ldns_rdf *inst = ldns_rr_owner(srv), *target = dnssd_srv_target(srv);
 	struct dnssd_svcname sn, tn, st;
 	struct proxy_txt txt[PUB_MAX_TXT];
 	struct proxy_addr addrs[PUB_MAX_ADDRS];
@@ -193,8 +192,8 @@ static void publish_srv(struct proxy *p, struct rpeer *peer, struct dnssd_entry 
 	}
 	for (size_t i = 0; i < subs->n && nsub < PUB_MAX_SUB; i++) {
 		ldns_rr *sp = dnssd_entry_rr_new(subs->v[i]);
-		if (sp && proxy_rdf_name(sp, 0) &&
-		    proxy_name_eq(proxy_rdf_name(sp, 0), inst) &&
+		if (sp && dnssd_rdf_name(sp, 0) &&
+		    dnssd_name_eq(dnssd_rdf_name(sp, 0), inst) &&
 		    dnssd_svcname_parse(ldns_rr_owner(sp), &st) == 0 &&
 		    st.kind == DNSSD_NAME_SUBTYPE) {
 			memcpy(subv[nsub], st.subtype, sizeof(subv[nsub]));
@@ -329,7 +328,7 @@ static void publish_refresh(struct proxy *p)
 				                  LDNS_RR_TYPE_SRV)))
 					peer = p->peers[i];
 			ldns_rr *srr = srv ? dnssd_entry_rr_new(srv) : NULL;
-			const ldns_rdf *target = srr ? proxy_srv_target(srr) : NULL;
+			const ldns_rdf *target = srr ? dnssd_srv_target(srr) : NULL;
 			if (!target) {
 				ldns_rr_free(srr);
 				continue;

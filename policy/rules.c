@@ -26,6 +26,8 @@
 #include <strings.h>
 #include <sys/socket.h>
 
+#include "dnssd/name.h"
+
 enum fold { FOLD_NONE, FOLD_ASCII, FOLD_UNICODE };
 
 /* Bytes that are not valid UTF-8 decode to this plus the byte value: never a letter. */
@@ -97,7 +99,7 @@ struct policy_ruleset {
 
 static inline uint32_t ascii_lower(uint32_t c)
 {
-	return (c >= 'A' && c <= 'Z') ? c + 32 : c;
+	return c < 0x80 ? dnssd_lower((uint8_t)c) : c;
 }
 
 /* Greek letters whose fold is not at a fixed distance. */
