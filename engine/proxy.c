@@ -69,6 +69,30 @@ struct rpeer *proxy_peer_by_id(const struct proxy *p, unsigned id)
 	return NULL;
 }
 
+bool proxy_bucket_take(struct proxy_bucket *b, uint64_t rate, uint64_t burst, uint64_t now,
+                       uint64_t n)
+{
+	uint64_t cap = burst * 1000;
+	if (!rate)
+		return false;
+	if (now > b->t) {
+		uint64_t add = (now - b->t) * rate;
+		/* add / rate != the elapsed time: the product overflowed */
+		b->tok = (b->tok + add > cap || add / rate != now - b->t) ? cap : b->tok + add;
+	}
+	b->t = now;
+	if (b->tok < n * 1000)
+		return false;
+	b->tok -= n * 1000;
+	return true;
+}
+
+bool proxy_question_token(struct proxy *p, struct proxy_bucket *b)
+{
+	uint32_t qps = policy_config_queries_per_second(p->cfg);
+	return proxy_bucket_take(b, qps, qps, p->now, 1);
+}
+
 uint64_t proxy_ifbit(size_t pos, int fam)
 {
 	return 1ULL << (2 * pos + (size_t)fam);

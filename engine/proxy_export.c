@@ -626,8 +626,7 @@ void proxy_peer_questions(struct proxy *p, unsigned peer_id, ldns_rr *const *qs,
 		const ldns_rr *q = qs[i];
 		if (!q || !proxy_is_dname(ldns_rr_owner(q)))
 			continue;
-		if (!proxy_take_token(&peer->in_tok, &peer->in_tok_t,
-		                      policy_config_queries_per_second(p->cfg), p->now)) {
+		if (!proxy_question_token(p, &peer->in_q)) {
 			p->st.drops[PROXY_DROP_RATE]++;
 			continue;
 		}

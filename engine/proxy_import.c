@@ -251,8 +251,7 @@ static void ask_type_of(void *arg, struct dnssd_entry *e)
 		ldns_rr_free(rr);
 		return;
 	}
-	if (!proxy_take_token(&tc->peer->tok, &tc->peer->tok_t,
-	                      policy_config_queries_per_second(tc->p->cfg), tc->p->now))
+	if (!proxy_question_token(tc->p, &tc->peer->fwd_q))
 		tc->p->st.drops[PROXY_DROP_RATE]++;
 	else
 		proxy_rv_push_own(&tc->peer->fwdq,
@@ -395,7 +394,7 @@ static struct rpeer *remote_alloc(const struct policy_config *cfg, unsigned id,
 	peer->id = id;
 	snprintf(peer->name, sizeof(peer->name), "%s", name);
 	peer->remote_max = policy_config_max_records_per_peer(cfg);
-	peer->tok = peer->in_tok = (uint64_t)policy_config_queries_per_second(cfg) * 1000;
+	peer->fwd_q.tok = peer->in_q.tok = (uint64_t)policy_config_queries_per_second(cfg) * 1000;
 	if (!(peer->sent = dnssd_sent_new(SENT_MAX_RECORDS)) ||
 	    !(peer->remote = dnssd_cache_new(peer->remote_max)) ||
 	    proxy_ntab_init(&peer->exp_hosts) < 0 || proxy_ntab_init(&peer->held) < 0 ||

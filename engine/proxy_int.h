@@ -131,6 +131,18 @@ struct ntab {
 	size_t mask, count;
 };
 
+/* A token bucket, in milli-tokens so that slow rates still refill every millisecond. */
+struct proxy_bucket {
+	uint64_t tok, t; /* milli-tokens held, and when last refilled */
+};
+
+/*
+ * Take n tokens if the bucket holds them, refilled first at rate tokens a second
+ * up to burst tokens. A rate of 0 takes nothing.
+ */
+bool proxy_bucket_take(struct proxy_bucket *b, uint64_t rate, uint64_t burst, uint64_t now,
+                       uint64_t n);
+
 /*
  * A remote (remote.h): a peer link (pcfg set, id = its configuration index, sends
  * through proxy_io) or an added remote (pcfg NULL, id >= PROXY_REMOTE_ID_BASE,
@@ -159,8 +171,8 @@ struct rpeer {
 	struct ntab fwd;       /* local name + type -> when forwarded */
 	struct rrvec fwdq;     /* questions to send at the end of the call */
 
-	uint64_t tok, tok_t;       /* forwarded questions, milli-tokens */
-	uint64_t in_tok, in_tok_t; /* questions received */
+	struct proxy_bucket fwd_q; /* forwarded questions */
+	struct proxy_bucket in_q;  /* questions received */
 
 	uint64_t records_in, records_out, questions_in, questions_out;
 };
@@ -217,11 +229,9 @@ struct proxy {
 	bool pub_dirty;  /* the remote caches changed since the last proxy_publish_sync */
 	struct ntab pub; /* renamed instance -> name: itself, t: hash of what was set */
 	/* LAN input budgets (SRC_RATE, LAN_RATE), in milli-tokens */
-	struct src_bucket {
-		uint64_t tok, t;
-	} src[SRC_SLOTS];
+	struct proxy_bucket src[SRC_SLOTS];
 	uint64_t src_seed;
-	uint64_t lan_tok, lan_tok_t;
+	struct proxy_bucket lan_bucket;
 	/*
 	 * Records rebuilt from the local cache whose SRV target was handed out:
 	 * by proxy_local_instance_host (valid until its next call, as policy/filter.h
@@ -397,7 +407,9 @@ bool proxy_any_peer_up(const struct proxy *p);
 void proxy_local_rr(struct proxy *p, unsigned ifindex, const struct policy_sender *sender,
                     const ldns_rr *rr, bool any_up, struct rrvec *recs);
 
-bool proxy_take_token(uint64_t *tok, uint64_t *t, uint32_t rate, uint64_t now);
+
+/* One question's token from b, at limits.queries-per-second (rate and burst). */
+bool proxy_question_token(struct proxy *p, struct proxy_bucket *b);
 
 /* Forward q to peer (asking for name there) when its cache cannot answer well. */
 void proxy_maybe_forward(struct proxy *p, struct rpeer *peer, const ldns_rr *q,

@@ -168,23 +168,6 @@ static bool known_entry(const struct dnssd_msg *m, const struct dnssd_entry *e)
 	return known;
 }
 
-/* A token bucket in milli-tokens: rate a second, burst at most; takes n if there. */
-static bool take_n(uint64_t *tok, uint64_t *t, uint64_t rate, uint64_t burst,
-                   uint64_t now, uint64_t n)
-{
-	uint64_t cap = burst * 1000;
-	if (now > *t) {
-		uint64_t dt = now - *t;
-		*tok =
-		    dt >= cap / rate || *tok + dt * rate > cap ? cap : *tok + dt * rate;
-	}
-	*t = now;
-	if (*tok < n * 1000)
-		return false;
-	*tok -= n * 1000;
-	return true;
-}
-
 /*
  * Whether a LAN datagram fits the budgets of its source and of the LAN, at the
  * cost of the records and questions its header announces (decoding checks them).
@@ -210,25 +193,9 @@ static bool lan_admit(struct proxy *p, const struct sockaddr *src, const uint8_t
 	}
 	for (size_t i = 0; i < alen; i++)
 		h = (h ^ a[i]) * 0x100000001b3ULL;
-	struct src_bucket *b = &p->src[(h ^ h >> 32) % SRC_SLOTS];
-	return take_n(&b->tok, &b->t, SRC_RATE, SRC_BURST, p->now, n) &&
-	       take_n(&p->lan_tok, &p->lan_tok_t, LAN_RATE, LAN_BURST, p->now, n);
-}
-
-bool proxy_take_token(uint64_t *tok, uint64_t *t, uint32_t rate, uint64_t now)
-{
-	uint64_t cap = (uint64_t)rate * 1000;
-	if (!rate)
-		return false;
-	if (now > *t) {
-		uint64_t add = (now - *t) * rate;
-		*tok = (*tok + add > cap || add / rate != now - *t) ? cap : *tok + add;
-	}
-	*t = now;
-	if (*tok < 1000)
-		return false;
-	*tok -= 1000;
-	return true;
+	struct proxy_bucket *b = &p->src[(h ^ h >> 32) % SRC_SLOTS];
+	return proxy_bucket_take(b, SRC_RATE, SRC_BURST, p->now, n) &&
+	       proxy_bucket_take(&p->lan_bucket, LAN_RATE, LAN_BURST, p->now, n);
 }
 
 /* Whether the peer's import rules could take services of this type name. */
@@ -273,8 +240,7 @@ void proxy_maybe_forward(struct proxy *p, struct rpeer *peer, const ldns_rr *q,
 	struct nent *f = proxy_ntab_find(&peer->fwd, qname, qtype);
 	if (f && p->now < f->t + FWD_GAP_MS)
 		return;
-	if (!proxy_take_token(&peer->tok, &peer->tok_t,
-	                      policy_config_queries_per_second(p->cfg), p->now)) {
+	if (!proxy_question_token(p, &peer->fwd_q)) {
 		p->st.drops[PROXY_DROP_RATE]++;
 		return;
 	}
