@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "dnssd/name.h"
+#include "dnssd/vec.h"
 
 #define HEADER_LEN 12
 #define MAX_NAME_LEN 255
@@ -92,21 +93,6 @@ void dnssd_enc_free(struct dnssd_enc *e)
 	free(e);
 }
 
-static int grow(void **p, size_t *cap, size_t need, size_t size)
-{
-	if (need <= *cap)
-		return 0;
-	size_t n = *cap ? *cap : 16;
-	while (n < need)
-		n *= 2;
-	void *q = realloc(*p, n * size);
-	if (!q)
-		return -ENOMEM;
-	*p = q;
-	*cap = n;
-	return 0;
-}
-
 /* Length of the uncompressed wire name at n, within max bytes; 0 if malformed. */
 static size_t name_len(const uint8_t *n, size_t max)
 {
@@ -153,7 +139,7 @@ static bool compressible(uint16_t type)
 
 static int append(struct dnssd_enc *e, const void *p, size_t n)
 {
-	if (grow((void **)&e->arena, &e->arena_cap, e->arena_len + n, 1) < 0)
+	if (dnssd_grow((void **)&e->arena, &e->arena_cap, e->arena_len + n, 1) < 0)
 		return -ENOMEM;
 	memcpy(e->arena + e->arena_len, p, n);
 	e->arena_len += n;
@@ -198,7 +184,7 @@ static int add(struct dnssd_enc *e, enum dnssd_section s, const ldns_rr *rr)
 		return -EMSGSIZE;
 	en.rdlen = (uint16_t)rdlen;
 
-	if (grow((void **)&e->entries, &e->entries_cap, e->nentries + 1, sizeof(en)) < 0)
+	if (dnssd_grow((void **)&e->entries, &e->entries_cap, e->nentries + 1, sizeof(en)) < 0)
 		return -ENOMEM;
 	if (append(e, ldns_rdf_data(owner), en.owner_len) < 0)
 		return -ENOMEM;
@@ -308,7 +294,7 @@ static bool put_name(struct dnssd_enc *e, const uint8_t *n, size_t limit)
 	for (size_t i = 0; i < match; i++) {
 		size_t off = e->pos + label[i];
 		if (off >= POINTER_LIMIT ||
-		    grow((void **)&e->suffixes, &e->suffixes_cap, e->nsuffixes + 1,
+		    dnssd_grow((void **)&e->suffixes, &e->suffixes_cap, e->nsuffixes + 1,
 		         sizeof(struct suffix)) < 0)
 			break;
 		uint16_t *head = &e->bucket[hash[i] % BUCKETS];
@@ -391,8 +377,8 @@ static int close_packet(struct dnssd_enc *e)
 	h[3] = 0;
 	for (int s = 0; s < 4; s++)
 		put16(h + 4 + 2 * s, e->counts[s]);
-	if (grow((void **)&e->out, &e->out_cap, e->out_len + e->pos, 1) < 0 ||
-	    grow((void **)&e->pkt_off, &e->pkt_cap, e->npkts + 2, sizeof(size_t)) < 0)
+	if (dnssd_grow((void **)&e->out, &e->out_cap, e->out_len + e->pos, 1) < 0 ||
+	    dnssd_grow((void **)&e->pkt_off, &e->pkt_cap, e->npkts + 2, sizeof(size_t)) < 0)
 		return -ENOMEM;
 	memcpy(e->out + e->out_len, e->pkt, e->pos);
 	e->out_len += e->pos;
@@ -409,7 +395,7 @@ size_t dnssd_enc_finish(struct dnssd_enc *e)
 		return 0;
 	if (!e->pkt && !(e->pkt = malloc(e->mtu)))
 		return 0;
-	if (grow((void **)&e->pkt_off, &e->pkt_cap, 1, sizeof(size_t)) < 0)
+	if (dnssd_grow((void **)&e->pkt_off, &e->pkt_cap, 1, sizeof(size_t)) < 0)
 		return 0;
 	e->pkt_off[0] = 0;
 

@@ -108,7 +108,7 @@ static void hold_rr(struct rpeer *peer, const ldns_rdf *inst, const ldns_rr *rr,
 			goto stamp;
 		}
 	}
-	if (proxy_grow((void **)&h->rrs, &h->rrcap, h->nrr + 1, sizeof(*h->rrs)) == 0) {
+	if (dnssd_grow((void **)&h->rrs, &h->rrcap, h->nrr + 1, sizeof(*h->rrs)) == 0) {
 		ldns_rr *c = ldns_rr_clone(rr);
 		if (c)
 			h->rrs[h->nrr++] = c;
@@ -500,7 +500,7 @@ static bool lset_add(struct proxy *p, struct lset *ls, struct dnssd_entry *e,
 		ldns_rr_set_ttl(rr, stored_ttl ? dnssd_entry_ttl(e) : left);
 	if (proxy_rv_push_own(&ls->own, rr) < 0)
 		return false;
-	if (proxy_grow((void **)&ls->v, &ls->cap, ls->n + 1, sizeof(*ls->v)) < 0)
+	if (dnssd_grow((void **)&ls->v, &ls->cap, ls->n + 1, sizeof(*ls->v)) < 0)
 		return false;
 	ls->v[ls->n].rr = rr;
 	proxy_entry_sender(e, &ls->v[ls->n].snd);

@@ -225,7 +225,7 @@ void proxy_list_entry(void *arg, struct dnssd_entry *e)
 {
 	struct ent_list *l = arg;
 	if (!dnssd_entry_is_goodbye(e) &&
-	    proxy_grow((void **)&l->v, &l->cap, l->n + 1, sizeof(*l->v)) == 0)
+	    dnssd_grow((void **)&l->v, &l->cap, l->n + 1, sizeof(*l->v)) == 0)
 		l->v[l->n++] = e;
 }
 

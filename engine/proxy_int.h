@@ -34,6 +34,7 @@
 #include "dnssd/rename.h"
 #include "dnssd/sent.h"
 #include "dnssd/svcname.h"
+#include "dnssd/vec.h"
 #include "policy/config.h"
 #include "policy/filter.h"
 #include "policy/rules.h"
@@ -260,7 +261,6 @@ struct ann_ctx {
 
 /* ------------------------------------------------------------ proxy_rr.c */
 
-int proxy_grow(void **v, size_t *cap, size_t need, size_t size);
 
 int proxy_rv_push(struct rrvec *rv, const ldns_rr *rr);
 

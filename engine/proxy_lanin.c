@@ -87,7 +87,7 @@ static void av_push(struct avec *av, struct rpeer *peer, struct dnssd_entry *e,
 				av->v[i].sec = sec;
 			return;
 		}
-	if (proxy_grow((void **)&av->v, &av->cap, av->n + 1, sizeof(*av->v)) == 0)
+	if (dnssd_grow((void **)&av->v, &av->cap, av->n + 1, sizeof(*av->v)) == 0)
 		av->v[av->n++] = (struct ans){peer, e, sec};
 }
 

@@ -8,24 +8,9 @@
 
 /* ------------------------------------------------------------ small vectors */
 
-int proxy_grow(void **v, size_t *cap, size_t need, size_t size)
-{
-	if (need <= *cap)
-		return 0;
-	size_t nc = *cap ? *cap * 2 : 16;
-	while (nc < need)
-		nc *= 2;
-	void *nv = realloc(*v, nc * size);
-	if (!nv)
-		return -ENOMEM;
-	*v = nv;
-	*cap = nc;
-	return 0;
-}
-
 int proxy_rv_push(struct rrvec *rv, const ldns_rr *rr)
 {
-	if (proxy_grow((void **)&rv->v, &rv->cap, rv->n + 1, sizeof(*rv->v)) < 0)
+	if (dnssd_grow((void **)&rv->v, &rv->cap, rv->n + 1, sizeof(*rv->v)) < 0)
 		return -ENOMEM;
 	rv->v[rv->n++] = rr;
 	return 0;
@@ -36,7 +21,7 @@ int proxy_rv_push_own(struct rrvec *rv, ldns_rr *rr)
 {
 	if (!rr)
 		return -ENOMEM;
-	if (proxy_grow((void **)&rv->own, &rv->owncap, rv->nown + 1, sizeof(*rv->own)) <
+	if (dnssd_grow((void **)&rv->own, &rv->owncap, rv->nown + 1, sizeof(*rv->own)) <
 	    0) {
 		ldns_rr_free(rr);
 		return -ENOMEM;
@@ -50,7 +35,7 @@ int proxy_rv_give(struct rrvec *dst, struct rrvec *src)
 {
 	if (!src->nown)
 		return 0;
-	if (proxy_grow((void **)&dst->own, &dst->owncap, dst->nown + src->nown,
+	if (dnssd_grow((void **)&dst->own, &dst->owncap, dst->nown + src->nown,
 	               sizeof(*dst->own)) < 0)
 		return -ENOMEM;
 	memcpy(dst->own + dst->nown, src->own, src->nown * sizeof(*src->own));
