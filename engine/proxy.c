@@ -69,6 +69,18 @@ struct rpeer *proxy_peer_by_id(const struct proxy *p, unsigned id)
 	return NULL;
 }
 
+void proxy_enter(struct proxy *p, uint64_t now_ms)
+{
+	p->now = now_ms;
+}
+
+void proxy_leave(struct proxy *p)
+{
+	proxy_flush_fwd(p);
+	proxy_flush_ask(p);
+	proxy_flush_due(p);
+}
+
 bool proxy_bucket_take(struct proxy_bucket *b, uint64_t rate, uint64_t burst, uint64_t now,
                        uint64_t n)
 {
@@ -187,7 +199,7 @@ int proxy_add_interface(struct proxy *p, unsigned ifindex, const char *name,
 	size_t pos = PROXY_MAX_INTERFACES;
 	if (!p || !ifindex)
 		return -EINVAL;
-	p->now = now_ms;
+	proxy_enter(p, now_ms);
 	if (proxy_iface_find(p, ifindex, NULL))
 		return -EEXIST;
 	for (size_t i = 0; i < PROXY_MAX_INTERFACES && pos == PROXY_MAX_INTERFACES; i++)
@@ -210,7 +222,7 @@ int proxy_add_interface(struct proxy *p, unsigned ifindex, const char *name,
 		proxy_send_questions(p, pos, qs, 1);
 		ldns_rr_free(q);
 	}
-	proxy_flush_due(p);
+	proxy_leave(p);
 	return 0;
 }
 

@@ -616,7 +616,7 @@ void proxy_peer_questions(struct proxy *p, unsigned peer_id, ldns_rr *const *qs,
 
 	if (!p || (!qs && n))
 		return;
-	p->now = now_ms;
+	proxy_enter(p, now_ms);
 	if (!(peer = proxy_peer_by_id(p, peer_id))) {
 		p->st.drops[PROXY_DROP_PEER] += n;
 		return;
@@ -636,6 +636,5 @@ void proxy_peer_questions(struct proxy *p, unsigned peer_id, ldns_rr *const *qs,
 	lset_sort(&recs);
 	proxy_lset_export(p, peer, &recs, true, NULL);
 	proxy_lset_free(&recs);
-	proxy_flush_ask(p);
-	proxy_flush_due(p);
+	proxy_leave(p);
 }

@@ -189,7 +189,7 @@ void proxy_peer_records(struct proxy *p, unsigned peer_id, const char *origin,
 
 	if (!p || (!rrs && n))
 		return;
-	p->now = now_ms;
+	proxy_enter(p, now_ms);
 	if (!(peer = proxy_peer_by_id(p, peer_id))) {
 		p->st.drops[PROXY_DROP_PEER] += n;
 		return;
@@ -204,7 +204,7 @@ void proxy_peer_records(struct proxy *p, unsigned peer_id, const char *origin,
 	}
 	peer->records_in += n;
 	import_records(p, peer, (const ldns_rr *const *)rrs, n, p->rename);
-	proxy_flush_due(p);
+	proxy_leave(p);
 }
 
 /* ------------------------------------------------------------ peer state */
@@ -301,7 +301,7 @@ void proxy_peer_up(struct proxy *p, unsigned peer_id, uint64_t now_ms)
 	struct rpeer *peer;
 	if (!p || !(peer = proxy_peer_by_id(p, peer_id)))
 		return;
-	p->now = now_ms;
+	proxy_enter(p, now_ms);
 	peer->up = true;
 	peer->grace = false;
 	peer->since = now_ms;
@@ -318,9 +318,7 @@ void proxy_peer_up(struct proxy *p, unsigned peer_id, uint64_t now_ms)
 		peer->resync_at = now_ms + RESYNC_WINDOW_MS;
 		ask_types_again(p, peer);
 	}
-	proxy_flush_fwd(p);
-	proxy_flush_ask(p);
-	proxy_flush_due(p);
+	proxy_leave(p);
 }
 
 void proxy_peer_down(struct proxy *p, unsigned peer_id, uint64_t now_ms)
@@ -328,13 +326,14 @@ void proxy_peer_down(struct proxy *p, unsigned peer_id, uint64_t now_ms)
 	struct rpeer *peer;
 	if (!p || !(peer = proxy_peer_by_id(p, peer_id)) || !peer->up)
 		return;
-	p->now = now_ms;
+	proxy_enter(p, now_ms);
 	peer->up = false;
 	peer->since = now_ms;
 	peer->resync = false;
 	peer->grace = true;
 	peer->grace_at = now_ms + (uint64_t)peer->rc.grace_s * 1000;
 	proxy_rv_free(&peer->fwdq);
+	proxy_leave(p);
 }
 
 void proxy_goodbye_entry(void *arg, struct dnssd_entry *e)

@@ -132,6 +132,14 @@ struct ntab {
 	size_t mask, count;
 };
 
+/*
+ * Every public entry point (proxy.h, remote.h) starts with proxy_enter (the
+ * time of the call) and ends with proxy_leave, which sends what the call
+ * queued: questions for remotes, questions for the LAN, LAN output due now.
+ */
+void proxy_enter(struct proxy *p, uint64_t now_ms);
+void proxy_leave(struct proxy *p);
+
 /* A token bucket, in milli-tokens so that slow rates still refill every millisecond. */
 struct proxy_bucket {
 	uint64_t tok, t; /* milli-tokens held, and when last refilled */

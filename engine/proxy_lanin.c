@@ -439,7 +439,7 @@ void proxy_lan_input(struct proxy *p, unsigned ifindex, const struct sockaddr *s
 
 	if (!p || !src || !buf)
 		return;
-	p->now = now_ms;
+	proxy_enter(p, now_ms);
 	p->st.lan_packets_in++;
 	p->st.lan_bytes_in += len;
 	if (!proxy_iface_find(p, ifindex, NULL))
@@ -462,7 +462,5 @@ void proxy_lan_input(struct proxy *p, unsigned ifindex, const struct sockaddr *s
 		lan_query(p, ifindex, src, dst_multicast, m);
 	}
 	dnssd_msg_free(m);
-	proxy_flush_fwd(p);
-	proxy_flush_ask(p);
-	proxy_flush_due(p);
+	proxy_leave(p);
 }

@@ -356,7 +356,7 @@ void proxy_set_external(struct proxy *p, bool live, uint64_t now_ms)
 {
 	if (!p || p->ext_live == live)
 		return;
-	p->now = now_ms;
+	proxy_enter(p, now_ms);
 	p->ext_live = live;
 	for (size_t i = 0; i < PROXY_MAX_INTERFACES; i++) {
 		if (!p->ifs[i].used)
@@ -370,7 +370,7 @@ void proxy_set_external(struct proxy *p, bool live, uint64_t now_ms)
 			                    &ac);
 		}
 	}
-	proxy_flush_due(p);
+	proxy_leave(p);
 }
 
 /* ------------------------------------------------------------ services found */
@@ -490,7 +490,7 @@ int proxy_local_service(struct proxy *p, unsigned ifindex, const struct proxy_fo
 		return -EINVAL;
 	if (!proxy_iface_find(p, ifindex, NULL))
 		return -ENOENT;
-	p->now = now_ms;
+	proxy_enter(p, now_ms);
 	rc = found_records(p, f, removed, &own);
 	if (rc == 0) {
 		bool any_up = proxy_any_peer_up(p);
@@ -505,9 +505,7 @@ int proxy_local_service(struct proxy *p, unsigned ifindex, const struct proxy_fo
 	}
 	proxy_rv_free(&recs);
 	proxy_rv_free(&own);
-	proxy_flush_fwd(p);
-	proxy_flush_ask(p);
-	proxy_flush_due(p);
+	proxy_leave(p);
 	return rc;
 }
 
@@ -516,7 +514,7 @@ uint64_t proxy_run(struct proxy *p, uint64_t now_ms)
 	uint64_t next;
 	if (!p)
 		return UINT64_MAX;
-	p->now = now_ms;
+	proxy_enter(p, now_ms);
 	next = dnssd_cache_expire(p->local, now_ms, NULL, NULL);
 	for (size_t i = 0; i < p->npeers; i++) {
 		struct rpeer *peer = p->peers[i];
@@ -543,7 +541,7 @@ uint64_t proxy_run(struct proxy *p, uint64_t now_ms)
 	}
 	if (p->pub_dirty)
 		proxy_publish_sync(p);
-	proxy_flush_due(p);
+	proxy_leave(p);
 	if (p->next_sweep < next)
 		next = p->next_sweep;
 	for (size_t i = 0; i < PROXY_MAX_INTERFACES; i++) {
@@ -562,12 +560,12 @@ void proxy_shutdown(struct proxy *p, uint64_t now_ms)
 {
 	if (!p)
 		return;
-	p->now = now_ms;
+	proxy_enter(p, now_ms);
 	for (size_t i = 0; i < PROXY_MAX_INTERFACES; i++)
 		for (int f = 0; f < NFAM; f++)
 			proxy_q_clear(&p->ifs[i].q[f]);
 	for (size_t i = 0; i < p->npeers; i++)
 		dnssd_cache_remove_origin(p->peers[i]->remote, 0, proxy_goodbye_entry, p);
 	proxy_publish_sync(p);
-	proxy_flush_due(p);
+	proxy_leave(p);
 }

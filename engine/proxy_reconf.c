@@ -151,7 +151,7 @@ int proxy_reconfigure(struct proxy *p, const struct policy_config *newcfg,
 
 	if (!p || !newcfg)
 		return -EINVAL;
-	p->now = now_ms;
+	proxy_enter(p, now_ms);
 	nn = policy_config_npeers(newcfg);
 	nextra = p->npeers - p->ncfgpeers;
 	rn = dnssd_rename_new(policy_config_host_suffix(newcfg),
@@ -222,8 +222,7 @@ int proxy_reconfigure(struct proxy *p, const struct policy_config *newcfg,
 	free(oldsel);
 	proxy_lset_free(&all);
 	p->pub_dirty = true;
-	proxy_flush_ask(p);
-	proxy_flush_due(p);
+	proxy_leave(p);
 	return 0;
 fail:
 	if (np)
@@ -255,7 +254,7 @@ long proxy_add_remote(struct proxy *p, const struct proxy_remote_cfg *rc,
 			return -EEXIST;
 	if (p->next_remote_id == UINT32_MAX)
 		return -ENOSPC;
-	p->now = now_ms;
+	proxy_enter(p, now_ms);
 	if (!(np = realloc(p->peers, (p->npeers + 1) * sizeof(*np))))
 		return -ENOMEM;
 	p->peers = np;
@@ -264,6 +263,7 @@ long proxy_add_remote(struct proxy *p, const struct proxy_remote_cfg *rc,
 	peer->ops = *ops;
 	peer->ops_arg = arg;
 	p->peers[p->npeers++] = peer;
+	proxy_leave(p);
 	return (long)p->next_remote_id++;
 }
 
@@ -282,7 +282,7 @@ int proxy_update_remote(struct proxy *p, unsigned id, const struct proxy_remote_
 
 	if (!p || !rc || !(peer = added_remote(p, id)))
 		return -ENOENT;
-	p->now = now_ms;
+	proxy_enter(p, now_ms);
 	if (peer->up) {
 		proxy_collect_local(p, &all, true);
 		proxy_lset_export(p, peer, &all, false, &oldsel);
@@ -303,8 +303,7 @@ int proxy_update_remote(struct proxy *p, unsigned id, const struct proxy_remote_
 	proxy_rv_free(&sel);
 	proxy_lset_free(&all);
 	p->pub_dirty = true;
-	proxy_flush_ask(p);
-	proxy_flush_due(p);
+	proxy_leave(p);
 	return 0;
 }
 
@@ -314,7 +313,7 @@ int proxy_remove_remote(struct proxy *p, unsigned id, uint64_t now_ms)
 
 	if (!p || !(peer = added_remote(p, id)))
 		return -ENOENT;
-	p->now = now_ms;
+	proxy_enter(p, now_ms);
 	proxy_withdraw_peer(p, peer);
 	proxy_ntab_filter(&p->alias, proxy_alias_of_peer, peer);
 	for (size_t i = p->ncfgpeers; i < p->npeers; i++)
@@ -326,6 +325,6 @@ int proxy_remove_remote(struct proxy *p, unsigned id, uint64_t now_ms)
 		}
 	proxy_rpeer_free(peer);
 	p->pub_dirty = true;
-	proxy_flush_due(p);
+	proxy_leave(p);
 	return 0;
 }
