@@ -11,15 +11,15 @@
 
 static bool exp_host_known(void *arg, const ldns_rdf *host)
 {
-	struct rpeer *peer = ((void **)arg)[1];
-	const struct proxy *p = ((void **)arg)[0];
+	struct rpeer *peer = ((struct proxy_remote_ctx *)arg)->peer;
+	const struct proxy *p = ((struct proxy_remote_ctx *)arg)->p;
 	const struct nent *e = proxy_ntab_find(&peer->exp_hosts, host, 0);
 	return e && e->t > p->now;
 }
 
 const ldns_rdf *proxy_local_instance_host(void *arg, const ldns_rdf *instance)
 {
-	struct proxy *p = ((void **)arg)[0];
+	struct proxy *p = ((struct proxy_remote_ctx *)arg)->p;
 	struct dnssd_entry *tmp[4];
 	size_t m =
 	    dnssd_cache_find(p->local, instance, LDNS_RR_TYPE_SRV, 0, p->now, tmp, 4);
@@ -139,8 +139,8 @@ static void unhold_rr(struct rpeer *peer, const ldns_rdf *inst, const ldns_rr *r
 static void hold_host(struct proxy *p, struct rpeer *peer, const ldns_rdf *inst,
                       const ldns_rr *rr)
 {
-	void *cbarg[2] = {p, peer};
-	const ldns_rdf *host = proxy_local_instance_host(cbarg, inst);
+	struct proxy_remote_ctx cbarg = {p, peer};
+	const ldns_rdf *host = proxy_local_instance_host(&cbarg, inst);
 	struct nent *h;
 	if (!host || !(h = proxy_ntab_add(&peer->held, host, HELD_HOST)))
 		return;
@@ -265,7 +265,7 @@ static void select_export(struct proxy *p, struct rpeer *peer, const ldns_rr *co
 {
 	struct rrvec cand = {0};
 	bool *allow = NULL;
-	void *cbarg[2] = {p, peer};
+	struct proxy_remote_ctx cbarg = {p, peer};
 	const struct dnssd_addrmap *map = peer->rc.addrmap;
 	bool keep_ll = peer->rc.keep_linklocal;
 
@@ -297,7 +297,7 @@ static void select_export(struct proxy *p, struct rpeer *peer, const ldns_rr *co
 	    .sender = sender,
 	    .host_known = exp_host_known,
 	    .instance_host = proxy_local_instance_host,
-	    .arg = cbarg,
+	    .arg = &cbarg,
 	};
 	policy_filter(&ctx, cand.v, cand.n, allow);
 
@@ -554,19 +554,23 @@ void proxy_lset_export(struct proxy *p, struct rpeer *peer, const struct lset *l
 	}
 }
 
+struct collect_ctx {
+	struct proxy *p;
+	struct lset *ls;
+	bool stored_ttl;
+};
+
 static void collect_entry(void *arg, struct dnssd_entry *e)
 {
-	struct proxy *p = ((void **)arg)[0];
-	struct lset *ls = ((void **)arg)[1];
-	bool stored = ((void **)arg)[2] != NULL;
-	lset_add(p, ls, e, stored, NULL);
+	struct collect_ctx *cc = arg;
+	lset_add(cc->p, cc->ls, e, cc->stored_ttl, NULL);
 }
 
 /* The whole local cache. */
 void proxy_collect_local(struct proxy *p, struct lset *ls, bool stored_ttl)
 {
-	void *arg[3] = {p, ls, stored_ttl ? p : NULL};
-	dnssd_cache_foreach(p->local, collect_entry, arg);
+	struct collect_ctx cc = {p, ls, stored_ttl};
+	dnssd_cache_foreach(p->local, collect_entry, &cc);
 	lset_sort(ls);
 }
 

@@ -11,15 +11,15 @@
 
 bool proxy_imp_host_known(void *arg, const ldns_rdf *host)
 {
-	const struct proxy *p = ((void **)arg)[0];
-	const struct rpeer *peer = ((void **)arg)[1];
+	const struct proxy *p = ((struct proxy_remote_ctx *)arg)->p;
+	const struct rpeer *peer = ((struct proxy_remote_ctx *)arg)->peer;
 	const struct nent *e = proxy_ntab_find(&peer->imp_hosts, host, 0);
 	return e && e->t > p->now;
 }
 
 const ldns_rdf *proxy_imp_instance_host(void *arg, const ldns_rdf *instance)
 {
-	const struct rpeer *peer = ((void **)arg)[1];
+	const struct rpeer *peer = ((struct proxy_remote_ctx *)arg)->peer;
 	const struct nent *e = proxy_ntab_find(&peer->imp_inst, instance, 0);
 	return e ? e->name : NULL;
 }
@@ -151,14 +151,14 @@ static void import_records(struct proxy *p, struct rpeer *peer, const ldns_rr *c
                            size_t n, const struct dnssd_rename *rn)
 {
 	bool *allow = calloc(n ? n : 1, sizeof(*allow));
-	void *cbarg[2] = {p, peer};
+	struct proxy_remote_ctx cbarg = {p, peer};
 	if (!allow)
 		return;
 	struct policy_filter_ctx ctx = {
 	    .rules = peer->rc.import_rules,
 	    .host_known = proxy_imp_host_known,
 	    .instance_host = proxy_imp_instance_host,
-	    .arg = cbarg,
+	    .arg = &cbarg,
 	};
 	policy_filter(&ctx, rrs, n, allow);
 	for (size_t i = 0; i < n; i++) {

@@ -132,6 +132,12 @@ struct ntab {
 	size_t mask, count;
 };
 
+/* The context of the policy filter's callbacks (policy_filter_ctx.arg): one remote. */
+struct proxy_remote_ctx {
+	struct proxy *p;
+	struct rpeer *peer;
+};
+
 /*
  * Every public entry point (proxy.h, remote.h) starts with proxy_enter (the
  * time of the call) and ends with proxy_leave, which sends what the call

@@ -46,7 +46,7 @@ static void reimport(struct proxy *p, struct rpeer *peer, const struct dnssd_ren
 	struct ent_list l = {0};
 	struct rrvec orig = {0}, put = {0};
 	bool *allow = NULL;
-	void *cbarg[2] = {p, peer};
+	struct proxy_remote_ctx cbarg = {p, peer};
 
 	dnssd_cache_foreach(peer->remote, proxy_list_entry, &l);
 	if (!l.n)
@@ -69,7 +69,7 @@ static void reimport(struct proxy *p, struct rpeer *peer, const struct dnssd_ren
 	    .rules = peer->rc.import_rules,
 	    .host_known = proxy_imp_host_known,
 	    .instance_host = proxy_imp_instance_host,
-	    .arg = cbarg,
+	    .arg = &cbarg,
 	};
 	/* what the old rules let through says nothing now */
 	proxy_ntab_filter(&peer->imp_hosts, NULL, NULL);
