@@ -1,7 +1,7 @@
 /*
- * proxy_export.c: the proxy engine's export to peers (policy, address maps,
- * services held until their host has an address, dedup), and the answers to
- * peers' questions about this LAN (proxy_int.h).
+ * proxy_export.c: export -> peer out: what a remote may get (policy, address
+ * maps, services held until their host has an address, dedup) and the records
+ * sent to it (proxy_int.h).
  */
 #include <config.h>
 
@@ -526,7 +526,7 @@ static int litem_cmp(const void *a, const void *b)
 }
 
 /* Sort by sender, then services before the addresses that follow them. */
-static void lset_sort(struct lset *ls)
+void proxy_lset_sort(struct lset *ls)
 {
 	if (ls->n > 1)
 		qsort(ls->v, ls->n, sizeof(*ls->v), litem_cmp);
@@ -571,11 +571,11 @@ void proxy_collect_local(struct proxy *p, struct lset *ls, bool stored_ttl)
 {
 	struct collect_ctx cc = {p, ls, stored_ttl};
 	dnssd_cache_foreach(p->local, collect_entry, &cc);
-	lset_sort(ls);
+	proxy_lset_sort(ls);
 }
 
 /* Local records answering a question, with their additional records (RFC 6763 §12). */
-static void local_answers(struct proxy *p, const ldns_rdf *name, uint16_t type,
+void proxy_local_answers(struct proxy *p, const ldns_rdf *name, uint16_t type,
                           struct lset *out, int depth)
 {
 	struct dnssd_entry *stack[32], **tmp = stack;
@@ -601,44 +601,14 @@ static void local_answers(struct proxy *p, const ldns_rdf *name, uint16_t type,
 		if (proxy_rr_type(rr) == LDNS_RR_TYPE_PTR &&
 		    (t = dnssd_rdf_name(rr, 0)) &&
 		    dnssd_name_kind(t) == DNSSD_NAME_INSTANCE) {
-			local_answers(p, t, LDNS_RR_TYPE_SRV, out, depth + 1);
-			local_answers(p, t, LDNS_RR_TYPE_TXT, out, depth + 1);
+			proxy_local_answers(p, t, LDNS_RR_TYPE_SRV, out, depth + 1);
+			proxy_local_answers(p, t, LDNS_RR_TYPE_TXT, out, depth + 1);
 		} else if ((t = dnssd_srv_target(rr))) {
-			local_answers(p, t, LDNS_RR_TYPE_A, out, 2);
-			local_answers(p, t, LDNS_RR_TYPE_AAAA, out, 2);
+			proxy_local_answers(p, t, LDNS_RR_TYPE_A, out, 2);
+			proxy_local_answers(p, t, LDNS_RR_TYPE_AAAA, out, 2);
 		}
 	}
 	if (tmp != stack)
 		free(tmp);
 }
 
-void proxy_peer_questions(struct proxy *p, unsigned peer_id, ldns_rr *const *qs, size_t n,
-                          uint64_t now_ms)
-{
-	struct rpeer *peer;
-	struct lset recs = {0};
-
-	if (!p || (!qs && n))
-		return;
-	proxy_enter(p, now_ms);
-	if (!(peer = proxy_peer_by_id(p, peer_id))) {
-		p->st.drops[PROXY_DROP_PEER] += n;
-		return;
-	}
-	peer->questions_in += n;
-	for (size_t i = 0; i < n; i++) {
-		const ldns_rr *q = qs[i];
-		if (!q || !proxy_is_dname(ldns_rr_owner(q)))
-			continue;
-		if (!proxy_question_token(p, &peer->in_q)) {
-			p->st.drops[PROXY_DROP_RATE]++;
-			continue;
-		}
-		proxy_lan_ask(p, ldns_rr_owner(q), proxy_rr_type(q));
-		local_answers(p, ldns_rr_owner(q), proxy_rr_type(q), &recs, 0);
-	}
-	lset_sort(&recs);
-	proxy_lset_export(p, peer, &recs, true, NULL);
-	proxy_lset_free(&recs);
-	proxy_leave(p);
-}

@@ -9,8 +9,9 @@
  *   proxy_lanin.c    LAN input: responses, questions, answers from the caches
  *   proxy_lanout.c   LAN output queues (announcements, answers, goodbyes) and
  *                    the questions the engine asks on the LAN
- *   proxy_export.c   export to peers, and peers' questions about this LAN
- *   proxy_import.c   import from peers, and the state kept per peer
+ *   proxy_export.c   export -> peer out: policy, address maps, dedup, sending
+ *   proxy_import.c   peer in -> import: records and questions from remotes
+ *   proxy_remote.c   remotes (remote.h): state, up (resync), down (grace)
  *   proxy_publish.c  the external publisher (Avahi) and the services it holds
  *   proxy_reconf.c   a new configuration taken over while running
  * Functions shared between them carry the module prefix like the public ones;
@@ -137,6 +138,13 @@ struct proxy_remote_ctx {
 	struct proxy *p;
 	struct rpeer *peer;
 };
+
+struct lset;
+/* Local records answering a question, with their additional records (RFC 6763 §12). */
+void proxy_local_answers(struct proxy *p, const ldns_rdf *name, uint16_t type,
+                         struct lset *out, int depth);
+/* Sort ls in the order records are sent. */
+void proxy_lset_sort(struct lset *ls);
 
 /*
  * Every public entry point (proxy.h, remote.h) starts with proxy_enter (the

@@ -438,3 +438,11 @@ bool proxy_older_than(struct nent *e, const void *arg)
 {
 	return e->t < *(const uint64_t *)arg;
 }
+
+void proxy_list_entry(void *arg, struct dnssd_entry *e)
+{
+	struct ent_list *l = arg;
+	if (!dnssd_entry_is_goodbye(e) &&
+	    dnssd_grow((void **)&l->v, &l->cap, l->n + 1, sizeof(*l->v)) == 0)
+		l->v[l->n++] = e;
+}
