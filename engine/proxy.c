@@ -301,3 +301,64 @@ int proxy_get_peer_stats(const struct proxy *p, unsigned peer_id,
 	out->grace_ends_ms = peer->grace_at;
 	return 0;
 }
+
+uint64_t proxy_run(struct proxy *p, uint64_t now_ms)
+{
+	uint64_t next;
+	if (!p)
+		return UINT64_MAX;
+	proxy_enter(p, now_ms);
+	next = dnssd_cache_expire(p->local, now_ms, NULL, NULL);
+	for (size_t i = 0; i < p->npeers; i++) {
+		struct rpeer *peer = p->peers[i];
+		if (peer->grace && peer->grace_at <= now_ms) {
+			peer->grace = false;
+			proxy_withdraw_peer(p, peer);
+		}
+		if (peer->resync && peer->resync_at <= now_ms) {
+			peer->resync = false;
+			proxy_withdraw_stale(p, peer);
+		}
+		uint64_t t = dnssd_cache_expire(peer->remote, now_ms, proxy_pub_expired, p);
+		if (t < next)
+			next = t;
+		if (peer->grace && peer->grace_at < next)
+			next = peer->grace_at;
+		if (peer->resync && peer->resync_at < next)
+			next = peer->resync_at;
+	}
+	if (now_ms >= p->next_sweep) {
+		proxy_sweep(p);
+		proxy_publish_refresh(p);
+		p->next_sweep = now_ms + SWEEP_MS;
+	}
+	if (p->pub_dirty)
+		proxy_publish_sync(p);
+	proxy_leave(p);
+	if (p->next_sweep < next)
+		next = p->next_sweep;
+	for (size_t i = 0; i < PROXY_MAX_INTERFACES; i++) {
+		if (!p->ifs[i].used)
+			continue;
+		for (int f = 0; f < NFAM; f++) {
+			uint64_t t = proxy_q_next(&p->ifs[i].q[f]);
+			if (t < next)
+				next = t;
+		}
+	}
+	return next > now_ms ? next : now_ms + 1;
+}
+
+void proxy_shutdown(struct proxy *p, uint64_t now_ms)
+{
+	if (!p)
+		return;
+	proxy_enter(p, now_ms);
+	for (size_t i = 0; i < PROXY_MAX_INTERFACES; i++)
+		for (int f = 0; f < NFAM; f++)
+			proxy_q_clear(&p->ifs[i].q[f]);
+	for (size_t i = 0; i < p->npeers; i++)
+		dnssd_cache_remove_origin(p->peers[i]->remote, 0, proxy_goodbye_entry, p);
+	proxy_publish_sync(p);
+	proxy_leave(p);
+}

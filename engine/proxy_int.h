@@ -6,7 +6,8 @@
  * data path it holds:
  *   proxy.c          state, lifecycle, the clock (proxy_run), statistics
  *   proxy_rr.c       record and name helpers, small vectors, name tables
- *   proxy_lanin.c    LAN input: responses, questions, answers from the caches
+ *   proxy_lanin.c    LAN in: responses, questions, answers from the caches,
+ *                    services found by a browser (proxy_local_service)
  *   proxy_lanout.c   LAN output queues (announcements, answers, goodbyes) and
  *                    the questions the engine asks on the LAN
  *   proxy_export.c   export -> peer out: policy, address maps, dedup, sending
@@ -140,6 +141,15 @@ struct proxy_remote_ctx {
 };
 
 struct lset;
+
+/* TXT strings an imported service is handed to the publisher with, at most. */
+#define PUB_MAX_TXT 256
+
+/* A remote record went: what is published may have to change (a cache callback). */
+void proxy_pub_expired(void *arg, struct dnssd_entry *e);
+/* Hand the publisher again what it holds, now and then (proxy_run). */
+void proxy_publish_refresh(struct proxy *p);
+
 /* Local records answering a question, with their additional records (RFC 6763 §12). */
 void proxy_local_answers(struct proxy *p, const ldns_rdf *name, uint16_t type,
                          struct lset *out, int depth);

@@ -1,7 +1,8 @@
 /*
  * proxy_lanin.c: LAN datagrams into the proxy engine: responses (local cache,
  * export), questions (answers from the remote caches, forwarding to peers),
- * with the per-source rate limits (proxy_int.h).
+ * with the per-source rate limits, and services another browser found on the
+ * LAN (proxy_local_service), taken as if announced (proxy_int.h).
  */
 #include <config.h>
 
@@ -463,4 +464,142 @@ void proxy_lan_input(struct proxy *p, unsigned ifindex, const struct sockaddr *s
 	}
 	dnssd_msg_free(m);
 	proxy_leave(p);
+}
+
+/* and for PTR and TXT */
+
+/* ------------------------------------------------------------ services found by a browser */
+
+#define FOUND_TTL_HOST 120   /* Avahi's TTL for SRV and address records */
+#define FOUND_TTL_OTHER 4500 
+
+static ldns_rr *found_rr(struct rrvec *v, const ldns_rdf *owner, uint16_t type,
+                         uint32_t ttl, bool unique)
+{
+	ldns_rr *rr = ldns_rr_new();
+	ldns_rdf *o = ldns_rdf_clone(owner);
+	if (!rr || !o) {
+		ldns_rr_free(rr);
+		ldns_rdf_deep_free(o);
+		return NULL;
+	}
+	ldns_rr_set_owner(rr, o);
+	ldns_rr_set_type(rr, type);
+	ldns_rr_set_ttl(rr, ttl);
+	ldns_rr_set_class(rr, (ldns_rr_class)(LDNS_RR_CLASS_IN | (unique ? 0x8000 : 0)));
+	if (proxy_rv_push_own(v, rr) < 0)
+		return NULL;
+	return rr;
+}
+
+/* Appends rdata field d (owned by rr from now on); false when out of memory. */
+static bool push_rdf(ldns_rr *rr, ldns_rdf *d)
+{
+	if (!rr || !d || !ldns_rr_push_rdf(rr, d)) {
+		ldns_rdf_deep_free(d);
+		return false;
+	}
+	return true;
+}
+
+/* The records a responder sends for f (goodbyes: PTR, SRV, TXT with TTL 0) in v. */
+static int found_records(struct proxy *p, const struct proxy_found *f, bool removed,
+                         struct rrvec *v)
+{
+	struct dnssd_svcname sn = {.kind = DNSSD_NAME_INSTANCE};
+	ldns_rdf *inst = NULL, *type = NULL, *host = NULL;
+	ldns_rr *rr;
+	int rc = -ENOMEM;
+	bool ok = true;
+
+	if (strlen(f->name) >= sizeof(sn.instance) ||
+	    strlen(f->type) >= sizeof(sn.service) ||
+	    (f->domain && strlen(f->domain) >= sizeof(sn.domain)) ||
+	    f->ntxt > PUB_MAX_TXT)
+		return -EINVAL;
+	snprintf(sn.instance, sizeof(sn.instance), "%s", f->name);
+	snprintf(sn.service, sizeof(sn.service), "%s", f->type);
+	snprintf(sn.domain, sizeof(sn.domain), "%s", f->domain ? f->domain : "local");
+	if (dnssd_svcname_build(&sn, &inst) < 0)
+		return -EINVAL;
+	sn.kind = DNSSD_NAME_SERVICE_TYPE;
+	if (dnssd_svcname_build(&sn, &type) < 0 ||
+	    ldns_str2rdf_dname(&host, f->host) != LDNS_STATUS_OK) {
+		rc = -EINVAL;
+		goto out;
+	}
+	uint32_t ttl_host = removed ? 0 : FOUND_TTL_HOST;
+	uint32_t ttl_other = removed ? 0 : FOUND_TTL_OTHER;
+
+	if (!removed) {
+		rr = found_rr(v, p->enum_name, LDNS_RR_TYPE_PTR, ttl_other, false);
+		ok &= push_rdf(rr, ldns_rdf_clone(type));
+	}
+	rr = found_rr(v, type, LDNS_RR_TYPE_PTR, ttl_other, false);
+	ok &= push_rdf(rr, ldns_rdf_clone(inst));
+	rr = found_rr(v, inst, LDNS_RR_TYPE_SRV, ttl_host, true);
+	ok &= push_rdf(rr, ldns_native2rdf_int16(LDNS_RDF_TYPE_INT16, 0)) &&
+	      push_rdf(rr, ldns_native2rdf_int16(LDNS_RDF_TYPE_INT16, 0)) &&
+	      push_rdf(rr, ldns_native2rdf_int16(LDNS_RDF_TYPE_INT16, f->port)) &&
+	      push_rdf(rr, ldns_rdf_clone(host));
+	rr = found_rr(v, inst, LDNS_RR_TYPE_TXT, ttl_other, true);
+	/* an empty TXT is one empty string (RFC 6763 §6.1), as responders send it */
+	for (size_t i = 0; i < (f->ntxt ? f->ntxt : 1) && rr; i++) {
+		uint8_t buf[256];
+		size_t len = f->ntxt ? f->txt[i].len : 0;
+		if (len > 255) {
+			rc = -EINVAL;
+			goto out;
+		}
+		buf[0] = (uint8_t)len;
+		if (len)
+			memcpy(buf + 1, f->txt[i].data, len);
+		ok &=
+		    push_rdf(rr, ldns_rdf_new_frm_data(LDNS_RDF_TYPE_STR, len + 1, buf));
+	}
+	ok &= rr != NULL;
+	if (!removed && (f->addr.af == AF_INET || f->addr.af == AF_INET6)) {
+		bool v4 = f->addr.af == AF_INET;
+		rr = found_rr(v, host, v4 ? LDNS_RR_TYPE_A : LDNS_RR_TYPE_AAAA, ttl_host,
+		              true);
+		ok &= push_rdf(
+		    rr, ldns_rdf_new_frm_data(v4 ? LDNS_RDF_TYPE_A : LDNS_RDF_TYPE_AAAA,
+		                              v4 ? 4 : 16, f->addr.a));
+	}
+	rc = ok ? 0 : -ENOMEM;
+out:
+	ldns_rdf_deep_free(inst);
+	ldns_rdf_deep_free(type);
+	ldns_rdf_deep_free(host);
+	return rc;
+}
+
+int proxy_local_service(struct proxy *p, unsigned ifindex, const struct proxy_found *f,
+                        bool removed, uint64_t now_ms)
+{
+	struct rrvec own = {0}, recs = {0};
+	struct policy_sender sender = {0};
+	int rc;
+
+	if (!p || !f || !f->name || !f->type || !f->host || (f->ntxt && !f->txt))
+		return -EINVAL;
+	if (!proxy_iface_find(p, ifindex, NULL))
+		return -ENOENT;
+	proxy_enter(p, now_ms);
+	rc = found_records(p, f, removed, &own);
+	if (rc == 0) {
+		bool any_up = proxy_any_peer_up(p);
+		if (f->addr.af == AF_INET || f->addr.af == AF_INET6) {
+			sender.af = f->addr.af;
+			memcpy(sender.addr, f->addr.a, f->addr.af == AF_INET ? 4 : 16);
+		}
+		for (size_t i = 0; i < own.n; i++)
+			proxy_local_rr(p, ifindex, &sender, own.v[i], any_up, &recs);
+		if (recs.n && any_up)
+			proxy_export_all_peers(p, recs.v, recs.n, &sender);
+	}
+	proxy_rv_free(&recs);
+	proxy_rv_free(&own);
+	proxy_leave(p);
+	return rc;
 }
