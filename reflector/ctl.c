@@ -19,7 +19,7 @@
 #include "reflector/lan.h"
 #include "reflector/log.h"
 #include "reflector/peer.h"
-#include "reflector/proxy.h"
+#include "engine/proxy.h"
 
 #define CTL_REQUEST_MAX 64
 #define CTL_CLIENT_TIMEOUT_S 2
