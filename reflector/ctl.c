@@ -103,6 +103,9 @@ static void report_peer(void *arg, const struct peer_stats *st)
 		json_str(f, st->address);
 		fprintf(f, ",\"last_error\":");
 		json_str(f, st->last_error);
+		/* A link that is up keeps the error of an attempt before it: say so. */
+		fprintf(f, ",\"last_error_before_up\":%s",
+		        st->state == PEER_UP && st->last_error[0] ? "true" : "false");
 		fprintf(
 		    f,
 		    ",\"records_in\":%llu,\"records_out\":%llu,\"withdrawn_in\":%llu,"
@@ -135,7 +138,8 @@ static void report_peer(void *arg, const struct peer_stats *st)
 		        (unsigned long long)st->bytes_in,
 		        (unsigned long long)st->bytes_out, cached);
 		if (st->last_error[0])
-			fprintf(f, "    last error: %s\n", st->last_error);
+			fprintf(f, "    last error%s: %s\n",
+			        st->state == PEER_UP ? " before up" : "", st->last_error);
 	}
 	r->first = 0;
 }
