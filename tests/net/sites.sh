@@ -286,7 +286,12 @@ sites_config() {
 			m=${SITES_NUM[$peer]}
 			echo "  - name: $peer"
 			[ "$n" -lt "$m" ] && echo "    connect: \"$(_sites_addr "$peer")\""
-			echo "    fingerprint: \"${SITES_FP[$peer]}\""
+			# Several fingerprints (separated by spaces) are written as a list.
+			if [[ ${SITES_FP[$peer]} == *" "* ]]; then
+				echo "    fingerprint: [\"${SITES_FP[$peer]// /\", \"}\"]"
+			else
+				echo "    fingerprint: \"${SITES_FP[$peer]}\""
+			fi
 			echo "    export: ${SITES_EXPORT[$site]}"
 			echo "    import: ${SITES_IMPORT[$site]}"
 			echo "    addresses:"
