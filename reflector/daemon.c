@@ -459,6 +459,19 @@ static bool same_str(const char *a, const char *b)
 	return strcmp(a, b) == 0;
 }
 
+/*
+ * limits.peer-timeout: a link silent that long is declared dead; keepalives go
+ * every third of it, so that a lost keepalive does not drop a live link.
+ */
+static void apply_peer_timeout(struct daemon *d, const struct policy_config *cfg)
+{
+	struct peer_tuning t;
+	peer_mgr_get_tuning(d->peers, &t);
+	t.dead_ms = policy_config_peer_timeout(cfg) * 1000u;
+	t.keepalive_ms = t.dead_ms / 3;
+	peer_mgr_set_tuning(d->peers, &t);
+}
+
 static void reload(struct daemon *d)
 {
 	struct policy_config *cfg;
@@ -519,6 +532,7 @@ static void reload(struct daemon *d)
 	 * engine under the new ids), then again for the peers it adds.
 	 */
 	int mapped = remote_map_build(d, cfg);
+	apply_peer_timeout(d, cfg);
 	peer_mgr_set_peers(d->peers, cfg);
 	if (mapped < 0 || remote_map_build(d, cfg) < 0)
 		log_warnx("configuration reload: out of memory mapping peers");
@@ -682,6 +696,7 @@ static int start(struct daemon *d)
 		log_warnx("cannot start the peer links: out of memory");
 		return -1;
 	}
+	apply_peer_timeout(d, cfg);
 	if (start_listener(d, cfg) < 0)
 		return -1;
 

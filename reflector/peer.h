@@ -6,8 +6,9 @@
  * 60 s) and accepting links on the `listen` address. A link is used only once
  * the peer has proved the key whose fingerprint is configured for it and its
  * HELLO names that peer's site; anything else is logged with the presented
- * fingerprint and closed. Links carry keepalives every 10 s; a peer silent for
- * 35 s is taken as dead. A peer that does not read what is sent to it (over 4
+ * fingerprint and closed. Links carry keepalives (every 10 s by default; the
+ * daemon sets a third of limits.peer-timeout); a peer silent for dead_ms (35 s
+ * by default; the daemon sets limits.peer-timeout) is taken as dead. A peer that does not read what is sent to it (over 4
  * MiB waiting) is disconnected.
  *
  * At most one link per peer is used. A newer link in the same direction
