@@ -85,7 +85,10 @@ bool proxy_rr_same(const ldns_rr *a, const ldns_rr *b)
 	return true;
 }
 
-/* The instance a record belongs to: SRV/TXT owner, or the target of a type PTR. */
+/*
+ * The instance a record belongs to: the owner of a record at an instance name
+ * (SRV, TXT, NULL or any other type but NSEC), or the target of a type PTR.
+ */
 const ldns_rdf *proxy_instance_of(const ldns_rr *rr)
 {
 	const ldns_rdf *owner = ldns_rr_owner(rr), *t;
@@ -101,8 +104,10 @@ const ldns_rdf *proxy_instance_of(const ldns_rr *rr)
 			return NULL;
 		t = dnssd_rdf_name(rr, 0);
 		return t && dnssd_name_kind(t) == DNSSD_NAME_INSTANCE ? t : NULL;
-	default:
+	case LDNS_RR_TYPE_NSEC:
 		return NULL;
+	default:
+		return dnssd_name_kind(owner) == DNSSD_NAME_INSTANCE ? owner : NULL;
 	}
 }
 

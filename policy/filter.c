@@ -128,7 +128,18 @@ static void classify(const ldns_rr *rr, struct info *in)
 		in->role = R_ADDR;
 		in->key = owner;
 		return;
+	case LDNS_RR_TYPE_NSEC:
+		/* Never forwarded as they are (DESIGN.md): they speak for one responder. */
+		return;
 	default:
+		/*
+		 * Any other record at an instance (a buddy icon as NULL, an unknown
+		 * type) shares the instance's decision like its SRV and TXT.
+		 */
+		if (ok != DNSSD_NAME_INSTANCE)
+			return;
+		in->role = R_GROUP;
+		in->key = owner;
 		return;
 	}
 }
