@@ -2,6 +2,7 @@
 #include <config.h>
 
 #include <errno.h>
+#include <stddef.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -155,6 +156,38 @@ static void report_iface(void *arg, int ifindex, const char *name, int up)
 	r->first = 0;
 }
 
+/* Drops by reason: the LAN module's, the decoder's, the engine's. */
+struct drop {
+	const char *name;
+	unsigned long long n;
+};
+#define CTL_NDROPS (5 + DNSSD_R_MAX + PROXY_DROP_MAX)
+
+static size_t collect_drops(const struct proxy_stats *ps, const struct lan_stats *ls,
+                            struct drop *drops)
+{
+	size_t nd = 0;
+	drops[nd].name = "own";
+	drops[nd++].n = ls->drop_own;
+	drops[nd].name = "off-link";
+	drops[nd++].n = ls->drop_offlink;
+	drops[nd].name = "oversize";
+	drops[nd++].n = ls->drop_truncated;
+	drops[nd].name = "other-interface";
+	drops[nd++].n = ls->drop_ifnotconf;
+	drops[nd].name = "receive-overflow";
+	drops[nd++].n = ls->drop_overflow;
+	for (int i = 1; i < DNSSD_R_MAX; i++) {
+		drops[nd].name = dnssd_reason_str((enum dnssd_reason)i);
+		drops[nd++].n = ps->decode_drops[i];
+	}
+	for (int i = 0; i < PROXY_DROP_MAX; i++) {
+		drops[nd].name = proxy_drop_str((enum proxy_drop)i);
+		drops[nd++].n = ps->drops[i];
+	}
+	return nd;
+}
+
 char *ctl_status(const struct ctl *c, int json)
 {
 	char *buf = NULL;
@@ -171,30 +204,8 @@ char *ctl_status(const struct ctl *c, int json)
 	lan_stats(c->lan, &ls);
 	peer_mgr_get_stats(c->peers, &ms);
 
-	/* Drops by reason: the LAN module's, the decoder's, the engine's. */
-	struct {
-		const char *name;
-		unsigned long long n;
-	} drops[3 + 4 + DNSSD_R_MAX + PROXY_DROP_MAX];
-	size_t nd = 0;
-	drops[nd].name = "own";
-	drops[nd++].n = ls.drop_own;
-	drops[nd].name = "off-link";
-	drops[nd++].n = ls.drop_offlink;
-	drops[nd].name = "oversize";
-	drops[nd++].n = ls.drop_truncated;
-	drops[nd].name = "other-interface";
-	drops[nd++].n = ls.drop_ifnotconf;
-	drops[nd].name = "receive-overflow";
-	drops[nd++].n = ls.drop_overflow;
-	for (int i = 1; i < DNSSD_R_MAX; i++) {
-		drops[nd].name = dnssd_reason_str((enum dnssd_reason)i);
-		drops[nd++].n = ps.decode_drops[i];
-	}
-	for (int i = 0; i < PROXY_DROP_MAX; i++) {
-		drops[nd].name = proxy_drop_str((enum proxy_drop)i);
-		drops[nd++].n = ps.drops[i];
-	}
+	struct drop drops[CTL_NDROPS];
+	size_t nd = collect_drops(&ps, &ls, drops);
 
 	if (json) {
 		fprintf(f, "{\"site\":");
@@ -267,6 +278,197 @@ char *ctl_status(const struct ctl *c, int json)
 	return buf;
 }
 
+/* ---- metrics (Prometheus text exposition format) ---- */
+
+/* A label value with \, " and newline escaped, as the format wants. */
+static void prom_label(FILE *f, const char *s)
+{
+	for (; *s; s++) {
+		if (*s == '\\' || *s == '"')
+			fprintf(f, "\\%c", *s);
+		else if (*s == '\n')
+			fputs("\\n", f);
+		else
+			fputc(*s, f);
+	}
+}
+
+static void prom_head(FILE *f, const char *name, const char *type, const char *help)
+{
+	fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+static void prom_plain(FILE *f, const char *name, const char *type, const char *help,
+                       unsigned long long v)
+{
+	prom_head(f, name, type, help);
+	fprintf(f, "%s %llu\n", name, v);
+}
+
+struct peer_rows {
+	const struct ctl *ctl;
+	struct peer_stats v[64];
+	struct proxy_peer_stats ps[64];
+	size_t n;
+};
+
+static void collect_peer(void *arg, const struct peer_stats *st)
+{
+	struct peer_rows *r = arg;
+	if (r->n >= sizeof(r->v) / sizeof(r->v[0]))
+		return;
+	r->v[r->n] = *st;
+	memset(&r->ps[r->n], 0, sizeof(r->ps[r->n]));
+	for (size_t i = 0; i < policy_config_npeers(r->ctl->cfg); i++)
+		if (strcmp(policy_peer_name(policy_config_peer(r->ctl->cfg, i)), st->name) == 0)
+			proxy_get_peer_stats(r->ctl->proxy, (unsigned)i, &r->ps[r->n]);
+	r->n++;
+}
+
+/* One family of per-peer samples: the value of field at offset off of each peer. */
+static void prom_peers(FILE *f, const struct peer_rows *r, const char *name,
+                       const char *type, const char *help, size_t off)
+{
+	prom_head(f, name, type, help);
+	for (size_t i = 0; i < r->n; i++) {
+		uint64_t v;
+		memcpy(&v, (const char *)&r->v[i] + off, sizeof(v));
+		fprintf(f, "%s{peer=\"", name);
+		prom_label(f, r->v[i].name);
+		fprintf(f, "\"} %llu\n", (unsigned long long)v);
+	}
+}
+
+struct iface_rows {
+	FILE *f;
+};
+
+static void prom_iface(void *arg, int ifindex, const char *name, int up)
+{
+	struct iface_rows *r = arg;
+	(void)ifindex;
+	fprintf(r->f, "sitecast_interface_up{interface=\"");
+	prom_label(r->f, name);
+	fprintf(r->f, "\"} %d\n", up ? 1 : 0);
+}
+
+char *ctl_metrics(const struct ctl *c)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	struct proxy_stats ps;
+	struct lan_stats ls;
+	struct peer_mgr_stats ms;
+	struct peer_rows *pr = calloc(1, sizeof(*pr));
+
+	if (!f || !pr) {
+		if (f)
+			fclose(f);
+		free(buf);
+		free(pr);
+		return NULL;
+	}
+	proxy_get_stats(c->proxy, &ps);
+	lan_stats(c->lan, &ls);
+	peer_mgr_get_stats(c->peers, &ms);
+	pr->ctl = c;
+	peer_mgr_foreach(c->peers, collect_peer, pr);
+
+	prom_head(f, "sitecast_info", "gauge", "This gateway's site (always 1).");
+	fprintf(f, "sitecast_info{site=\"");
+	prom_label(f, policy_config_site(c->cfg));
+	fprintf(f, "\"} 1\n");
+	prom_head(f, "sitecast_interface_up", "gauge", "Whether a LAN interface is up.");
+	struct iface_rows ir = {f};
+	lan_foreach_interface(c->lan, prom_iface, &ir);
+
+	prom_head(f, "sitecast_peer_up", "gauge", "Whether the link with the peer is up.");
+	for (size_t i = 0; i < pr->n; i++) {
+		fprintf(f, "sitecast_peer_up{peer=\"");
+		prom_label(f, pr->v[i].name);
+		fprintf(f, "\"} %d\n", pr->v[i].state == PEER_UP ? 1 : 0);
+	}
+	prom_head(f, "sitecast_peer_grace", "gauge",
+	          "Whether a down peer's records are kept (grace period).");
+	for (size_t i = 0; i < pr->n; i++) {
+		fprintf(f, "sitecast_peer_grace{peer=\"");
+		prom_label(f, pr->v[i].name);
+		fprintf(f, "\"} %d\n", pr->ps[i].grace_running ? 1 : 0);
+	}
+	prom_head(f, "sitecast_peer_cached_records", "gauge",
+	          "Records held from the peer.");
+	for (size_t i = 0; i < pr->n; i++) {
+		fprintf(f, "sitecast_peer_cached_records{peer=\"");
+		prom_label(f, pr->v[i].name);
+		fprintf(f, "\"} %zu\n", pr->ps[i].cached);
+	}
+	static const struct {
+		const char *name, *help;
+		size_t off;
+	} peer_counters[] = {
+	    {"sitecast_peer_records_in_total", "Records received from the peer.",
+	     offsetof(struct peer_stats, records_in)},
+	    {"sitecast_peer_records_out_total", "Records sent to the peer.",
+	     offsetof(struct peer_stats, records_out)},
+	    {"sitecast_peer_withdrawn_in_total", "Withdrawals received from the peer.",
+	     offsetof(struct peer_stats, withdrawn_in)},
+	    {"sitecast_peer_withdrawn_out_total", "Withdrawals sent to the peer.",
+	     offsetof(struct peer_stats, withdrawn_out)},
+	    {"sitecast_peer_questions_in_total", "Questions received from the peer.",
+	     offsetof(struct peer_stats, questions_in)},
+	    {"sitecast_peer_questions_out_total", "Questions sent to the peer.",
+	     offsetof(struct peer_stats, questions_out)},
+	    {"sitecast_peer_bytes_in_total", "Frame bytes received from the peer.",
+	     offsetof(struct peer_stats, bytes_in)},
+	    {"sitecast_peer_bytes_out_total", "Frame bytes sent to the peer.",
+	     offsetof(struct peer_stats, bytes_out)},
+	    {"sitecast_peer_links_up_total", "Times a link with the peer came up.",
+	     offsetof(struct peer_stats, ups)},
+	};
+	for (size_t k = 0; k < sizeof(peer_counters) / sizeof(peer_counters[0]); k++)
+		prom_peers(f, pr, peer_counters[k].name, "counter", peer_counters[k].help,
+		           peer_counters[k].off);
+
+	prom_head(f, "sitecast_cache_records", "gauge", "Records cached, by origin.");
+	fprintf(f, "sitecast_cache_records{cache=\"local\"} %zu\n", ps.local_records);
+	fprintf(f, "sitecast_cache_records{cache=\"remote\"} %zu\n", ps.remote_records);
+	prom_plain(f, "sitecast_lan_packets_in_total", "counter", "mDNS packets received.",
+	           (unsigned long long)ls.packets_in);
+	prom_plain(f, "sitecast_lan_packets_out_total", "counter", "mDNS packets sent.",
+	           (unsigned long long)ls.packets_out);
+	prom_plain(f, "sitecast_lan_bytes_in_total", "counter", "mDNS bytes received.",
+	           (unsigned long long)ls.bytes_in);
+	prom_plain(f, "sitecast_lan_bytes_out_total", "counter", "mDNS bytes sent.",
+	           (unsigned long long)ls.bytes_out);
+	prom_plain(f, "sitecast_lan_send_errors_total", "counter", "mDNS sends that failed.",
+	           (unsigned long long)ls.send_errors);
+	prom_head(f, "sitecast_answers_total", "counter", "Records answered from the caches.");
+	fprintf(f, "sitecast_answers_total{mode=\"multicast\"} %llu\n",
+	        (unsigned long long)ps.answers_multicast);
+	fprintf(f, "sitecast_answers_total{mode=\"unicast\"} %llu\n",
+	        (unsigned long long)ps.answers_unicast);
+	prom_plain(f, "sitecast_questions_forwarded_total", "counter",
+	           "Questions forwarded to peers.", (unsigned long long)ps.questions_forwarded);
+	prom_plain(f, "sitecast_peer_connections_refused_total", "counter",
+	           "Peer links refused (key, site, TLS, HELLO).", (unsigned long long)ms.refused);
+	prom_plain(f, "sitecast_peer_connections_overflow_total", "counter",
+	           "Incoming connections closed at once: too many pending.",
+	           (unsigned long long)ms.overflow);
+	struct drop drops[CTL_NDROPS];
+	size_t nd = collect_drops(&ps, &ls, drops);
+	prom_head(f, "sitecast_dropped_total", "counter", "Input dropped, by reason.");
+	for (size_t i = 0; i < nd; i++)
+		fprintf(f, "sitecast_dropped_total{reason=\"%s\"} %llu\n", drops[i].name,
+		        drops[i].n);
+	free(pr);
+	if (fclose(f) != 0) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}
+
 /* ---- socket ---- */
 
 static void client_free(struct ctl_client *cl)
@@ -291,6 +493,8 @@ static void client_answer(struct ctl_client *cl)
 		out = ctl_status(cl->ctl, 0);
 	else if (strcmp(line, "status json") == 0)
 		out = ctl_status(cl->ctl, 1);
+	else if (strcmp(line, "metrics") == 0)
+		out = ctl_metrics(cl->ctl);
 	else if (asprintf(&out, "error: unknown request '%s'\n", line) < 0)
 		out = NULL;
 	if (!out)

@@ -40,5 +40,11 @@ void ctl_free(struct ctl *c);
  * NULL on ENOMEM. Exposed for tests.
  */
 char *ctl_status(const struct ctl *c, int json);
+/*
+ * The same counters in the Prometheus text exposition format (sitecast_* names,
+ * peer labels, counters ending in _total), in a buffer the caller frees; NULL
+ * on ENOMEM.
+ */
+char *ctl_metrics(const struct ctl *c);
 
 #endif

@@ -17,7 +17,7 @@
 SITECAST_BUILD_PACKAGES=(build-essential autoconf automake libtool pkg-config
 	libldns-dev libyaml-dev libevent-dev libssl-dev libcunit1-dev libavahi-client-dev
 	libsystemd-dev)
-SITECAST_RUN_PACKAGES=(avahi-daemon avahi-utils dbus iproute2 python3 python3-dnspython python3-dbus
+SITECAST_RUN_PACKAGES=(avahi-daemon avahi-utils dbus iproute2 python3 python3-dnspython python3-dbus python3-prometheus-client
 	openssl procps psmisc)
 # The package stage of tools/test (tests/deb/run): build, lintian, a clean chroot.
 SITECAST_DEB_PACKAGES=(debhelper dpkg-dev lintian debootstrap)
