@@ -16,12 +16,12 @@
 
 #include "policy/config.h"
 #include "reflector/ctl.h"
+#include "reflector/ctl_req.h"
 #include "reflector/lan.h"
 #include "reflector/log.h"
 #include "reflector/peer.h"
 #include "reflector/proxy.h"
 
-#define CTL_REQUEST_MAX 64
 #define CTL_CLIENT_TIMEOUT_S 2
 #define CTL_MAX_CLIENTS 8
 
@@ -30,7 +30,7 @@ struct ctl_client {
 	struct ctl *ctl;
 	int fd;
 	struct event *ev;
-	char req[CTL_REQUEST_MAX];
+	char req[CTL_REQ_MAX + 1];
 	size_t len;
 };
 
@@ -151,6 +151,31 @@ static void report_iface(void *arg, int ifindex, const char *name, int up)
 	r->first = 0;
 }
 
+/* Drops by reason: the LAN module's, the decoder's, the engine's. */
+struct ctl_drop {
+	const char *name;
+	unsigned long long n;
+};
+#define CTL_DROPS_MAX (5 + DNSSD_R_MAX + PROXY_DROP_MAX)
+
+static size_t ctl_drops(const struct lan_stats *ls, const struct proxy_stats *ps,
+                        struct ctl_drop *d)
+{
+	size_t nd = 0;
+	d[nd++] = (struct ctl_drop){"own", ls->drop_own};
+	d[nd++] = (struct ctl_drop){"off-link", ls->drop_offlink};
+	d[nd++] = (struct ctl_drop){"oversize", ls->drop_truncated};
+	d[nd++] = (struct ctl_drop){"other-interface", ls->drop_ifnotconf};
+	d[nd++] = (struct ctl_drop){"receive-overflow", ls->drop_overflow};
+	for (int i = 1; i < DNSSD_R_MAX; i++)
+		d[nd++] = (struct ctl_drop){dnssd_reason_str((enum dnssd_reason)i),
+		                            ps->decode_drops[i]};
+	for (int i = 0; i < PROXY_DROP_MAX; i++)
+		d[nd++] = (struct ctl_drop){proxy_drop_str((enum proxy_drop)i),
+		                            ps->drops[i]};
+	return nd;
+}
+
 char *ctl_status(const struct ctl *c, int json)
 {
 	char *buf = NULL;
@@ -167,30 +192,8 @@ char *ctl_status(const struct ctl *c, int json)
 	lan_stats(c->lan, &ls);
 	peer_mgr_get_stats(c->peers, &ms);
 
-	/* Drops by reason: the LAN module's, the decoder's, the engine's. */
-	struct {
-		const char *name;
-		unsigned long long n;
-	} drops[3 + 4 + DNSSD_R_MAX + PROXY_DROP_MAX];
-	size_t nd = 0;
-	drops[nd].name = "own";
-	drops[nd++].n = ls.drop_own;
-	drops[nd].name = "off-link";
-	drops[nd++].n = ls.drop_offlink;
-	drops[nd].name = "oversize";
-	drops[nd++].n = ls.drop_truncated;
-	drops[nd].name = "other-interface";
-	drops[nd++].n = ls.drop_ifnotconf;
-	drops[nd].name = "receive-overflow";
-	drops[nd++].n = ls.drop_overflow;
-	for (int i = 1; i < DNSSD_R_MAX; i++) {
-		drops[nd].name = dnssd_reason_str((enum dnssd_reason)i);
-		drops[nd++].n = ps.decode_drops[i];
-	}
-	for (int i = 0; i < PROXY_DROP_MAX; i++) {
-		drops[nd].name = proxy_drop_str((enum proxy_drop)i);
-		drops[nd++].n = ps.drops[i];
-	}
+	struct ctl_drop drops[CTL_DROPS_MAX];
+	size_t nd = ctl_drops(&ls, &ps, drops);
 
 	if (json) {
 		fprintf(f, "{\"site\":");
@@ -263,6 +266,216 @@ char *ctl_status(const struct ctl *c, int json)
 	return buf;
 }
 
+/* ---- metrics (Prometheus text exposition format 0.0.4) ---- */
+
+/* A label value: backslash, double quote and line feed escaped. */
+static void prom_label(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; s && *s; s++) {
+		if (*s == '\\' || *s == '"')
+			fprintf(f, "\\%c", *s);
+		else if (*s == '\n')
+			fputs("\\n", f);
+		else
+			fputc(*s, f);
+	}
+	fputc('"', f);
+}
+
+static void prom_head(FILE *f, const char *name, const char *type,
+                      const char *help)
+{
+	fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+static void prom_value(FILE *f, const char *name, const char *label,
+                       const char *value, unsigned long long n)
+{
+	fputs(name, f);
+	if (label) {
+		fprintf(f, "{%s=", label);
+		prom_label(f, value);
+		fputc('}', f);
+	}
+	fprintf(f, " %llu\n", n);
+}
+
+struct metrics_peers {
+	const struct ctl *ctl;
+	struct peer_stats *st;
+	size_t *cached;
+	size_t n, cap;
+	int oom;
+};
+
+static void metrics_peer(void *arg, const struct peer_stats *st)
+{
+	struct metrics_peers *m = arg;
+	if (m->n == m->cap) {
+		size_t cap = m->cap ? 2 * m->cap : 8;
+		struct peer_stats *ns = realloc(m->st, cap * sizeof(*ns));
+		if (ns)
+			m->st = ns;
+		size_t *nc = ns ? realloc(m->cached, cap * sizeof(*nc)) : NULL;
+		if (!nc) {
+			m->oom = 1;
+			return;
+		}
+		m->cached = nc;
+		m->cap = cap;
+	}
+	m->st[m->n] = *st;
+	m->cached[m->n] = 0;
+	for (size_t i = 0; i < policy_config_npeers(m->ctl->cfg); i++) {
+		struct proxy_peer_stats ps = {0};
+		if (strcmp(policy_peer_name(policy_config_peer(m->ctl->cfg, i)),
+		           st->name) == 0 &&
+		    proxy_get_peer_stats(m->ctl->proxy, (unsigned)i, &ps) == 0)
+			m->cached[m->n] = ps.cached;
+	}
+	m->n++;
+}
+
+struct metrics_ifaces {
+	FILE *f;
+};
+
+static void metrics_iface(void *arg, int ifindex, const char *name, int up)
+{
+	struct metrics_ifaces *m = arg;
+	(void)ifindex;
+	prom_value(m->f, "sitecast_interface_up", "interface", name, up ? 1 : 0);
+}
+
+char *ctl_metrics(const struct ctl *c)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	struct proxy_stats ps;
+	struct lan_stats ls;
+	struct peer_mgr_stats ms;
+	struct metrics_peers mp = {.ctl = c};
+	FILE *f;
+
+	proxy_get_stats(c->proxy, &ps);
+	lan_stats(c->lan, &ls);
+	peer_mgr_get_stats(c->peers, &ms);
+	peer_mgr_foreach(c->peers, metrics_peer, &mp);
+	if (mp.oom || !(f = open_memstream(&buf, &len))) {
+		free(mp.st);
+		free(mp.cached);
+		return NULL;
+	}
+
+	/* Every sample of a family follows its HELP and TYPE lines, so the peers are
+	 * walked once per family. */
+	prom_head(f, "sitecast_peer_up", "gauge",
+	          "Whether the link to the peer is up (1) or not (0).");
+	for (size_t i = 0; i < mp.n; i++)
+		prom_value(f, "sitecast_peer_up", "peer", mp.st[i].name,
+		           mp.st[i].state == PEER_UP);
+	static const struct {
+		const char *name, *help;
+		size_t off;
+	} pc[] = {
+	    {"sitecast_peer_records_in_total", "Records received in RECORDS frames.",
+	     offsetof(struct peer_stats, records_in)},
+	    {"sitecast_peer_records_out_total", "Records sent in RECORDS frames.",
+	     offsetof(struct peer_stats, records_out)},
+	    {"sitecast_peer_withdrawn_in_total", "Records withdrawn by the peer.",
+	     offsetof(struct peer_stats, withdrawn_in)},
+	    {"sitecast_peer_withdrawn_out_total", "Records withdrawn towards the peer.",
+	     offsetof(struct peer_stats, withdrawn_out)},
+	    {"sitecast_peer_questions_in_total", "Questions received from the peer.",
+	     offsetof(struct peer_stats, questions_in)},
+	    {"sitecast_peer_questions_out_total", "Questions sent to the peer.",
+	     offsetof(struct peer_stats, questions_out)},
+	    {"sitecast_peer_bytes_in_total",
+	     "Peer-link frame bytes received (TLS overhead not counted).",
+	     offsetof(struct peer_stats, bytes_in)},
+	    {"sitecast_peer_bytes_out_total",
+	     "Peer-link frame bytes sent (TLS overhead not counted).",
+	     offsetof(struct peer_stats, bytes_out)},
+	    {"sitecast_peer_link_ups_total", "Times the link to the peer came up.",
+	     offsetof(struct peer_stats, ups)},
+	};
+	for (size_t k = 0; k < sizeof(pc) / sizeof(pc[0]); k++) {
+		prom_head(f, pc[k].name, "counter", pc[k].help);
+		for (size_t i = 0; i < mp.n; i++) {
+			uint64_t v;
+			memcpy(&v, (const char *)&mp.st[i] + pc[k].off, sizeof(v));
+			prom_value(f, pc[k].name, "peer", mp.st[i].name, v);
+		}
+	}
+	prom_head(f, "sitecast_peer_cached_records", "gauge",
+	          "Records from the peer held in the cache.");
+	for (size_t i = 0; i < mp.n; i++)
+		prom_value(f, "sitecast_peer_cached_records", "peer", mp.st[i].name,
+		           mp.cached[i]);
+
+	prom_head(f, "sitecast_cache_records", "gauge",
+	          "Records in the cache, by origin (this LAN or other sites).");
+	prom_value(f, "sitecast_cache_records", "origin", "local", ps.local_records);
+	prom_value(f, "sitecast_cache_records", "origin", "remote", ps.remote_records);
+
+	prom_head(f, "sitecast_interface_up", "gauge",
+	          "Whether the LAN interface is up (1) or not (0).");
+	struct metrics_ifaces mi = {.f = f};
+	lan_foreach_interface(c->lan, metrics_iface, &mi);
+
+	static const char *const lan_names[][2] = {
+	    {"sitecast_lan_packets_in_total", "mDNS packets received on the LAN."},
+	    {"sitecast_lan_packets_out_total", "mDNS packets sent on the LAN."},
+	    {"sitecast_lan_bytes_in_total", "mDNS bytes received on the LAN."},
+	    {"sitecast_lan_bytes_out_total", "mDNS bytes sent on the LAN."},
+	    {"sitecast_lan_send_errors_total", "mDNS packets that could not be sent."},
+	};
+	const unsigned long long lan_v[] = {ls.packets_in, ls.packets_out, ls.bytes_in,
+	                                    ls.bytes_out, ls.send_errors};
+	for (size_t k = 0; k < 5; k++) {
+		prom_head(f, lan_names[k][0], "counter", lan_names[k][1]);
+		prom_value(f, lan_names[k][0], NULL, NULL, lan_v[k]);
+	}
+	prom_head(f, "sitecast_cache_answers_total", "counter",
+	          "Questions answered from the cache, by kind of answer.");
+	prom_value(f, "sitecast_cache_answers_total", "kind", "multicast",
+	           ps.answers_multicast);
+	prom_value(f, "sitecast_cache_answers_total", "kind", "unicast",
+	           ps.answers_unicast);
+	prom_head(f, "sitecast_questions_forwarded_total", "counter",
+	          "LAN questions forwarded to other sites.");
+	prom_value(f, "sitecast_questions_forwarded_total", NULL, NULL,
+	           ps.questions_forwarded);
+	prom_head(f, "sitecast_peer_connections_refused_total", "counter",
+	          "Peer links refused (key, site name, TLS or HELLO).");
+	prom_value(f, "sitecast_peer_connections_refused_total", NULL, NULL,
+	           ms.refused);
+	prom_head(f, "sitecast_peer_connections_overflow_total", "counter",
+	          "Incoming connections closed at once: too many pending.");
+	prom_value(f, "sitecast_peer_connections_overflow_total", NULL, NULL,
+	           ms.overflow);
+	prom_head(f, "sitecast_peer_connections_pending", "gauge",
+	          "Incoming connections not yet authenticated.");
+	prom_value(f, "sitecast_peer_connections_pending", NULL, NULL, ms.pending);
+
+	struct ctl_drop drops[CTL_DROPS_MAX];
+	size_t nd = ctl_drops(&ls, &ps, drops);
+	prom_head(f, "sitecast_dropped_total", "counter",
+	          "Packets and records dropped, by reason.");
+	for (size_t i = 0; i < nd; i++)
+		prom_value(f, "sitecast_dropped_total", "reason", drops[i].name,
+		           drops[i].n);
+
+	free(mp.st);
+	free(mp.cached);
+	if (fclose(f) != 0) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}
+
 /* ---- socket ---- */
 
 static void client_free(struct ctl_client *cl)
@@ -280,15 +493,25 @@ static void client_free(struct ctl_client *cl)
 
 static void client_answer(struct ctl_client *cl)
 {
-	char *line = cl->req;
-	line[strcspn(line, "\r\n")] = '\0';
-	char *out;
-	if (strcmp(line, "status") == 0)
-		out = ctl_status(cl->ctl, 0);
-	else if (strcmp(line, "status json") == 0)
-		out = ctl_status(cl->ctl, 1);
-	else if (asprintf(&out, "error: unknown request '%s'\n", line) < 0)
-		out = NULL;
+	struct ctl_req req;
+	const char *err;
+	char *out = NULL;
+	int rc = ctl_req_parse(cl->req, cl->len, &req, &err);
+	if (rc < 0) {
+		if (asprintf(&out, "error: %s\n", err) < 0)
+			out = NULL;
+	} else {
+		switch (req.type) {
+		case CTL_REQ_STATUS:
+			out = ctl_status(cl->ctl, req.json);
+			break;
+		case CTL_REQ_METRICS:
+			out = ctl_metrics(cl->ctl);
+			break;
+		}
+		if (!out && asprintf(&out, "error: out of memory\n") < 0)
+			out = NULL;
+	}
 	if (!out)
 		return;
 	/* The report is small; a client that does not read within the timeout loses it.
@@ -318,6 +541,10 @@ static void on_client(evutil_socket_t fd, short what, void *arg)
 	if (n <= 0) {
 		if (n < 0 && (errno == EAGAIN || errno == EINTR))
 			return;
+		/* A request without its line end is answered when the client has
+		 * finished sending (shutdown of its side). */
+		if (n == 0 && cl->len > 0)
+			client_answer(cl);
 		client_free(cl);
 		return;
 	}

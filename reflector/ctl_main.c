@@ -13,7 +13,8 @@
 
 static const char usage[] = "usage: sitecastctl keygen FILE\n"
                             "       sitecastctl fingerprint FILE\n"
-                            "       sitecastctl [-s SOCKET] status [--json]\n";
+                            "       sitecastctl [-s SOCKET] status [--json]\n"
+                            "       sitecastctl [-s SOCKET] metrics\n";
 
 /* Errors are one line naming the file and the cause; the exit status is 1. */
 static int cmd_keygen(const char *path)
@@ -41,7 +42,7 @@ static int cmd_fingerprint(const char *path)
 }
 
 /* Ask the daemon over its control socket and copy the answer to stdout. */
-static int cmd_status(const char *path, int json)
+static int cmd_ask(const char *path, const char *req)
 {
 	struct sockaddr_un sun = {.sun_family = AF_UNIX};
 	if (strlen(path) >= sizeof(sun.sun_path)) {
@@ -59,7 +60,6 @@ static int cmd_status(const char *path, int json)
 			close(fd);
 		return 1;
 	}
-	const char *req = json ? "status json\n" : "status\n";
 	if (send(fd, req, strlen(req), MSG_NOSIGNAL) < 0) {
 		fprintf(stderr, "sitecastctl: %s: %s\n", path, strerror(errno));
 		close(fd);
@@ -89,17 +89,25 @@ int main(int argc, char **argv)
 		sock = argv[2];
 		argv += 2;
 		argc -= 2;
-		if (argc < 2 || strcmp(argv[1], "status") != 0) {
-			fprintf(stderr, "sitecastctl: -s goes with status\n%s", usage);
+		if (argc < 2 || (strcmp(argv[1], "status") != 0 &&
+		                  strcmp(argv[1], "metrics") != 0)) {
+			fprintf(stderr, "sitecastctl: -s goes with status or metrics\n%s",
+			        usage);
 			return 1;
 		}
 	}
 	if (argc >= 2 && !strcmp(argv[1], "status")) {
 		if (argc == 2)
-			return cmd_status(sock, 0);
+			return cmd_ask(sock, "status\n");
 		if (argc == 3 && !strcmp(argv[2], "--json"))
-			return cmd_status(sock, 1);
+			return cmd_ask(sock, "status json\n");
 		fprintf(stderr, "sitecastctl: status takes only --json\n%s", usage);
+		return 1;
+	}
+	if (argc >= 2 && !strcmp(argv[1], "metrics")) {
+		if (argc == 2)
+			return cmd_ask(sock, "metrics\n");
+		fprintf(stderr, "sitecastctl: metrics takes no argument\n%s", usage);
 		return 1;
 	}
 	if (argc == 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {

@@ -10,14 +10,17 @@
 #   SITECAST_RUN_PACKAGES    the sites in network namespaces of the network scenarios
 #                            and the demo: Avahi, D-Bus, iproute2, python3
 #   SITECAST_TEST_PACKAGES   the rest of tools/test: clang (libFuzzer), valgrind,
-#                            systemd (systemd-analyze verify of the unit)
+#                            systemd (systemd-analyze verify of the unit), the
+#                            metrics parser, and the package stage (dpkg-buildpackage,
+#                            lintian, debootstrap of a clean Debian 12)
 
 SITECAST_BUILD_PACKAGES=(build-essential autoconf automake libtool pkg-config
 	libldns-dev libyaml-dev libevent-dev libssl-dev libcunit1-dev libavahi-client-dev
 	libsystemd-dev)
 SITECAST_RUN_PACKAGES=(avahi-daemon avahi-utils dbus iproute2 python3 python3-dnspython
 	openssl procps psmisc)
-SITECAST_TEST_PACKAGES=(clang valgrind systemd)
+SITECAST_TEST_PACKAGES=(clang valgrind systemd python3-prometheus-client
+	dpkg-dev debhelper lintian debootstrap fakeroot)
 
 deps_install() {
 	local who=$1 p missing=()
