@@ -104,7 +104,7 @@ check() { # NAME COMMAND...
 	local name=$1; shift
 	if "$@"; then echo "PASS: $name"; else echo "FAIL: $name"; failed=1; fi
 }
-check "the user sitecast exists" in_root getent passwd sitecast
+check "the user sitecast exists" bash -c "chroot '$root' getent passwd sitecast >/dev/null"
 check "the unit is installed" test -f "$root/lib/systemd/system/sitecastd.service"
 check "the unit waits for a configuration" \
 	grep -q '^ConditionPathExists=/etc/sitecast/sitecast.yaml' \
@@ -116,7 +116,7 @@ for m in man8/sitecastd.8.gz man8/sitecastctl.8.gz man5/sitecast.yaml.5.gz; do
 done
 example=/usr/share/doc/sitecast/sitecast.example.yaml
 check "the example configuration" test -f "$root$example"
-check "sitecastctl keygen" in_root sitecastctl keygen /tmp/node.pem
+check "sitecastctl keygen" bash -c "chroot '$root' sitecastctl keygen /tmp/node.pem >/dev/null"
 sed 's|^key: .*|key: /tmp/node.pem|' "$root$example" >"$root/tmp/example.yaml"
 if in_root sitecastd -n -c /tmp/example.yaml >"$tmp/n.out" 2>&1; then
 	echo "PASS: sitecastd -n on the example"
