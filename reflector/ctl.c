@@ -2,7 +2,6 @@
 #include <config.h>
 
 #include <errno.h>
-#include <stddef.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,12 +16,12 @@
 
 #include "policy/config.h"
 #include "reflector/ctl.h"
+#include "reflector/ctl_req.h"
 #include "reflector/lan.h"
 #include "reflector/log.h"
 #include "reflector/peer.h"
 #include "engine/proxy.h"
 
-#define CTL_REQUEST_MAX 64
 #define CTL_CLIENT_TIMEOUT_S 2
 #define CTL_MAX_CLIENTS 8
 
@@ -31,7 +30,7 @@ struct ctl_client {
 	struct ctl *ctl;
 	int fd;
 	struct event *ev;
-	char req[CTL_REQUEST_MAX];
+	char req[CTL_REQ_MAX + 1];
 	size_t len;
 };
 
@@ -157,34 +156,27 @@ static void report_iface(void *arg, int ifindex, const char *name, int up)
 }
 
 /* Drops by reason: the LAN module's, the decoder's, the engine's. */
-struct drop {
+struct ctl_drop {
 	const char *name;
 	unsigned long long n;
 };
-#define CTL_NDROPS (5 + DNSSD_R_MAX + PROXY_DROP_MAX)
+#define CTL_DROPS_MAX (5 + DNSSD_R_MAX + PROXY_DROP_MAX)
 
-static size_t collect_drops(const struct proxy_stats *ps, const struct lan_stats *ls,
-                            struct drop *drops)
+static size_t ctl_drops(const struct lan_stats *ls, const struct proxy_stats *ps,
+                        struct ctl_drop *d)
 {
 	size_t nd = 0;
-	drops[nd].name = "own";
-	drops[nd++].n = ls->drop_own;
-	drops[nd].name = "off-link";
-	drops[nd++].n = ls->drop_offlink;
-	drops[nd].name = "oversize";
-	drops[nd++].n = ls->drop_truncated;
-	drops[nd].name = "other-interface";
-	drops[nd++].n = ls->drop_ifnotconf;
-	drops[nd].name = "receive-overflow";
-	drops[nd++].n = ls->drop_overflow;
-	for (int i = 1; i < DNSSD_R_MAX; i++) {
-		drops[nd].name = dnssd_reason_str((enum dnssd_reason)i);
-		drops[nd++].n = ps->decode_drops[i];
-	}
-	for (int i = 0; i < PROXY_DROP_MAX; i++) {
-		drops[nd].name = proxy_drop_str((enum proxy_drop)i);
-		drops[nd++].n = ps->drops[i];
-	}
+	d[nd++] = (struct ctl_drop){"own", ls->drop_own};
+	d[nd++] = (struct ctl_drop){"off-link", ls->drop_offlink};
+	d[nd++] = (struct ctl_drop){"oversize", ls->drop_truncated};
+	d[nd++] = (struct ctl_drop){"other-interface", ls->drop_ifnotconf};
+	d[nd++] = (struct ctl_drop){"receive-overflow", ls->drop_overflow};
+	for (int i = 1; i < DNSSD_R_MAX; i++)
+		d[nd++] = (struct ctl_drop){dnssd_reason_str((enum dnssd_reason)i),
+		                            ps->decode_drops[i]};
+	for (int i = 0; i < PROXY_DROP_MAX; i++)
+		d[nd++] = (struct ctl_drop){proxy_drop_str((enum proxy_drop)i),
+		                            ps->drops[i]};
 	return nd;
 }
 
@@ -204,8 +196,8 @@ char *ctl_status(const struct ctl *c, int json)
 	lan_stats(c->lan, &ls);
 	peer_mgr_get_stats(c->peers, &ms);
 
-	struct drop drops[CTL_NDROPS];
-	size_t nd = collect_drops(&ps, &ls, drops);
+	struct ctl_drop drops[CTL_DROPS_MAX];
+	size_t nd = ctl_drops(&ls, &ps, drops);
 
 	if (json) {
 		fprintf(f, "{\"site\":");
@@ -278,12 +270,13 @@ char *ctl_status(const struct ctl *c, int json)
 	return buf;
 }
 
-/* ---- metrics (Prometheus text exposition format) ---- */
+/* ---- metrics (Prometheus text exposition format 0.0.4) ---- */
 
-/* A label value with \, " and newline escaped, as the format wants. */
+/* A label value: backslash, double quote and line feed escaped. */
 static void prom_label(FILE *f, const char *s)
 {
-	for (; *s; s++) {
+	fputc('"', f);
+	for (; s && *s; s++) {
 		if (*s == '\\' || *s == '"')
 			fprintf(f, "\\%c", *s);
 		else if (*s == '\n')
@@ -291,177 +284,195 @@ static void prom_label(FILE *f, const char *s)
 		else
 			fputc(*s, f);
 	}
+	fputc('"', f);
 }
 
-static void prom_head(FILE *f, const char *name, const char *type, const char *help)
+static void prom_head(FILE *f, const char *name, const char *type,
+                      const char *help)
 {
 	fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
-static void prom_plain(FILE *f, const char *name, const char *type, const char *help,
-                       unsigned long long v)
+static void prom_value(FILE *f, const char *name, const char *label,
+                       const char *value, unsigned long long n)
 {
-	prom_head(f, name, type, help);
-	fprintf(f, "%s %llu\n", name, v);
+	fputs(name, f);
+	if (label) {
+		fprintf(f, "{%s=", label);
+		prom_label(f, value);
+		fputc('}', f);
+	}
+	fprintf(f, " %llu\n", n);
 }
 
-struct peer_rows {
+struct metrics_peers {
 	const struct ctl *ctl;
-	struct peer_stats v[64];
-	struct proxy_peer_stats ps[64];
-	size_t n;
+	struct peer_stats *st;
+	size_t *cached;
+	size_t n, cap;
+	int oom;
 };
 
-static void collect_peer(void *arg, const struct peer_stats *st)
+static void metrics_peer(void *arg, const struct peer_stats *st)
 {
-	struct peer_rows *r = arg;
-	if (r->n >= sizeof(r->v) / sizeof(r->v[0]))
-		return;
-	r->v[r->n] = *st;
-	memset(&r->ps[r->n], 0, sizeof(r->ps[r->n]));
-	for (size_t i = 0; i < policy_config_npeers(r->ctl->cfg); i++)
-		if (strcmp(policy_peer_name(policy_config_peer(r->ctl->cfg, i)), st->name) == 0)
-			proxy_get_peer_stats(r->ctl->proxy, (unsigned)i, &r->ps[r->n]);
-	r->n++;
-}
-
-/* One family of per-peer samples: the value of field at offset off of each peer. */
-static void prom_peers(FILE *f, const struct peer_rows *r, const char *name,
-                       const char *type, const char *help, size_t off)
-{
-	prom_head(f, name, type, help);
-	for (size_t i = 0; i < r->n; i++) {
-		uint64_t v;
-		memcpy(&v, (const char *)&r->v[i] + off, sizeof(v));
-		fprintf(f, "%s{peer=\"", name);
-		prom_label(f, r->v[i].name);
-		fprintf(f, "\"} %llu\n", (unsigned long long)v);
+	struct metrics_peers *m = arg;
+	if (m->n == m->cap) {
+		size_t cap = m->cap ? 2 * m->cap : 8;
+		struct peer_stats *ns = realloc(m->st, cap * sizeof(*ns));
+		if (ns)
+			m->st = ns;
+		size_t *nc = ns ? realloc(m->cached, cap * sizeof(*nc)) : NULL;
+		if (!nc) {
+			m->oom = 1;
+			return;
+		}
+		m->cached = nc;
+		m->cap = cap;
 	}
+	m->st[m->n] = *st;
+	m->cached[m->n] = 0;
+	for (size_t i = 0; i < policy_config_npeers(m->ctl->cfg); i++) {
+		struct proxy_peer_stats ps = {0};
+		if (strcmp(policy_peer_name(policy_config_peer(m->ctl->cfg, i)),
+		           st->name) == 0 &&
+		    proxy_get_peer_stats(m->ctl->proxy, (unsigned)i, &ps) == 0)
+			m->cached[m->n] = ps.cached;
+	}
+	m->n++;
 }
 
-struct iface_rows {
+struct metrics_ifaces {
 	FILE *f;
 };
 
-static void prom_iface(void *arg, int ifindex, const char *name, int up)
+static void metrics_iface(void *arg, int ifindex, const char *name, int up)
 {
-	struct iface_rows *r = arg;
+	struct metrics_ifaces *m = arg;
 	(void)ifindex;
-	fprintf(r->f, "sitecast_interface_up{interface=\"");
-	prom_label(r->f, name);
-	fprintf(r->f, "\"} %d\n", up ? 1 : 0);
+	prom_value(m->f, "sitecast_interface_up", "interface", name, up ? 1 : 0);
 }
 
 char *ctl_metrics(const struct ctl *c)
 {
 	char *buf = NULL;
 	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
 	struct proxy_stats ps;
 	struct lan_stats ls;
 	struct peer_mgr_stats ms;
-	struct peer_rows *pr = calloc(1, sizeof(*pr));
+	struct metrics_peers mp = {.ctl = c};
+	FILE *f;
 
-	if (!f || !pr) {
-		if (f)
-			fclose(f);
-		free(buf);
-		free(pr);
-		return NULL;
-	}
 	proxy_get_stats(c->proxy, &ps);
 	lan_stats(c->lan, &ls);
 	peer_mgr_get_stats(c->peers, &ms);
-	pr->ctl = c;
-	peer_mgr_foreach(c->peers, collect_peer, pr);
+	peer_mgr_foreach(c->peers, metrics_peer, &mp);
+	if (mp.oom || !(f = open_memstream(&buf, &len))) {
+		free(mp.st);
+		free(mp.cached);
+		return NULL;
+	}
 
-	prom_head(f, "sitecast_info", "gauge", "This gateway's site (always 1).");
-	fprintf(f, "sitecast_info{site=\"");
-	prom_label(f, policy_config_site(c->cfg));
-	fprintf(f, "\"} 1\n");
-	prom_head(f, "sitecast_interface_up", "gauge", "Whether a LAN interface is up.");
-	struct iface_rows ir = {f};
-	lan_foreach_interface(c->lan, prom_iface, &ir);
-
-	prom_head(f, "sitecast_peer_up", "gauge", "Whether the link with the peer is up.");
-	for (size_t i = 0; i < pr->n; i++) {
-		fprintf(f, "sitecast_peer_up{peer=\"");
-		prom_label(f, pr->v[i].name);
-		fprintf(f, "\"} %d\n", pr->v[i].state == PEER_UP ? 1 : 0);
-	}
-	prom_head(f, "sitecast_peer_grace", "gauge",
-	          "Whether a down peer's records are kept (grace period).");
-	for (size_t i = 0; i < pr->n; i++) {
-		fprintf(f, "sitecast_peer_grace{peer=\"");
-		prom_label(f, pr->v[i].name);
-		fprintf(f, "\"} %d\n", pr->ps[i].grace_running ? 1 : 0);
-	}
-	prom_head(f, "sitecast_peer_cached_records", "gauge",
-	          "Records held from the peer.");
-	for (size_t i = 0; i < pr->n; i++) {
-		fprintf(f, "sitecast_peer_cached_records{peer=\"");
-		prom_label(f, pr->v[i].name);
-		fprintf(f, "\"} %zu\n", pr->ps[i].cached);
-	}
+	/* Every sample of a family follows its HELP and TYPE lines, so the peers are
+	 * walked once per family. */
+	prom_head(f, "sitecast_peer_up", "gauge",
+	          "Whether the link to the peer is up (1) or not (0).");
+	for (size_t i = 0; i < mp.n; i++)
+		prom_value(f, "sitecast_peer_up", "peer", mp.st[i].name,
+		           mp.st[i].state == PEER_UP);
 	static const struct {
 		const char *name, *help;
 		size_t off;
-	} peer_counters[] = {
-	    {"sitecast_peer_records_in_total", "Records received from the peer.",
+	} pc[] = {
+	    {"sitecast_peer_records_in_total", "Records received in RECORDS frames.",
 	     offsetof(struct peer_stats, records_in)},
-	    {"sitecast_peer_records_out_total", "Records sent to the peer.",
+	    {"sitecast_peer_records_out_total", "Records sent in RECORDS frames.",
 	     offsetof(struct peer_stats, records_out)},
-	    {"sitecast_peer_withdrawn_in_total", "Withdrawals received from the peer.",
+	    {"sitecast_peer_withdrawn_in_total", "Records withdrawn by the peer.",
 	     offsetof(struct peer_stats, withdrawn_in)},
-	    {"sitecast_peer_withdrawn_out_total", "Withdrawals sent to the peer.",
+	    {"sitecast_peer_withdrawn_out_total", "Records withdrawn towards the peer.",
 	     offsetof(struct peer_stats, withdrawn_out)},
 	    {"sitecast_peer_questions_in_total", "Questions received from the peer.",
 	     offsetof(struct peer_stats, questions_in)},
 	    {"sitecast_peer_questions_out_total", "Questions sent to the peer.",
 	     offsetof(struct peer_stats, questions_out)},
-	    {"sitecast_peer_bytes_in_total", "Frame bytes received from the peer.",
+	    {"sitecast_peer_bytes_in_total",
+	     "Peer-link frame bytes received (TLS overhead not counted).",
 	     offsetof(struct peer_stats, bytes_in)},
-	    {"sitecast_peer_bytes_out_total", "Frame bytes sent to the peer.",
+	    {"sitecast_peer_bytes_out_total",
+	     "Peer-link frame bytes sent (TLS overhead not counted).",
 	     offsetof(struct peer_stats, bytes_out)},
-	    {"sitecast_peer_links_up_total", "Times a link with the peer came up.",
+	    {"sitecast_peer_link_ups_total", "Times the link to the peer came up.",
 	     offsetof(struct peer_stats, ups)},
 	};
-	for (size_t k = 0; k < sizeof(peer_counters) / sizeof(peer_counters[0]); k++)
-		prom_peers(f, pr, peer_counters[k].name, "counter", peer_counters[k].help,
-		           peer_counters[k].off);
+	for (size_t k = 0; k < sizeof(pc) / sizeof(pc[0]); k++) {
+		prom_head(f, pc[k].name, "counter", pc[k].help);
+		for (size_t i = 0; i < mp.n; i++) {
+			uint64_t v;
+			memcpy(&v, (const char *)&mp.st[i] + pc[k].off, sizeof(v));
+			prom_value(f, pc[k].name, "peer", mp.st[i].name, v);
+		}
+	}
+	prom_head(f, "sitecast_peer_cached_records", "gauge",
+	          "Records from the peer held in the cache.");
+	for (size_t i = 0; i < mp.n; i++)
+		prom_value(f, "sitecast_peer_cached_records", "peer", mp.st[i].name,
+		           mp.cached[i]);
 
-	prom_head(f, "sitecast_cache_records", "gauge", "Records cached, by origin.");
-	fprintf(f, "sitecast_cache_records{cache=\"local\"} %zu\n", ps.local_records);
-	fprintf(f, "sitecast_cache_records{cache=\"remote\"} %zu\n", ps.remote_records);
-	prom_plain(f, "sitecast_lan_packets_in_total", "counter", "mDNS packets received.",
-	           (unsigned long long)ls.packets_in);
-	prom_plain(f, "sitecast_lan_packets_out_total", "counter", "mDNS packets sent.",
-	           (unsigned long long)ls.packets_out);
-	prom_plain(f, "sitecast_lan_bytes_in_total", "counter", "mDNS bytes received.",
-	           (unsigned long long)ls.bytes_in);
-	prom_plain(f, "sitecast_lan_bytes_out_total", "counter", "mDNS bytes sent.",
-	           (unsigned long long)ls.bytes_out);
-	prom_plain(f, "sitecast_lan_send_errors_total", "counter", "mDNS sends that failed.",
-	           (unsigned long long)ls.send_errors);
-	prom_head(f, "sitecast_answers_total", "counter", "Records answered from the caches.");
-	fprintf(f, "sitecast_answers_total{mode=\"multicast\"} %llu\n",
-	        (unsigned long long)ps.answers_multicast);
-	fprintf(f, "sitecast_answers_total{mode=\"unicast\"} %llu\n",
-	        (unsigned long long)ps.answers_unicast);
-	prom_plain(f, "sitecast_questions_forwarded_total", "counter",
-	           "Questions forwarded to peers.", (unsigned long long)ps.questions_forwarded);
-	prom_plain(f, "sitecast_peer_connections_refused_total", "counter",
-	           "Peer links refused (key, site, TLS, HELLO).", (unsigned long long)ms.refused);
-	prom_plain(f, "sitecast_peer_connections_overflow_total", "counter",
-	           "Incoming connections closed at once: too many pending.",
-	           (unsigned long long)ms.overflow);
-	struct drop drops[CTL_NDROPS];
-	size_t nd = collect_drops(&ps, &ls, drops);
-	prom_head(f, "sitecast_dropped_total", "counter", "Input dropped, by reason.");
+	prom_head(f, "sitecast_cache_records", "gauge",
+	          "Records in the cache, by origin (this LAN or other sites).");
+	prom_value(f, "sitecast_cache_records", "origin", "local", ps.local_records);
+	prom_value(f, "sitecast_cache_records", "origin", "remote", ps.remote_records);
+
+	prom_head(f, "sitecast_interface_up", "gauge",
+	          "Whether the LAN interface is up (1) or not (0).");
+	struct metrics_ifaces mi = {.f = f};
+	lan_foreach_interface(c->lan, metrics_iface, &mi);
+
+	static const char *const lan_names[][2] = {
+	    {"sitecast_lan_packets_in_total", "mDNS packets received on the LAN."},
+	    {"sitecast_lan_packets_out_total", "mDNS packets sent on the LAN."},
+	    {"sitecast_lan_bytes_in_total", "mDNS bytes received on the LAN."},
+	    {"sitecast_lan_bytes_out_total", "mDNS bytes sent on the LAN."},
+	    {"sitecast_lan_send_errors_total", "mDNS packets that could not be sent."},
+	};
+	const unsigned long long lan_v[] = {ls.packets_in, ls.packets_out, ls.bytes_in,
+	                                    ls.bytes_out, ls.send_errors};
+	for (size_t k = 0; k < 5; k++) {
+		prom_head(f, lan_names[k][0], "counter", lan_names[k][1]);
+		prom_value(f, lan_names[k][0], NULL, NULL, lan_v[k]);
+	}
+	prom_head(f, "sitecast_cache_answers_total", "counter",
+	          "Questions answered from the cache, by kind of answer.");
+	prom_value(f, "sitecast_cache_answers_total", "kind", "multicast",
+	           ps.answers_multicast);
+	prom_value(f, "sitecast_cache_answers_total", "kind", "unicast",
+	           ps.answers_unicast);
+	prom_head(f, "sitecast_questions_forwarded_total", "counter",
+	          "LAN questions forwarded to other sites.");
+	prom_value(f, "sitecast_questions_forwarded_total", NULL, NULL,
+	           ps.questions_forwarded);
+	prom_head(f, "sitecast_peer_connections_refused_total", "counter",
+	          "Peer links refused (key, site name, TLS or HELLO).");
+	prom_value(f, "sitecast_peer_connections_refused_total", NULL, NULL,
+	           ms.refused);
+	prom_head(f, "sitecast_peer_connections_overflow_total", "counter",
+	          "Incoming connections closed at once: too many pending.");
+	prom_value(f, "sitecast_peer_connections_overflow_total", NULL, NULL,
+	           ms.overflow);
+	prom_head(f, "sitecast_peer_connections_pending", "gauge",
+	          "Incoming connections not yet authenticated.");
+	prom_value(f, "sitecast_peer_connections_pending", NULL, NULL, ms.pending);
+
+	struct ctl_drop drops[CTL_DROPS_MAX];
+	size_t nd = ctl_drops(&ls, &ps, drops);
+	prom_head(f, "sitecast_dropped_total", "counter",
+	          "Packets and records dropped, by reason.");
 	for (size_t i = 0; i < nd; i++)
-		fprintf(f, "sitecast_dropped_total{reason=\"%s\"} %llu\n", drops[i].name,
-		        drops[i].n);
-	free(pr);
+		prom_value(f, "sitecast_dropped_total", "reason", drops[i].name,
+		           drops[i].n);
+
+	free(mp.st);
+	free(mp.cached);
 	if (fclose(f) != 0) {
 		free(buf);
 		return NULL;
@@ -486,17 +497,25 @@ static void client_free(struct ctl_client *cl)
 
 static void client_answer(struct ctl_client *cl)
 {
-	char *line = cl->req;
-	line[strcspn(line, "\r\n")] = '\0';
-	char *out;
-	if (strcmp(line, "status") == 0)
-		out = ctl_status(cl->ctl, 0);
-	else if (strcmp(line, "status json") == 0)
-		out = ctl_status(cl->ctl, 1);
-	else if (strcmp(line, "metrics") == 0)
-		out = ctl_metrics(cl->ctl);
-	else if (asprintf(&out, "error: unknown request '%s'\n", line) < 0)
-		out = NULL;
+	struct ctl_req req;
+	const char *err;
+	char *out = NULL;
+	int rc = ctl_req_parse(cl->req, cl->len, &req, &err);
+	if (rc < 0) {
+		if (asprintf(&out, "error: %s\n", err) < 0)
+			out = NULL;
+	} else {
+		switch (req.type) {
+		case CTL_REQ_STATUS:
+			out = ctl_status(cl->ctl, req.json);
+			break;
+		case CTL_REQ_METRICS:
+			out = ctl_metrics(cl->ctl);
+			break;
+		}
+		if (!out && asprintf(&out, "error: out of memory\n") < 0)
+			out = NULL;
+	}
 	if (!out)
 		return;
 	/* The report is small; a client that does not read within the timeout loses it.
@@ -526,6 +545,10 @@ static void on_client(evutil_socket_t fd, short what, void *arg)
 	if (n <= 0) {
 		if (n < 0 && (errno == EAGAIN || errno == EINTR))
 			return;
+		/* A request without its line end is answered when the client has
+		 * finished sending (shutdown of its side). */
+		if (n == 0 && cl->len > 0)
+			client_answer(cl);
 		client_free(cl);
 		return;
 	}

@@ -2,9 +2,11 @@
  * ctl.h: the control socket that sitecastctl talks to.
  *
  * A Unix stream socket (mode 0600: only the daemon's user, and root, may ask).
- * A client sends one request line, "status" or "status json", and reads the
- * answer until the daemon closes the connection. The text form is for people;
- * the JSON form is one object with the same content (see sitecastctl(8)).
+ * A client sends one request line (ctl_req.h: "status", "status json",
+ * "metrics") and reads the answer until the daemon closes the connection. The
+ * text form is for people; the JSON form is one object with the same content
+ * (see sitecastctl(8)); metrics is Prometheus text format. A request that is
+ * malformed or too long is answered with one line "error: CAUSE".
  *
  * Ownership: ctl_new() allocates (ctl_free(), which also removes the socket
  * file). The configuration, lan, peer manager and proxy are the caller's and
@@ -40,11 +42,7 @@ void ctl_free(struct ctl *c);
  * NULL on ENOMEM. Exposed for tests.
  */
 char *ctl_status(const struct ctl *c, int json);
-/*
- * The same counters in the Prometheus text exposition format (sitecast_* names,
- * peer labels, counters ending in _total), in a buffer the caller frees; NULL
- * on ENOMEM.
- */
+/* The counters in Prometheus text exposition format; the same ownership. */
 char *ctl_metrics(const struct ctl *c);
 
 #endif

@@ -41,8 +41,7 @@ static int cmd_fingerprint(const char *path)
 	return 0;
 }
 
-/* Ask the daemon (req: one request line) over its control socket and copy the answer to
- * stdout. */
+/* Ask the daemon over its control socket and copy the answer to stdout. */
 static int cmd_ask(const char *path, const char *req)
 {
 	struct sockaddr_un sun = {.sun_family = AF_UNIX};
@@ -90,8 +89,8 @@ int main(int argc, char **argv)
 		sock = argv[2];
 		argv += 2;
 		argc -= 2;
-		if (argc < 2 ||
-		    (strcmp(argv[1], "status") && strcmp(argv[1], "metrics"))) {
+		if (argc < 2 || (strcmp(argv[1], "status") != 0 &&
+		                  strcmp(argv[1], "metrics") != 0)) {
 			fprintf(stderr, "sitecastctl: -s goes with status or metrics\n%s",
 			        usage);
 			return 1;
@@ -108,7 +107,7 @@ int main(int argc, char **argv)
 	if (argc >= 2 && !strcmp(argv[1], "metrics")) {
 		if (argc == 2)
 			return cmd_ask(sock, "metrics\n");
-		fprintf(stderr, "sitecastctl: metrics takes no arguments\n%s", usage);
+		fprintf(stderr, "sitecastctl: metrics takes no argument\n%s", usage);
 		return 1;
 	}
 	if (argc == 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {

@@ -9,7 +9,7 @@
 #   SITECAST_BUILD_PACKAGES  build sitecastd and sitecastctl (configure needs CUnit too)
 #   SITECAST_RUN_PACKAGES    the sites in network namespaces of the network scenarios
 #                            and the demo: Avahi, D-Bus, iproute2, python3
-#   SITECAST_DEB_PACKAGES    tools/test's Debian package stage (tests/deb/run)
+#   SITECAST_DEB_PACKAGES    tools/test's Debian package stage (tests/pkg/deb.sh)
 #   SITECAST_TEST_PACKAGES   the rest of tools/test: clang (libFuzzer), valgrind,
 #                            systemd (systemd-analyze verify of the unit), Knot DNS
 #                            and BIND (real servers of the wide-area scenarios)
@@ -19,8 +19,8 @@ SITECAST_BUILD_PACKAGES=(build-essential autoconf automake libtool pkg-config
 	libsystemd-dev)
 SITECAST_RUN_PACKAGES=(avahi-daemon avahi-utils dbus iproute2 python3 python3-dnspython python3-dbus python3-prometheus-client
 	openssl procps psmisc)
-# The package stage of tools/test (tests/deb/run): build, lintian, a clean chroot.
-SITECAST_DEB_PACKAGES=(debhelper dpkg-dev lintian debootstrap)
+# The package stage of tools/test (tests/pkg/deb.sh): build, lintian, a clean chroot.
+SITECAST_DEB_PACKAGES=(debhelper dpkg-dev lintian debootstrap fakeroot)
 SITECAST_TEST_PACKAGES=(clang valgrind systemd knot knot-dnsutils bind9)
 
 deps_install() {
