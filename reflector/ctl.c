@@ -101,8 +101,13 @@ static void report_peer(void *arg, const struct peer_stats *st)
 		    f, ",\"state\":\"%s\",\"since\":\"%s\",\"incoming\":%s,\"address\":",
 		    peer_state_name(st->state), since, st->incoming ? "true" : "false");
 		json_str(f, st->address);
+		/* An up link's error is history: it is reported apart, so that
+		 * last_error always means why the peer is not up now. */
+		bool up = st->state == PEER_UP;
 		fprintf(f, ",\"last_error\":");
-		json_str(f, st->last_error);
+		json_str(f, up ? "" : st->last_error);
+		fprintf(f, ",\"last_error_before_up\":");
+		json_str(f, up ? st->last_error : "");
 		fprintf(
 		    f,
 		    ",\"records_in\":%llu,\"records_out\":%llu,\"withdrawn_in\":%llu,"
@@ -135,7 +140,8 @@ static void report_peer(void *arg, const struct peer_stats *st)
 		        (unsigned long long)st->bytes_in,
 		        (unsigned long long)st->bytes_out, cached);
 		if (st->last_error[0])
-			fprintf(f, "    last error: %s\n", st->last_error);
+			fprintf(f, "    last error%s: %s\n",
+			        st->state == PEER_UP ? " before up" : "", st->last_error);
 	}
 	r->first = 0;
 }

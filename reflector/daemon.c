@@ -427,6 +427,17 @@ static bool same_str(const char *a, const char *b)
 	return strcmp(a, b) == 0;
 }
 
+/* limits.peer-timeout: a link silent that long is dead; keepalives go every third
+ * of it so a live but idle link is never mistaken for a dead one. */
+static void apply_peer_timeout(struct peer_mgr *mgr, const struct policy_config *cfg)
+{
+	struct peer_tuning t;
+	peer_mgr_get_tuning(mgr, &t);
+	t.dead_ms = policy_config_peer_timeout(cfg) * 1000u;
+	t.keepalive_ms = t.dead_ms / 3;
+	peer_mgr_set_tuning(mgr, &t);
+}
+
 static void reload(struct daemon *d)
 {
 	struct policy_config *cfg;
@@ -481,6 +492,7 @@ static void reload(struct daemon *d)
 		policy_config_free(cfg);
 		return;
 	}
+	apply_peer_timeout(d->peers, cfg);
 	peer_mgr_set_peers(d->peers, cfg);
 	if (!same_str(policy_config_listen_host(cfg),
 	              policy_config_listen_host(d->cfg)) ||
@@ -655,6 +667,7 @@ static int start(struct daemon *d)
 
 	/* Links are dialed only now, so no peer traffic arrives before we are ready for
 	 * it. */
+	apply_peer_timeout(d->peers, cfg);
 	if (peer_mgr_set_peers(d->peers, cfg) < 0) {
 		log_warnx("cannot set up the peer links: out of memory");
 		return -1;

@@ -691,6 +691,38 @@ static void peer_free(struct peer *p)
 	free(p);
 }
 
+/* Whether fp is one of the fingerprints configured for p: a list lets a gateway's
+ * key be replaced without downtime. Each comparison is constant-time. */
+static bool peer_accepts(const struct peer *p, const char *fp)
+{
+	bool ok = false;
+	if (!p->cfg)
+		return tls_fingerprint_equal(fp, p->fp) != 0;
+	for (size_t i = 0; i < policy_peer_nfingerprints(p->cfg); i++)
+		if (tls_fingerprint_equal(fp, policy_peer_fingerprint_at(p->cfg, i)))
+			ok = true;
+	return ok;
+}
+
+/* The configured fingerprints for a refusal line: "a" or "a or b or c". */
+static const char *peer_fps_text(const struct peer *p, char *buf, size_t len)
+{
+	size_t n = p->cfg ? policy_peer_nfingerprints(p->cfg) : 0, off = 0;
+	if (n == 0) {
+		snprintf(buf, len, "%s", p->fp);
+		return buf;
+	}
+	buf[0] = '\0';
+	for (size_t i = 0; i < n && off < len; i++) {
+		int w = snprintf(buf + off, len - off, "%s%s", i ? " or " : "",
+		                 policy_peer_fingerprint_at(p->cfg, i));
+		if (w < 0)
+			break;
+		off += (size_t)w;
+	}
+	return buf;
+}
+
 /* ---------------------------------------------------------------- link events */
 
 static int link_send_hello(struct link *l)
@@ -804,11 +836,12 @@ static void link_on_hello(struct link *l, const struct frame *f)
 		             l->addr, l->fp, f->site);
 		return;
 	}
-	if (!tls_fingerprint_equal(l->fp, p->fp)) {
+	if (!peer_accepts(p, l->fp)) {
+		char fps[512];
 		link_refusef(l, p,
 		             "%s presented fingerprint %s as %s, whose configured "
 		             "fingerprint is %s",
-		             l->addr, l->fp, p->name, p->fp);
+		             l->addr, l->fp, p->name, peer_fps_text(p, fps, sizeof(fps)));
 		return;
 	}
 	if (!link_wins(l, p)) {
@@ -966,11 +999,13 @@ static void link_tls_ready(struct link *l)
 	l->state = L_HELLO;
 	if (l->outgoing) {
 		struct peer *p = l->peer;
-		if (!tls_fingerprint_equal(l->fp, p->fp)) {
+		if (!peer_accepts(p, l->fp)) {
+			char fps[512];
 			link_refusef(l, p,
 			             "%s at %s presented fingerprint %s, not the one "
 			             "configured for it (%s)",
-			             p->name, l->addr, l->fp, p->fp);
+			             p->name, l->addr, l->fp,
+			             peer_fps_text(p, fps, sizeof(fps)));
 			return;
 		}
 		/* We speak first; the accepting side answers once it knows us. */
@@ -1312,6 +1347,22 @@ void peer_mgr_free(struct peer_mgr *mgr)
 	free(mgr);
 }
 
+/* Whether a reload to pp may keep p's link: same address and name, and the key the
+ * link was authenticated with is still in the list. */
+static bool peer_keeps_link(const struct peer *p, const struct policy_peer *pp)
+{
+	if (!p->link || !p->cfg)
+		return false;
+	const char *h1 = policy_peer_connect_host(p->cfg), *h2 = policy_peer_connect_host(pp);
+	if ((h1 == NULL) != (h2 == NULL) || (h1 && strcmp(h1, h2)) ||
+	    policy_peer_connect_port(p->cfg) != policy_peer_connect_port(pp))
+		return false;
+	for (size_t i = 0; i < policy_peer_nfingerprints(pp); i++)
+		if (tls_fingerprint_equal(p->link->fp, policy_peer_fingerprint_at(pp, i)))
+			return true;
+	return false;
+}
+
 int peer_mgr_set_peers(struct peer_mgr *mgr, const struct policy_config *cfg)
 {
 	const char *site = policy_config_site(cfg);
@@ -1339,11 +1390,23 @@ int peer_mgr_set_peers(struct peer_mgr *mgr, const struct policy_config *cfg)
 			*pos = p->next;
 			p->seen = true;
 			if (!policy_peer_link_equal(p->cfg, pp)) {
-				log_info("peer %s: link settings changed; reconnecting",
-				         p->name);
-				peer_drop_links(p, "link settings changed");
-				if (peer_configure(p, pp) < 0)
-					err = -ENOMEM;
+				if (peer_keeps_link(p, pp)) {
+					/* Only the fingerprint list changed and it still
+					 * holds the key the link was made with. */
+					log_info("peer %s: fingerprints changed; the link "
+					         "keeps its accepted key",
+					         p->name);
+					const char *fp = policy_peer_fingerprint(pp);
+					snprintf(p->fp, sizeof(p->fp), "%s", fp ? fp : "");
+					if (p->dial)
+						link_close(p->dial, "link settings changed", false);
+				} else {
+					log_info("peer %s: link settings changed; reconnecting",
+					         p->name);
+					peer_drop_links(p, "link settings changed");
+					if (peer_configure(p, pp) < 0)
+						err = -ENOMEM;
+				}
 			}
 			p->cfg = pp;
 		} else {
