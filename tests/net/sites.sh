@@ -286,7 +286,12 @@ sites_config() {
 			m=${SITES_NUM[$peer]}
 			echo "  - name: $peer"
 			[ "$n" -lt "$m" ] && echo "    connect: \"$(_sites_addr "$peer")\""
-			echo "    fingerprint: \"${SITES_FP[$peer]}\""
+			# Several fingerprints (separated by spaces) are written as a list.
+			if [[ ${SITES_FP[$peer]} == *" "* ]]; then
+				echo "    fingerprint: [\"${SITES_FP[$peer]// /\", \"}\"]"
+			else
+				echo "    fingerprint: \"${SITES_FP[$peer]}\""
+			fi
 			echo "    export: ${SITES_EXPORT[$site]}"
 			echo "    import: ${SITES_IMPORT[$site]}"
 			echo "    addresses:"
@@ -296,13 +301,17 @@ sites_config() {
 			echo "      link-local: $SITES_LINK_LOCAL"
 		done
 		_sites_policy
-		if [ -n "$SITES_GRACE" ] || [ -n "$SITES_MAX_RECORDS" ]; then
+		if [ -n "$SITES_GRACE" ] || [ -n "$SITES_MAX_RECORDS" ] ||
+			[ -n "${SITES_PEER_TIMEOUT:-}" ]; then
 			echo "limits:"
 			if [ -n "$SITES_GRACE" ]; then
 				echo "  peer-grace: $SITES_GRACE"
 			fi
 			if [ -n "$SITES_MAX_RECORDS" ]; then
 				echo "  max-records-per-peer: $SITES_MAX_RECORDS"
+			fi
+			if [ -n "${SITES_PEER_TIMEOUT:-}" ]; then
+				echo "  peer-timeout: $SITES_PEER_TIMEOUT"
 			fi
 		fi
 		if [ "$SITES_AVAHI" = 1 ]; then
