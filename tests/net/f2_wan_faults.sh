@@ -10,7 +10,7 @@
 #     link is not even taken down), and a printer published during the cut arrives
 #     once the WAN is back.
 #  3. A cut that lasts until the far site withdraws: the link is taken as dead after
-#     35 s of silence (doc/protocol.md), then, after the grace period, the printers
+#     15 s of silence (limits.peer-timeout), then, after the grace period, the printers
 #     are withdrawn with goodbyes (TTL 0 from the gateway, seen on the LAN).
 #  4. The WAN restored: the link comes back, everything is sent again (resync) and
 #     each printer is listed exactly once per interface and protocol, with no renamed
