@@ -13,6 +13,7 @@
 #include <sys/socket.h>
 
 #include "dnssd/addrmap.h"
+#include "dnssd/vec.h"
 
 struct entry {
 	struct dnssd_cidr from, to;
@@ -125,14 +126,8 @@ int dnssd_addrmap_add(struct dnssd_addrmap *m, const struct dnssd_cidr *from,
 	if (!m || !from || !to || from->af != to->af || addr_len(from->af) == 0 ||
 	    from->plen != to->plen || from->plen > 8 * addr_len(from->af))
 		return -EINVAL;
-	if (m->n == m->cap) {
-		size_t cap = m->cap ? 2 * m->cap : 4;
-		struct entry *e = realloc(m->e, cap * sizeof(*e));
-		if (!e)
-			return -ENOMEM;
-		m->e = e;
-		m->cap = cap;
-	}
+	if (dnssd_grow((void **)&m->e, &m->cap, m->n + 1, sizeof(*m->e)) < 0)
+		return -ENOMEM;
 	m->e[m->n].from = *from;
 	m->e[m->n].to = *to;
 	m->n++;

@@ -14,6 +14,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dnssd/name.h"
+#include "dnssd/vec.h"
+
 #define HEADER_LEN 12
 #define MAX_NAME_LEN 255
 #define MAX_LABELS 128
@@ -90,21 +93,6 @@ void dnssd_enc_free(struct dnssd_enc *e)
 	free(e);
 }
 
-static int grow(void **p, size_t *cap, size_t need, size_t size)
-{
-	if (need <= *cap)
-		return 0;
-	size_t n = *cap ? *cap : 16;
-	while (n < need)
-		n *= 2;
-	void *q = realloc(*p, n * size);
-	if (!q)
-		return -ENOMEM;
-	*p = q;
-	*cap = n;
-	return 0;
-}
-
 /* Length of the uncompressed wire name at n, within max bytes; 0 if malformed. */
 static size_t name_len(const uint8_t *n, size_t max)
 {
@@ -151,7 +139,7 @@ static bool compressible(uint16_t type)
 
 static int append(struct dnssd_enc *e, const void *p, size_t n)
 {
-	if (grow((void **)&e->arena, &e->arena_cap, e->arena_len + n, 1) < 0)
+	if (dnssd_grow((void **)&e->arena, &e->arena_cap, e->arena_len + n, 1) < 0)
 		return -ENOMEM;
 	memcpy(e->arena + e->arena_len, p, n);
 	e->arena_len += n;
@@ -196,7 +184,7 @@ static int add(struct dnssd_enc *e, enum dnssd_section s, const ldns_rr *rr)
 		return -EMSGSIZE;
 	en.rdlen = (uint16_t)rdlen;
 
-	if (grow((void **)&e->entries, &e->entries_cap, e->nentries + 1, sizeof(en)) < 0)
+	if (dnssd_grow((void **)&e->entries, &e->entries_cap, e->nentries + 1, sizeof(en)) < 0)
 		return -ENOMEM;
 	if (append(e, ldns_rdf_data(owner), en.owner_len) < 0)
 		return -ENOMEM;
@@ -224,17 +212,12 @@ int dnssd_enc_rr(struct dnssd_enc *e, enum dnssd_section s, const ldns_rr *rr)
 	return add(e, s, rr);
 }
 
-static inline uint8_t lower(uint8_t c)
-{
-	return (c >= 'A' && c <= 'Z') ? (uint8_t)(c + 32) : c;
-}
-
 /* The hash of a suffix chains the hash of the rest of the name (FNV-1a, case-folded). */
 static uint32_t label_hash(uint32_t rest, const uint8_t *label)
 {
 	uint32_t h = rest;
 	for (size_t i = 0; i <= label[0]; i++) {
-		h ^= i ? lower(label[i]) : label[0];
+		h ^= i ? dnssd_lower(label[i]) : label[0];
 		h *= 16777619u;
 	}
 	return h;
@@ -255,7 +238,7 @@ static bool same_name(const uint8_t *pkt, size_t off, const uint8_t *n)
 		if (c == 0)
 			return true;
 		for (size_t i = 1; i <= c; i++)
-			if (lower(pkt[off + i]) != lower(n[i]))
+			if (dnssd_lower(pkt[off + i]) != dnssd_lower(n[i]))
 				return false;
 		off += 1 + (size_t)c;
 		n += 1 + (size_t)c;
@@ -311,7 +294,7 @@ static bool put_name(struct dnssd_enc *e, const uint8_t *n, size_t limit)
 	for (size_t i = 0; i < match; i++) {
 		size_t off = e->pos + label[i];
 		if (off >= POINTER_LIMIT ||
-		    grow((void **)&e->suffixes, &e->suffixes_cap, e->nsuffixes + 1,
+		    dnssd_grow((void **)&e->suffixes, &e->suffixes_cap, e->nsuffixes + 1,
 		         sizeof(struct suffix)) < 0)
 			break;
 		uint16_t *head = &e->bucket[hash[i] % BUCKETS];
@@ -394,8 +377,8 @@ static int close_packet(struct dnssd_enc *e)
 	h[3] = 0;
 	for (int s = 0; s < 4; s++)
 		put16(h + 4 + 2 * s, e->counts[s]);
-	if (grow((void **)&e->out, &e->out_cap, e->out_len + e->pos, 1) < 0 ||
-	    grow((void **)&e->pkt_off, &e->pkt_cap, e->npkts + 2, sizeof(size_t)) < 0)
+	if (dnssd_grow((void **)&e->out, &e->out_cap, e->out_len + e->pos, 1) < 0 ||
+	    dnssd_grow((void **)&e->pkt_off, &e->pkt_cap, e->npkts + 2, sizeof(size_t)) < 0)
 		return -ENOMEM;
 	memcpy(e->out + e->out_len, e->pkt, e->pos);
 	e->out_len += e->pos;
@@ -412,7 +395,7 @@ size_t dnssd_enc_finish(struct dnssd_enc *e)
 		return 0;
 	if (!e->pkt && !(e->pkt = malloc(e->mtu)))
 		return 0;
-	if (grow((void **)&e->pkt_off, &e->pkt_cap, 1, sizeof(size_t)) < 0)
+	if (dnssd_grow((void **)&e->pkt_off, &e->pkt_cap, 1, sizeof(size_t)) < 0)
 		return 0;
 	e->pkt_off[0] = 0;
 

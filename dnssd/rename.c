@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dnssd/name.h"
 #include "dnssd/rename.h"
 #include "dnssd/svcname.h"
 
@@ -315,16 +316,7 @@ static bool ends_with_ci(const uint8_t *s, size_t n, const uint8_t *suffix, size
 	if (n < slen)
 		return false;
 	s += n - slen;
-	for (size_t i = 0; i < slen; i++) {
-		uint8_t a = s[i], b = suffix[i];
-		if (a >= 'A' && a <= 'Z')
-			a = (uint8_t)(a + 32);
-		if (b >= 'A' && b <= 'Z')
-			b = (uint8_t)(b + 32);
-		if (a != b)
-			return false;
-	}
-	return true;
+	return dnssd_wire_eq(s, suffix, slen);
 }
 
 ldns_rdf *dnssd_unrename_name(const struct dnssd_rename *r, const char *site,

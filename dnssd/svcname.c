@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dnssd/name.h"
 #include "dnssd/svcname.h"
 
 #define MAX_WIRE 255
@@ -40,11 +41,6 @@ static inline const uint8_t *lab_data(const struct layout *lo, unsigned i)
 	return lo->wire + lo->off[i] + 1;
 }
 
-static inline uint8_t ascii_lower(uint8_t c)
-{
-	return (c >= 'A' && c <= 'Z') ? (uint8_t)(c + ('a' - 'A')) : c;
-}
-
 /* Label i equals s (lower-case ASCII), ignoring ASCII case. */
 static bool lab_is(const struct layout *lo, unsigned i, const char *s)
 {
@@ -53,7 +49,7 @@ static bool lab_is(const struct layout *lo, unsigned i, const char *s)
 		return false;
 	const uint8_t *d = lab_data(lo, i);
 	for (size_t k = 0; k < n; k++)
-		if (ascii_lower(d[k]) != (uint8_t)s[k])
+		if (dnssd_lower(d[k]) != (uint8_t)s[k])
 			return false;
 	return true;
 }

@@ -5,6 +5,7 @@
 #include "policy/config.h"
 #include "policy/schema.h"
 #include "policy/site.h"
+#include "dnssd/waupdate.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -372,8 +373,13 @@ static void check_algorithm(struct schema_ctx *ctx, const struct schema_item *it
 	const struct schema_str *s = FIELD(base, it);
 	char q[SCHEMA_QUOTE_MAX];
 	(void)pos;
-	if (strcmp(s->v, "hmac-sha256") && strcmp(s->v, "hmac-sha384") &&
-	    strcmp(s->v, "hmac-sha512"))
+	int rc = dnssd_wa_algorithm_ok(s->v);
+	if (rc == -ENOSYS)
+		schema_error(ctx, s->pos,
+		             "TSIG algorithm '%s' cannot be used: the installed ldns %s "
+		             "cannot sign with it; use hmac-sha256 or hmac-sha512",
+		             Q(q, s), ldns_version());
+	else if (rc != 0)
 		schema_error(ctx, s->pos,
 		             "unknown TSIG algorithm '%s': expected hmac-sha256, "
 		             "hmac-sha384 or hmac-sha512",

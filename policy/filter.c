@@ -16,6 +16,7 @@
 #include <sys/socket.h>
 
 #include "dnssd/msg.h"
+#include "dnssd/name.h"
 #include "dnssd/svcname.h"
 
 enum role {
@@ -34,29 +35,6 @@ struct info {
 
 /* Records of one message are few; larger batches get a heap array. */
 #define STACK_INFOS 32
-
-static inline uint8_t lower(uint8_t c)
-{
-	return (c >= 'A' && c <= 'Z') ? (uint8_t)(c + 32) : c;
-}
-
-/*
- * Wire names equal ignoring ASCII case. Length bytes are at most 63, below
- * 'A', so folding them too is harmless and the compare needs no label walk.
- */
-static bool wire_eq(const uint8_t *a, const uint8_t *b, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (a[i] != b[i] && lower(a[i]) != lower(b[i]))
-			return false;
-	return true;
-}
-
-static bool same_name(const ldns_rdf *a, const ldns_rdf *b)
-{
-	return a && b && ldns_rdf_size(a) == ldns_rdf_size(b) &&
-	       wire_eq(ldns_rdf_data(a), ldns_rdf_data(b), ldns_rdf_size(a));
-}
 
 /* The wire form of name after its first k labels and its length; NULL if fewer. */
 static const uint8_t *skip_labels(const ldns_rdf *name, unsigned k, size_t *rest)
@@ -81,23 +59,7 @@ static bool tails_equal(const ldns_rdf *a, unsigned ka, const ldns_rdf *b, unsig
 	size_t na = 0, nb = 0;
 	const uint8_t *ta = skip_labels(a, ka, &na), *tb = skip_labels(b, kb, &nb);
 
-	return ta && tb && na == nb && wire_eq(ta, tb, na);
-}
-
-static const ldns_rdf *rdf_dname(const ldns_rr *rr, size_t i)
-{
-	const ldns_rdf *d;
-
-	if (ldns_rr_rd_count(rr) <= i)
-		return NULL;
-	d = ldns_rr_rdf(rr, i);
-	return d && ldns_rdf_get_type(d) == LDNS_RDF_TYPE_DNAME ? d : NULL;
-}
-
-/* The SRV's target host, or NULL for a malformed SRV. */
-static const ldns_rdf *srv_target(const ldns_rr *rr)
-{
-	return rdf_dname(rr, 3);
+	return ta && tb && na == nb && dnssd_wire_eq(ta, tb, na);
 }
 
 static void classify(const ldns_rr *rr, struct info *in)
@@ -114,7 +76,7 @@ static void classify(const ldns_rr *rr, struct info *in)
 	ok = dnssd_name_kind(owner);
 	switch (ldns_rr_get_type(rr)) {
 	case LDNS_RR_TYPE_PTR:
-		if (!(target = rdf_dname(rr, 0)))
+		if (!(target = dnssd_rdf_name(rr, 0)))
 			return;
 		if (ok == DNSSD_NAME_ENUM) {
 			if (dnssd_name_kind(target) == DNSSD_NAME_SERVICE_TYPE) {
@@ -144,7 +106,7 @@ static void classify(const ldns_rr *rr, struct info *in)
 		in->key = target;
 		return;
 	case LDNS_RR_TYPE_SRV:
-		if (ok != DNSSD_NAME_INSTANCE || !srv_target(rr))
+		if (ok != DNSSD_NAME_INSTANCE || !dnssd_srv_target(rr))
 			return;
 		in->role = R_GROUP;
 		in->key = owner;
@@ -166,7 +128,18 @@ static void classify(const ldns_rr *rr, struct info *in)
 		in->role = R_ADDR;
 		in->key = owner;
 		return;
+	case LDNS_RR_TYPE_NSEC:
+		/* Never forwarded as they are (DESIGN.md): they speak for one responder. */
+		return;
 	default:
+		/*
+		 * Any other record at an instance (a buddy icon as NULL, an unknown
+		 * type) shares the instance's decision like its SRV and TXT.
+		 */
+		if (ok != DNSSD_NAME_INSTANCE)
+			return;
+		in->role = R_GROUP;
+		in->key = owner;
 		return;
 	}
 }
@@ -193,10 +166,10 @@ static bool decide_instance(const struct policy_filter_ctx *ctx,
 	s.service = inst.service;
 	s.instance = inst.instance;
 	for (size_t j = 0; j < n; j++) {
-		if (info[j].role != R_GROUP || !same_name(info[j].key, key))
+		if (info[j].role != R_GROUP || !dnssd_name_eq(info[j].key, key))
 			continue;
 		if (ldns_rr_get_type(rrs[j]) == LDNS_RR_TYPE_SRV && !target)
-			target = srv_target(rrs[j]);
+			target = dnssd_srv_target(rrs[j]);
 		else if (info[j].subtype && !s.subtype &&
 		         dnssd_svcname_parse(ldns_rr_owner(rrs[j]), &sub) == 0 &&
 		         sub.kind == DNSSD_NAME_SUBTYPE)
@@ -233,7 +206,7 @@ static bool decide_address(const struct policy_filter_ctx *ctx, const ldns_rr *c
 	for (size_t j = 0; j < n; j++)
 		if (info[j].role == R_GROUP && allow[j] &&
 		    ldns_rr_get_type(rrs[j]) == LDNS_RR_TYPE_SRV &&
-		    same_name(srv_target(rrs[j]), host))
+		    dnssd_name_eq(dnssd_srv_target(rrs[j]), host))
 			return true;
 	if (ctx->host_known && ctx->host_known(ctx->arg, host))
 		return true;
@@ -276,7 +249,7 @@ size_t policy_filter(const struct policy_filter_ctx *ctx, const ldns_rr *const *
 			bool ok = decide_instance(ctx, rrs, n, info, info[i].key);
 			for (size_t j = i; j < n; j++) {
 				if (info[j].role == R_GROUP && !info[j].decided &&
-				    same_name(info[j].key, info[i].key)) {
+				    dnssd_name_eq(info[j].key, info[i].key)) {
 					allow[j] = ok;
 					info[j].decided = 1;
 				}

@@ -2,7 +2,8 @@
  * filter.h: per-service policy decisions over the records of one message.
  *
  * DNS-SD services are decided as a whole: the PTR naming an instance, the
- * instance's SRV and TXT share one decision (made on service type, subtype,
+ * instance's SRV, TXT and every other record at the instance name (a NULL
+ * buddy icon, an unknown type; NSEC aside) share one decision (made on service type, subtype,
  * instance, the SRV target host and the sender's address). Address records
  * follow services: an A/AAAA record passes only when its owner is the target
  * of an SRV allowed in this message, or host_known() says an earlier allowed

@@ -26,6 +26,9 @@
 #include <strings.h>
 #include <sys/socket.h>
 
+#include "dnssd/name.h"
+#include "dnssd/vec.h"
+
 enum fold { FOLD_NONE, FOLD_ASCII, FOLD_UNICODE };
 
 /* Bytes that are not valid UTF-8 decode to this plus the byte value: never a letter. */
@@ -99,7 +102,7 @@ struct policy_ruleset {
 
 static inline uint32_t ascii_lower(uint32_t c)
 {
-	return (c >= 'A' && c <= 'Z') ? c + 32 : c;
+	return c < 0x80 ? dnssd_lower((uint8_t)c) : c;
 }
 
 /* Greek letters whose fold is not at a fixed distance. */
@@ -248,28 +251,17 @@ static void glob_free(struct glob *g)
 
 static int push_tok(struct glob *g, size_t *cap, struct tok t)
 {
-	if (g->ntoks == *cap) {
-		size_t ncap = *cap ? *cap * 2 : 8;
-		struct tok *n = realloc(g->toks, ncap * sizeof(*n));
-		if (!n)
-			return -ENOMEM;
-		g->toks = n;
-		*cap = ncap;
-	}
+	if (dnssd_grow((void **)&g->toks, cap, g->ntoks + 1, sizeof(*g->toks)) < 0)
+		return -ENOMEM;
 	g->toks[g->ntoks++] = t;
 	return 0;
 }
 
 static int push_range(struct glob *g, size_t *cap, uint32_t lo, uint32_t hi)
 {
-	if (g->nranges == *cap) {
-		size_t ncap = *cap ? *cap * 2 : 8;
-		uint32_t *n = realloc(g->ranges, ncap * 2 * sizeof(*n));
-		if (!n)
-			return -ENOMEM;
-		g->ranges = n;
-		*cap = ncap;
-	}
+	/* A range is two code points: lo, hi. */
+	if (dnssd_grow((void **)&g->ranges, cap, g->nranges + 1, 2 * sizeof(*g->ranges)) < 0)
+		return -ENOMEM;
 	g->ranges[2 * g->nranges] = lo;
 	g->ranges[2 * g->nranges + 1] = hi;
 	g->nranges++;
@@ -766,16 +758,10 @@ int policy_ruleset_add_at(struct policy_ruleset *rs, enum policy_action action,
 		r.address = *c;
 		r.keys |= K_ADDRESS;
 	}
-	if (rs->n == rs->cap) {
-		size_t ncap = rs->cap ? rs->cap * 2 : 8;
-		struct rule *n = realloc(rs->rules, ncap * sizeof(*n));
-		if (!n) {
-			*why = "out of memory";
-			err = -ENOMEM;
-			goto fail;
-		}
-		rs->rules = n;
-		rs->cap = ncap;
+	if (dnssd_grow((void **)&rs->rules, &rs->cap, rs->n + 1, sizeof(*rs->rules)) < 0) {
+		*why = "out of memory";
+		err = -ENOMEM;
+		goto fail;
 	}
 	rs->rules[rs->n++] = r;
 	if ((err = index_build(rs)) < 0) {

@@ -19,7 +19,7 @@
 #include "reflector/lan.h"
 #include "reflector/log.h"
 #include "reflector/peer.h"
-#include "reflector/proxy.h"
+#include "engine/proxy.h"
 
 #define CTL_REQUEST_MAX 64
 #define CTL_CLIENT_TIMEOUT_S 2
@@ -101,13 +101,11 @@ static void report_peer(void *arg, const struct peer_stats *st)
 		    f, ",\"state\":\"%s\",\"since\":\"%s\",\"incoming\":%s,\"address\":",
 		    peer_state_name(st->state), since, st->incoming ? "true" : "false");
 		json_str(f, st->address);
-		/* An up link's error is history: it is reported apart, so that
-		 * last_error always means why the peer is not up now. */
-		bool up = st->state == PEER_UP;
 		fprintf(f, ",\"last_error\":");
-		json_str(f, up ? "" : st->last_error);
-		fprintf(f, ",\"last_error_before_up\":");
-		json_str(f, up ? st->last_error : "");
+		json_str(f, st->last_error);
+		/* A link that is up keeps the error of an attempt before it: say so. */
+		fprintf(f, ",\"last_error_before_up\":%s",
+		        st->state == PEER_UP && st->last_error[0] ? "true" : "false");
 		fprintf(
 		    f,
 		    ",\"records_in\":%llu,\"records_out\":%llu,\"withdrawn_in\":%llu,"

@@ -38,7 +38,7 @@
 #include "reflector/lan.h"
 #include "reflector/log.h"
 #include "reflector/peer.h"
-#include "reflector/proxy.h"
+#include "engine/proxy.h"
 #include "reflector/tls.h"
 
 struct daemon {
@@ -63,6 +63,9 @@ struct daemon {
 	char *user;
 	/* -c made absolute: the daemon leaves its working directory when it forks */
 	char *config_path;
+	/* engine remote id <-> peer manager id (remote_map_build) */
+	unsigned *mgr_of_remote, *remote_of_mgr;
+	size_t nremote, nmgr;
 	/* service lines logged in the current second, and those left out */
 	uint64_t svc_log_t;
 	unsigned svc_logged, svc_dropped;
@@ -78,28 +81,51 @@ static uint64_t now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
-/* The engine's peer number for a peer manager id: its index in the configuration. */
-static int peer_index(const struct daemon *d, const char *name)
+/*
+ * A peer link is one remote of the engine (engine/remote.h), known there by its
+ * configuration index, and one link of the peer manager, known there by its
+ * manager id. The two tables below translate between them in one step; they are
+ * built again whenever the configuration or the manager's peers change.
+ */
+static int remote_map_build(struct daemon *d, const struct policy_config *cfg)
 {
-	for (size_t i = 0; i < policy_config_npeers(d->cfg); i++)
-		if (strcmp(policy_peer_name(policy_config_peer(d->cfg, i)), name) == 0)
-			return (int)i;
-	return -1;
+	size_t n = policy_config_npeers(cfg), nmgr = 1;
+	unsigned *mgr_of = calloc(n ? n : 1, sizeof(*mgr_of));
+	unsigned *remote_of = NULL;
+
+	if (!mgr_of)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		mgr_of[i] = peer_mgr_find(d->peers, policy_peer_name(policy_config_peer(cfg, i)));
+		if (mgr_of[i] >= nmgr)
+			nmgr = (size_t)mgr_of[i] + 1;
+	}
+	if (!(remote_of = calloc(nmgr, sizeof(*remote_of)))) {
+		free(mgr_of);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (mgr_of[i])
+			remote_of[mgr_of[i]] = (unsigned)i + 1;
+	free(d->mgr_of_remote);
+	free(d->remote_of_mgr);
+	d->mgr_of_remote = mgr_of;
+	d->nremote = n;
+	d->remote_of_mgr = remote_of;
+	d->nmgr = nmgr;
+	return 0;
 }
 
-/* The engine's peer number for a peer manager id. */
-static int peer_index_of_id(const struct daemon *d, unsigned id)
+/* The engine's remote id of manager id, or -1 (not a peer of the configuration). */
+static int remote_of_mgr(const struct daemon *d, unsigned id)
 {
-	const char *name = peer_mgr_name(d->peers, id);
-	return name ? peer_index(d, name) : -1;
+	return id < d->nmgr && d->remote_of_mgr[id] ? (int)d->remote_of_mgr[id] - 1 : -1;
 }
 
-static unsigned peer_mgr_id(const struct daemon *d, unsigned index)
+/* The manager id of the engine's remote id, or 0. */
+static unsigned mgr_of_remote(const struct daemon *d, unsigned remote)
 {
-	if (index >= policy_config_npeers(d->cfg))
-		return 0;
-	return peer_mgr_find(d->peers,
-	                     policy_peer_name(policy_config_peer(d->cfg, index)));
+	return remote < d->nremote ? d->mgr_of_remote[remote] : 0;
 }
 
 /* Say how many service lines were left out once their second is over. */
@@ -165,7 +191,7 @@ static int io_peer_records(void *arg, unsigned peer, const char *origin, unsigne
                            const ldns_rr *const *rrs, size_t n)
 {
 	struct daemon *d = arg;
-	unsigned id = peer_mgr_id(d, peer);
+	unsigned id = mgr_of_remote(d, peer);
 	if (!id)
 		return -ENOENT;
 	return peer_send_records(d->peers, id, origin, hops, rrs, n);
@@ -174,7 +200,7 @@ static int io_peer_records(void *arg, unsigned peer, const char *origin, unsigne
 static int io_peer_questions(void *arg, unsigned peer, const ldns_rr *const *qs, size_t n)
 {
 	struct daemon *d = arg;
-	unsigned id = peer_mgr_id(d, peer);
+	unsigned id = mgr_of_remote(d, peer);
 	if (!id)
 		return -ENOENT;
 	return peer_send_questions(d->peers, id, qs, n);
@@ -215,11 +241,14 @@ static void io_service_event(void *arg, unsigned peer, enum proxy_service_event 
 static int io_service_set(void *arg, const char *key, const struct proxy_service *svc)
 {
 	struct daemon *d = arg;
-	struct avh_txt txt[256];
-	struct avh_addr addrs[16];
-	size_t ntxt = svc->ntxt < 256 ? svc->ntxt : 256;
-	size_t naddrs = svc->naddrs < 16 ? svc->naddrs : 16;
+	/* Every TXT string and address is handed on: sized to the service, no cap. */
+	size_t ntxt = svc->ntxt, naddrs = svc->naddrs;
+	struct avh_txt *txt = calloc(ntxt ? ntxt : 1, sizeof(*txt));
+	struct avh_addr *addrs = calloc(naddrs ? naddrs : 1, sizeof(*addrs));
+	int rc = -ENOMEM;
 
+	if (!txt || !addrs)
+		goto out;
 	for (size_t i = 0; i < ntxt; i++)
 		txt[i] = (struct avh_txt){svc->txt[i].data, svc->txt[i].len};
 	for (size_t i = 0; i < naddrs; i++) {
@@ -239,9 +268,12 @@ static int io_service_set(void *arg, const char *key, const struct proxy_service
 	    .addrs = addrs,
 	    .naddrs = naddrs,
 	};
-	int rc = avh_service_set(d->avh, key, &as);
+	rc = avh_service_set(d->avh, key, &as);
+out:
 	if (rc < 0)
 		log_warnx("avahi: cannot publish %s: %s", key, strerror(-rc));
+	free(txt);
+	free(addrs);
 	return rc;
 }
 
@@ -351,8 +383,8 @@ static void add_present_iface(void *arg, int ifindex, const char *name, int up)
 static void on_peer_up(void *arg, unsigned id, const char *name)
 {
 	struct daemon *d = arg;
-	int i = peer_index(d, name);
-	(void)id;
+	int i = remote_of_mgr(d, id);
+	(void)name;
 	if (i < 0)
 		return;
 	proxy_peer_up(d->proxy, (unsigned)i, now_ms());
@@ -362,8 +394,8 @@ static void on_peer_up(void *arg, unsigned id, const char *name)
 static void on_peer_down(void *arg, unsigned id, const char *name, const char *reason)
 {
 	struct daemon *d = arg;
-	int i = peer_index(d, name);
-	(void)id;
+	int i = remote_of_mgr(d, id);
+	(void)name;
 	(void)reason;
 	if (i < 0)
 		return;
@@ -375,7 +407,7 @@ static void on_peer_records(void *arg, unsigned id, const char *origin, unsigned
                             ldns_rr **rrs, size_t n)
 {
 	struct daemon *d = arg;
-	int i = peer_index_of_id(d, id);
+	int i = remote_of_mgr(d, id);
 	if (i < 0)
 		return;
 	proxy_peer_records(d->proxy, (unsigned)i, origin, hops, rrs, n, now_ms());
@@ -395,7 +427,7 @@ static void on_peer_withdraw(void *arg, unsigned id, const char *origin, ldns_rr
 static void on_peer_questions(void *arg, unsigned id, ldns_rr **qs, size_t n)
 {
 	struct daemon *d = arg;
-	int i = peer_index_of_id(d, id);
+	int i = remote_of_mgr(d, id);
 	if (i < 0)
 		return;
 	proxy_peer_questions(d->proxy, (unsigned)i, qs, n, now_ms());
@@ -427,15 +459,17 @@ static bool same_str(const char *a, const char *b)
 	return strcmp(a, b) == 0;
 }
 
-/* limits.peer-timeout: a link silent that long is dead; keepalives go every third
- * of it so a live but idle link is never mistaken for a dead one. */
-static void apply_peer_timeout(struct peer_mgr *mgr, const struct policy_config *cfg)
+/*
+ * limits.peer-timeout: a link silent that long is declared dead; keepalives go
+ * every third of it, so that a lost keepalive does not drop a live link.
+ */
+static void apply_peer_timeout(struct daemon *d, const struct policy_config *cfg)
 {
 	struct peer_tuning t;
-	peer_mgr_get_tuning(mgr, &t);
+	peer_mgr_get_tuning(d->peers, &t);
 	t.dead_ms = policy_config_peer_timeout(cfg) * 1000u;
 	t.keepalive_ms = t.dead_ms / 3;
-	peer_mgr_set_tuning(mgr, &t);
+	peer_mgr_set_tuning(d->peers, &t);
 }
 
 static void reload(struct daemon *d)
@@ -492,8 +526,16 @@ static void reload(struct daemon *d)
 		policy_config_free(cfg);
 		return;
 	}
-	apply_peer_timeout(d->peers, cfg);
+	/*
+	 * Kept peers keep their manager ids: map them for the new configuration
+	 * before the manager closes changed links (their on_down must reach the
+	 * engine under the new ids), then again for the peers it adds.
+	 */
+	int mapped = remote_map_build(d, cfg);
+	apply_peer_timeout(d, cfg);
 	peer_mgr_set_peers(d->peers, cfg);
+	if (mapped < 0 || remote_map_build(d, cfg) < 0)
+		log_warnx("configuration reload: out of memory mapping peers");
 	if (!same_str(policy_config_listen_host(cfg),
 	              policy_config_listen_host(d->cfg)) ||
 	    policy_config_listen_port(cfg) != policy_config_listen_port(d->cfg))
@@ -654,6 +696,7 @@ static int start(struct daemon *d)
 		log_warnx("cannot start the peer links: out of memory");
 		return -1;
 	}
+	apply_peer_timeout(d, cfg);
 	if (start_listener(d, cfg) < 0)
 		return -1;
 
@@ -667,8 +710,7 @@ static int start(struct daemon *d)
 
 	/* Links are dialed only now, so no peer traffic arrives before we are ready for
 	 * it. */
-	apply_peer_timeout(d->peers, cfg);
-	if (peer_mgr_set_peers(d->peers, cfg) < 0) {
+	if (peer_mgr_set_peers(d->peers, cfg) < 0 || remote_map_build(d, cfg) < 0) {
 		log_warnx("cannot set up the peer links: out of memory");
 		return -1;
 	}
@@ -708,6 +750,8 @@ static void stop(struct daemon *d)
 	policy_config_free(d->cfg);
 	free(d->user);
 	free(d->config_path);
+	free(d->mgr_of_remote);
+	free(d->remote_of_mgr);
 }
 
 int daemon_run(struct policy_config *cfg, const struct options *opt)

@@ -87,7 +87,7 @@ struct peer {
 	char name[FRAME_SITE_MAX + 1];
 	char *host; /* NULL: wait for the peer to dial */
 	uint16_t port;
-	char fp[64];
+	char fp[256]; /* the accepted fingerprints, for log lines ("A or B") */
 	const struct policy_peer *cfg;
 	struct link *link; /* the link in use */
 	struct link *dial; /* the outgoing attempt under way */
@@ -177,7 +177,8 @@ static void sockaddr_str(const struct sockaddr *sa, socklen_t len, char *out,
 static bool same_host(const char *a, const char *b)
 {
 	const char *ea = strrchr(a, ':'), *eb = strrchr(b, ':');
-	size_t la = ea ? (size_t)(ea - a) : strlen(a), lb = eb ? (size_t)(eb - b) : strlen(b);
+	size_t la = ea ? (size_t)(ea - a) : strlen(a),
+	       lb = eb ? (size_t)(eb - b) : strlen(b);
 	return la == lb && memcmp(a, b, la) == 0;
 }
 
@@ -459,7 +460,8 @@ static void log_refusal(struct peer_mgr *mgr, const char *msg)
 	time_t now = time(NULL);
 	if (now - mgr->refused_window >= REFUSED_LOG_WINDOW) {
 		if (mgr->refused_quiet)
-			log_warnx("peer refused: %" PRIu64 " more connections in the last "
+			log_warnx("peer refused: %" PRIu64
+			          " more connections in the last "
 			          "%d s were refused without a log line",
 			          mgr->refused_quiet, REFUSED_LOG_WINDOW);
 		mgr->refused_window = now;
@@ -471,9 +473,10 @@ static void log_refusal(struct peer_mgr *mgr, const char *msg)
 		log_warnx("peer refused: %s", msg);
 	} else if (mgr->refused_logged == REFUSED_LOG_MAX) {
 		mgr->refused_logged++;
-		log_warnx("peer refused: %s; that is %d in %d s, the next ones are counted "
-		          "(sitecastctl status) but not logged",
-		          msg, REFUSED_LOG_MAX + 1, REFUSED_LOG_WINDOW);
+		log_warnx(
+		    "peer refused: %s; that is %d in %d s, the next ones are counted "
+		    "(sitecastctl status) but not logged",
+		    msg, REFUSED_LOG_MAX + 1, REFUSED_LOG_WINDOW);
 	} else {
 		mgr->refused_quiet++;
 	}
@@ -654,6 +657,33 @@ static struct peer *peer_new(struct peer_mgr *mgr, const struct policy_peer *pp)
 	return p;
 }
 
+/*
+ * Whether fp (as presented) is one of the fingerprints configured for p: a
+ * list, so that a gateway's key can be replaced without downtime. Each is
+ * compared in constant time.
+ */
+static bool peer_fp_accepted(const struct policy_peer *pp, const char *fp)
+{
+	bool ok = false;
+	for (size_t i = 0; i < policy_peer_nfingerprints(pp); i++)
+		ok |= tls_fingerprint_equal(fp, policy_peer_fingerprint_at(pp, i));
+	return ok;
+}
+
+/*
+ * Whether a reload to pp can keep p's link: only the fingerprints changed and
+ * the key of the link up now is still among them.
+ */
+static bool peer_keeps_link(const struct peer *p, const struct policy_peer *pp)
+{
+	const char *h0 = policy_peer_connect_host(p->cfg),
+	           *h1 = policy_peer_connect_host(pp);
+	if ((h0 == NULL) != (h1 == NULL) || (h0 && strcmp(h0, h1)) ||
+	    policy_peer_connect_port(p->cfg) != policy_peer_connect_port(pp))
+		return false;
+	return p->link && p->link->state == L_UP && peer_fp_accepted(pp, p->link->fp);
+}
+
 /* Copy the link settings; the next attempt starts at once. */
 static int peer_configure(struct peer *p, const struct policy_peer *pp)
 {
@@ -664,8 +694,14 @@ static int peer_configure(struct peer *p, const struct policy_peer *pp)
 	free(p->host);
 	p->host = h;
 	p->port = policy_peer_connect_port(pp);
-	const char *fp = policy_peer_fingerprint(pp);
-	snprintf(p->fp, sizeof(p->fp), "%s", fp ? fp : "");
+	size_t off = 0;
+	p->fp[0] = '\0';
+	for (size_t i = 0; i < policy_peer_nfingerprints(pp) && off < sizeof(p->fp);
+	     i++) {
+		int w = snprintf(p->fp + off, sizeof(p->fp) - off, "%s%s",
+		                 i ? " or " : "", policy_peer_fingerprint_at(pp, i));
+		off += w > 0 ? (size_t)w : 0;
+	}
 	p->cfg = pp;
 	p->next_delay_ms = 0;
 	p->fail_streak = 0;
@@ -689,38 +725,6 @@ static void peer_free(struct peer *p)
 	event_free(p->retry);
 	free(p->host);
 	free(p);
-}
-
-/* Whether fp is one of the fingerprints configured for p: a list lets a gateway's
- * key be replaced without downtime. Each comparison is constant-time. */
-static bool peer_accepts(const struct peer *p, const char *fp)
-{
-	bool ok = false;
-	if (!p->cfg)
-		return tls_fingerprint_equal(fp, p->fp) != 0;
-	for (size_t i = 0; i < policy_peer_nfingerprints(p->cfg); i++)
-		if (tls_fingerprint_equal(fp, policy_peer_fingerprint_at(p->cfg, i)))
-			ok = true;
-	return ok;
-}
-
-/* The configured fingerprints for a refusal line: "a" or "a or b or c". */
-static const char *peer_fps_text(const struct peer *p, char *buf, size_t len)
-{
-	size_t n = p->cfg ? policy_peer_nfingerprints(p->cfg) : 0, off = 0;
-	if (n == 0) {
-		snprintf(buf, len, "%s", p->fp);
-		return buf;
-	}
-	buf[0] = '\0';
-	for (size_t i = 0; i < n && off < len; i++) {
-		int w = snprintf(buf + off, len - off, "%s%s", i ? " or " : "",
-		                 policy_peer_fingerprint_at(p->cfg, i));
-		if (w < 0)
-			break;
-		off += (size_t)w;
-	}
-	return buf;
 }
 
 /* ---------------------------------------------------------------- link events */
@@ -836,12 +840,11 @@ static void link_on_hello(struct link *l, const struct frame *f)
 		             l->addr, l->fp, f->site);
 		return;
 	}
-	if (!peer_accepts(p, l->fp)) {
-		char fps[512];
+	if (!peer_fp_accepted(p->cfg, l->fp)) {
 		link_refusef(l, p,
 		             "%s presented fingerprint %s as %s, whose configured "
 		             "fingerprint is %s",
-		             l->addr, l->fp, p->name, peer_fps_text(p, fps, sizeof(fps)));
+		             l->addr, l->fp, p->name, p->fp);
 		return;
 	}
 	if (!link_wins(l, p)) {
@@ -999,13 +1002,11 @@ static void link_tls_ready(struct link *l)
 	l->state = L_HELLO;
 	if (l->outgoing) {
 		struct peer *p = l->peer;
-		if (!peer_accepts(p, l->fp)) {
-			char fps[512];
+		if (!peer_fp_accepted(p->cfg, l->fp)) {
 			link_refusef(l, p,
 			             "%s at %s presented fingerprint %s, not the one "
 			             "configured for it (%s)",
-			             p->name, l->addr, l->fp,
-			             peer_fps_text(p, fps, sizeof(fps)));
+			             p->name, l->addr, l->fp, p->fp);
 			return;
 		}
 		/* We speak first; the accepting side answers once it knows us. */
@@ -1166,7 +1167,8 @@ static void accept_cb(struct evconnlistener *lis, evutil_socket_t fd, struct soc
 		if (o->pending && same_host(o->addr, addr))
 			from_host++;
 	if (mgr->npending >= mgr->tune.max_pending ||
-	    (mgr->tune.max_pending_per_host && from_host >= mgr->tune.max_pending_per_host)) {
+	    (mgr->tune.max_pending_per_host &&
+	     from_host >= mgr->tune.max_pending_per_host)) {
 		evutil_closesocket(fd);
 		mgr->st.overflow++;
 		time_t now = time(NULL);
@@ -1347,22 +1349,6 @@ void peer_mgr_free(struct peer_mgr *mgr)
 	free(mgr);
 }
 
-/* Whether a reload to pp may keep p's link: same address and name, and the key the
- * link was authenticated with is still in the list. */
-static bool peer_keeps_link(const struct peer *p, const struct policy_peer *pp)
-{
-	if (!p->link || !p->cfg)
-		return false;
-	const char *h1 = policy_peer_connect_host(p->cfg), *h2 = policy_peer_connect_host(pp);
-	if ((h1 == NULL) != (h2 == NULL) || (h1 && strcmp(h1, h2)) ||
-	    policy_peer_connect_port(p->cfg) != policy_peer_connect_port(pp))
-		return false;
-	for (size_t i = 0; i < policy_peer_nfingerprints(pp); i++)
-		if (tls_fingerprint_equal(p->link->fp, policy_peer_fingerprint_at(pp, i)))
-			return true;
-	return false;
-}
-
 int peer_mgr_set_peers(struct peer_mgr *mgr, const struct policy_config *cfg)
 {
 	const char *site = policy_config_site(cfg);
@@ -1391,22 +1377,18 @@ int peer_mgr_set_peers(struct peer_mgr *mgr, const struct policy_config *cfg)
 			p->seen = true;
 			if (!policy_peer_link_equal(p->cfg, pp)) {
 				if (peer_keeps_link(p, pp)) {
-					/* Only the fingerprint list changed and it still
-					 * holds the key the link was made with. */
-					log_info("peer %s: fingerprints changed; the link "
-					         "keeps its accepted key",
+					log_info("peer %s: fingerprints changed; the "
+					         "link's key "
+					         "is still accepted, the link is kept",
 					         p->name);
-					const char *fp = policy_peer_fingerprint(pp);
-					snprintf(p->fp, sizeof(p->fp), "%s", fp ? fp : "");
-					if (p->dial)
-						link_close(p->dial, "link settings changed", false);
 				} else {
-					log_info("peer %s: link settings changed; reconnecting",
+					log_info("peer %s: link settings changed; "
+					         "reconnecting",
 					         p->name);
 					peer_drop_links(p, "link settings changed");
-					if (peer_configure(p, pp) < 0)
-						err = -ENOMEM;
 				}
+				if (peer_configure(p, pp) < 0)
+					err = -ENOMEM;
 			}
 			p->cfg = pp;
 		} else {

@@ -4,11 +4,11 @@
  * A peer manager keeps one TLS 1.3 link per configured peer, dialing out where
  * the peer has a `connect` address (exponential backoff with jitter, 1 s to
  * 60 s) and accepting links on the `listen` address. A link is used only once
- * the peer has proved a key whose fingerprint is configured for it (any of its
- * list) and its HELLO names that peer's site; anything else is logged with the
- * presented fingerprint and closed. Links carry keepalives every 10 s; a peer
- * silent for 35 s is taken as dead (the daemon sets both from
- * limits.peer-timeout with peer_mgr_set_tuning()). A peer that does not read what is sent to it (over 4
+ * the peer has proved the key whose fingerprint is configured for it and its
+ * HELLO names that peer's site; anything else is logged with the presented
+ * fingerprint and closed. Links carry keepalives (every 10 s by default; the
+ * daemon sets a third of limits.peer-timeout); a peer silent for dead_ms (35 s
+ * by default; the daemon sets limits.peer-timeout) is taken as dead. A peer that does not read what is sent to it (over 4
  * MiB waiting) is disconnected.
  *
  * At most one link per peer is used. A newer link in the same direction
@@ -73,8 +73,7 @@ void peer_mgr_free(struct peer_mgr *mgr);
 /*
  * Take the peers (and this site's name) from cfg: new peers are added (and
  * dialed), removed ones closed, and peers whose link settings changed
- * (policy_peer_link_equal) reconnected; the links of the others stay up, and so
- * does a link when only the fingerprint list changed and still holds its key.
+ * (policy_peer_link_equal) reconnected; the links of the others stay up.
  * 0 or -ENOMEM.
  */
 int peer_mgr_set_peers(struct peer_mgr *mgr, const struct policy_config *cfg);

@@ -9,15 +9,19 @@
 #   SITECAST_BUILD_PACKAGES  build sitecastd and sitecastctl (configure needs CUnit too)
 #   SITECAST_RUN_PACKAGES    the sites in network namespaces of the network scenarios
 #                            and the demo: Avahi, D-Bus, iproute2, python3
+#   SITECAST_DEB_PACKAGES    tools/test's Debian package stage (tests/deb/run)
 #   SITECAST_TEST_PACKAGES   the rest of tools/test: clang (libFuzzer), valgrind,
-#                            systemd (systemd-analyze verify of the unit)
+#                            systemd (systemd-analyze verify of the unit), Knot DNS
+#                            and BIND (real servers of the wide-area scenarios)
 
 SITECAST_BUILD_PACKAGES=(build-essential autoconf automake libtool pkg-config
 	libldns-dev libyaml-dev libevent-dev libssl-dev libcunit1-dev libavahi-client-dev
 	libsystemd-dev)
-SITECAST_RUN_PACKAGES=(avahi-daemon avahi-utils dbus iproute2 python3 python3-dnspython
+SITECAST_RUN_PACKAGES=(avahi-daemon avahi-utils dbus iproute2 python3 python3-dnspython python3-dbus
 	openssl procps psmisc)
-SITECAST_TEST_PACKAGES=(clang valgrind systemd)
+# The package stage of tools/test (tests/deb/run): build, lintian, a clean chroot.
+SITECAST_DEB_PACKAGES=(debhelper dpkg-dev lintian debootstrap)
+SITECAST_TEST_PACKAGES=(clang valgrind systemd knot knot-dnsutils bind9)
 
 deps_install() {
 	local who=$1 p missing=()

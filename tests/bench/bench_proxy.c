@@ -31,7 +31,7 @@
 
 #include "dnssd/msg.h"
 #include "policy/config.h"
-#include "reflector/proxy.h"
+#include "engine/proxy.h"
 
 #define IFINDEX 2
 #define REPLAY_RATE 2000

@@ -10,7 +10,7 @@
 #     link is not even taken down), and a printer published during the cut arrives
 #     once the WAN is back.
 #  3. A cut that lasts until the far site withdraws: the link is taken as dead after
-#     15 s of silence (limits.peer-timeout), then, after the grace period, the printers
+#     limits.peer-timeout (12 s here: after the 10 s check below) of silence, within 14 s of the cut, then, after the grace period, the printers
 #     are withdrawn with goodbyes (TTL 0 from the gateway, seen on the LAN).
 #  4. The WAN restored: the link comes back, everything is sent again (resync) and
 #     each printer is listed exactly once per interface and protocol, with no renamed
@@ -19,6 +19,8 @@ set -u
 . "$(dirname "$0")/sites.sh"
 
 SITES_GRACE=8
+# A dead link is noticed within limits.peer-timeout (keepalives every third of it).
+SITES_PEER_TIMEOUT=12
 sites_init manhattan brooklyn
 net_require_python_dns
 sites_host manhattan-h1
@@ -153,6 +155,8 @@ link_down() {
 }
 net_wait 45 link_down || net_fail "Brooklyn did not take the link down within 45 s of the cut"
 t_down=$(sites_now)
+[ $((t_down - t_cut)) -le 14000000 ] ||
+	net_fail "the link was taken down $(sites_secs $((t_down - t_cut))) s after the cut, not within peer-timeout ($SITES_PEER_TIMEOUT s) + 2 s"
 net_log "Brooklyn took the link down $(sites_secs $((t_down - t_cut))) s after the cut:" \
 	"$(grep 'peer manhattan down' "${SITES_GW_LOG[brooklyn]}" | tail -n 1)"
 for name in "${far_b[@]}"; do

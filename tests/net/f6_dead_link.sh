@@ -4,8 +4,8 @@
 # no reset, no FIN): both gateways must declare the link down within about 6 s of the
 # last traffic, so well within 10 s of the cut, and not after a mere 3 s. While it is
 # down, status names why ("last error"); once the WAN is back the link comes up again,
-# and status then shows the old error only as "last error before up", never as the
-# peer's current error. The grace period is long, so the printer stays throughout.
+# and status then shows the old error only as "last error before up" (JSON:
+# last_error_before_up true), never as the peer's current error. The grace period is long, so the printer stays throughout.
 set -u
 . "$(dirname "$0")/sites.sh"
 
@@ -49,8 +49,10 @@ grep 'peer manhattan down' "${SITES_GW_LOG[brooklyn]}" | grep -qF 'silent for 60
 j=$(sites_status_json brooklyn)
 st=$(sites_json '[p["state"] for p in j["peers"] if p["name"] == "manhattan"][0]' <<<"$j")
 err=$(sites_json '[p["last_error"] for p in j["peers"] if p["name"] == "manhattan"][0]' <<<"$j")
+before=$(sites_json '[p["last_error_before_up"] for p in j["peers"] if p["name"] == "manhattan"][0]' <<<"$j")
 [ "$st" != up ] || net_fail "status says manhattan is up during the cut"
 [[ $err == *silent* ]] || net_fail "status shows last_error '$err' while the link is down, not why"
+[ "$before" = False ] || net_fail "status --json labels the current error of a down link 'before up'"
 net_pass "a silent WAN: link declared dead after peer-timeout; status says why"
 
 sites_wan_set 0 0
@@ -61,8 +63,8 @@ net_pass "the link comes back after the cut"
 j=$(sites_status_json brooklyn)
 err=$(sites_json '[p["last_error"] for p in j["peers"] if p["name"] == "manhattan"][0]' <<<"$j")
 before=$(sites_json '[p["last_error_before_up"] for p in j["peers"] if p["name"] == "manhattan"][0]' <<<"$j")
-[ -z "$err" ] || net_fail "status --json shows last_error '$err' for an up link"
-[ -n "$before" ] || net_fail "status --json lost the error from before the link came up"
+[ "$before" = True ] || net_fail "status --json does not mark last_error '$err' of an up link as from before it came up"
+[[ $err == *silent* ]] || net_fail "status --json lost the error from before the link came up: '$err'"
 text=$(timeout 10 "$SITECASTCTL" -s "$(sites_control brooklyn)" status) ||
 	net_fail "sitecastctl status failed"
 if grep -E 'last error:' <<<"$text"; then

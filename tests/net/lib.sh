@@ -45,6 +45,7 @@ declare -A NET_WAN6=()    # site -> gateway's WAN IPv6 address
 declare -A NET_WAN_RTIF=() # site -> the router's interface towards that site (for tc)
 declare -A NET_HOLDER=()  # key -> pid holding the node's private mount namespace
 declare -A NET_AVAHI_PID=()
+declare -A NET_RESOLV=()    # key -> a resolv.conf for the node's mount namespace (Avahi's wide-area DNS)
 NET_PIDS=()               # every process started, killed on exit
 NET_KEYS=()               # nodes in creation order
 NET_T0=${EPOCHREALTIME/./}
@@ -337,7 +338,8 @@ net_grep_count() {
 
 # net_avahi_start KEY HOSTNAME [CONF]: starts dbus-daemon and avahi-daemon in node KEY
 # inside a private mount namespace (tmpfs on /run, so that each node has its own
-# /run/dbus, /run/avahi-daemon and /run/sitecast; an empty /etc/avahi/services).
+# /run/dbus, /run/avahi-daemon and /run/sitecast; an empty /etc/avahi/services; and
+# /etc/resolv.conf replaced by the file NET_RESOLV[KEY] names, if set).
 # The generated configuration serves the node's LAN interface only, with host name
 # HOSTNAME; CONF replaces it. The daemon's log: $NET_TMP/avahi-KEY.log.
 net_avahi_start() {
@@ -380,7 +382,8 @@ net_avahi_start() {
 			mount --make-rprivate /
 			mount -t tmpfs -o mode=0755 tmpfs /run
 			mkdir -p /run/dbus /run/avahi-daemon /run/sitecast
-			mount -t tmpfs -o mode=0755 tmpfs /etc/avahi/services' ||
+			mount -t tmpfs -o mode=0755 tmpfs /etc/avahi/services
+			[ -z "$1" ] || mount --bind "$1" /etc/resolv.conf' sh "${NET_RESOLV[$key]:-}" ||
 			net_fail "mounts for $key"
 		NET_HOLDER[$key]=$holder
 	fi

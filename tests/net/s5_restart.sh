@@ -39,6 +39,22 @@ sites_gw_start manhattan
 sites_wait_peer_up manhattan brooklyn 15
 sites_wait_peer_up brooklyn manhattan 15 "$up_before"
 net_log "link up again $(sites_secs $(($(sites_now) - t_kill))) s after the kill"
+# Manhattan's first dial after its restart can find Brooklyn not yet ready, and the
+# link Brooklyn lost has an error: with the link up, status calls either one an error
+# from before the link came up, never a current one.
+for site in manhattan brooklyn; do
+	peer=brooklyn; [ "$site" = brooklyn ] && peer=manhattan
+	v=$(sites_status_json "$site" | sites_json \
+		"[(p['state'], bool(p['last_error']), p['last_error_before_up']) for p in j['peers'] if p['name'] == '$peer'][0]")
+	case $v in
+	"('up', True, True)" | "('up', False, False)") ;;
+	*) net_fail "$site's status of $peer: (state, has last error, before up) = $v" ;;
+	esac
+	if "$SITECASTCTL" -s "$(sites_control "$site")" status | grep -E '^ +last error' | grep -qv 'last error before up:'; then
+		net_fail "$site's status shows a current 'last error' for an up link"
+	fi
+done
+net_pass "an up link's last error is labelled 'before up'"
 sites_wait_visible brooklyn-h1 _ipp._tcp "Printer C (manhattan)" 10 ||
 	net_fail "'Printer C (manhattan)', published while Manhattan's gateway was down," \
 		"not resolved in Brooklyn after its restart ($SITES_STATE)"

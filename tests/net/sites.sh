@@ -33,6 +33,7 @@
 #                          (default "offices"; "everything" allows all; see _sites_policy)
 #   SITES_GRACE            limits.peer-grace in seconds (default: the daemon's)
 #   SITES_MAX_RECORDS      limits.max-records-per-peer (default: the daemon's)
+#   SITES_PEER_TIMEOUT     limits.peer-timeout in seconds (default: the daemon's)
 #   SITES_LINK_LOCAL       addresses.link-local for every peer (default drop)
 #   SITES_WAN_AF           4 (default) or 6: the family of the peer links' addresses
 #   SITES_KEY[SITE]        the key file the gateway presents (default its own keygen'd)
@@ -63,6 +64,7 @@ SITECASTCTL=${SITECASTCTL:-$top_builddir/sitecastctl}
 SITES_VERBOSE=${SITES_VERBOSE:--v}
 SITES_WAN_AF=${SITES_WAN_AF:-4}
 SITES_GRACE=${SITES_GRACE:-}
+SITES_PEER_TIMEOUT=${SITES_PEER_TIMEOUT:-}
 SITES_MAX_RECORDS=${SITES_MAX_RECORDS:-}
 SITES_LINK_LOCAL=${SITES_LINK_LOCAL:-drop}
 SITES_PEER_UP_RE=${SITES_PEER_UP_RE:-'(^|[^[:alnum:]_-])up([^[:alnum:]_-]|$)'}
@@ -301,17 +303,16 @@ sites_config() {
 			echo "      link-local: $SITES_LINK_LOCAL"
 		done
 		_sites_policy
-		if [ -n "$SITES_GRACE" ] || [ -n "$SITES_MAX_RECORDS" ] ||
-			[ -n "${SITES_PEER_TIMEOUT:-}" ]; then
+		if [ -n "$SITES_GRACE" ] || [ -n "$SITES_MAX_RECORDS" ] || [ -n "$SITES_PEER_TIMEOUT" ]; then
 			echo "limits:"
+			if [ -n "$SITES_PEER_TIMEOUT" ]; then
+				echo "  peer-timeout: $SITES_PEER_TIMEOUT"
+			fi
 			if [ -n "$SITES_GRACE" ]; then
 				echo "  peer-grace: $SITES_GRACE"
 			fi
 			if [ -n "$SITES_MAX_RECORDS" ]; then
 				echo "  max-records-per-peer: $SITES_MAX_RECORDS"
-			fi
-			if [ -n "${SITES_PEER_TIMEOUT:-}" ]; then
-				echo "  peer-timeout: $SITES_PEER_TIMEOUT"
 			fi
 		fi
 		if [ "$SITES_AVAHI" = 1 ]; then

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "dnssd/addrmap.h"
+#include "dnssd/waupdate.h"
 #include "policy/config.h"
 #include "policy/rules.h"
 #include "reflector/cfgfile.h"
@@ -1696,6 +1697,28 @@ static void test_dns_errors(void)
 	check_errors_(wz, 1, __LINE__);
 }
 
+/* An algorithm DESIGN.md offers but the installed ldns cannot sign with is refused at
+ * -n with the reason (ldns 1.8.3 and hmac-sha384), not discovered at the first UPDATE. */
+static void test_dns_algorithm_unsignable(void)
+{
+	static const char text[] = HEAD "dns:\n"
+	                                "  server: 192.0.2.53\n"
+	                                "  zone: sites.example.com\n"
+	                                "  tsig: { name: k, algorithm: hmac-sha384, secret-file: @SECRET@ }\n";
+	if (dnssd_wa_algorithm_ok("hmac-sha384") == 0) {
+		EXPECT_OK(text);
+		return;
+	}
+	char want[200];
+	snprintf(want, sizeof(want),
+	         "test.yaml:7:31: TSIG algorithm 'hmac-sha384' cannot be used: the installed "
+	         "ldns %s cannot sign with it; use hmac-sha256 or hmac-sha512",
+	         ldns_version());
+	load(text);
+	const char *w[] = {want};
+	check_errors_(w, 1, __LINE__);
+}
+
 static void test_dns_secret_file(void)
 {
 	char text[1024], want[512];
@@ -1786,6 +1809,7 @@ static CU_TestInfo schema_tests[] = {
     {"key file", test_key_file},
     {"TSIG secret file", test_tsig_secret_file},
     {"dns errors", test_dns_errors},
+    {"dns: an algorithm ldns cannot sign is refused", test_dns_algorithm_unsignable},
     {"dns: the secret file, checked by the daemon", test_dns_secret_file},
     {"rules", test_rules},
     {"name suffixes, control, user", test_suffixes_and_others},

@@ -22,7 +22,8 @@
 
 #include "dnssd/msg.h"
 #include "policy/config.h"
-#include "reflector/proxy.h"
+#include "engine/proxy.h"
+#include "engine/remote.h"
 #include "tests/unit/unit.h"
 
 #define IF_M 2
@@ -1738,6 +1739,183 @@ static void test_local_service_found(void)
 	CU_ASSERT_EQUAL(sent_records(&M, first, "printer.local.", 0, true), 0);
 }
 
+/* ------------------------------------------------------------ added remotes (remote.h) */
+
+/* What an added remote was handed: records into zone.out, questions counted. */
+static struct node zone;
+static unsigned zone_id;
+static size_t zone_questions;
+
+static int zone_records(void *arg, unsigned id, const char *origin, unsigned hops,
+                        const ldns_rr *const *rrs, size_t cnt)
+{
+	CU_ASSERT_EQUAL(id, zone_id);
+	queue_send(arg, false, origin, hops, rrs, cnt);
+	return 0;
+}
+
+static int zone_ask(void *arg, unsigned id, const ldns_rr *const *qs, size_t cnt)
+{
+	(void)arg;
+	(void)id;
+	(void)qs;
+	zone_questions += cnt;
+	return 0;
+}
+
+static void free_zone(void)
+{
+	for (size_t i = 0; i < zone.nout; i++) {
+		for (size_t j = 0; j < zone.out[i].n; j++)
+			ldns_rr_free(zone.out[i].rrs[j]);
+		free(zone.out[i].rrs);
+	}
+	free(zone.out);
+	memset(&zone, 0, sizeof(zone));
+}
+
+/* A DNS-export-like remote: the whole allowed set when up, changes after, no questions. */
+static void test_added_export_remote(void)
+{
+	const struct policy_peer *pb = policy_config_peer(M.cfg, 0);
+	struct proxy_remote_cfg rc = {
+	    .name = "zone",
+	    .export_rules = policy_peer_export(pb),
+	    .addrmap = policy_peer_addrmap(pb),
+	};
+	struct proxy_remote_ops ops = {.send_records = zone_records};
+	long id = proxy_add_remote(M.px, &rc, &ops, &zone, now);
+	CU_ASSERT_FATAL(id >= (long)PROXY_REMOTE_ID_BASE);
+	zone_id = (unsigned)id;
+	CU_ASSERT_EQUAL(proxy_add_remote(M.px, &rc, &ops, &zone, now), -EEXIST);
+	rc.name = "brooklyn";
+	CU_ASSERT_EQUAL(proxy_add_remote(M.px, &rc, &ops, &zone, now), -EEXIST);
+	rc.name = "zone";
+
+	/* down: nothing goes to it; the peer link is served as before */
+	lan_response(&M, printer);
+	CU_ASSERT_EQUAL(zone.nout, 0);
+	CU_ASSERT_EQUAL(sent_records(&M, 0, NULL, 0, false), PRINTER_EXPORTED);
+
+	/* up: the whole allowed set, mapped, link-local dropped, from this site */
+	proxy_peer_up(M.px, zone_id, now);
+	settle();
+	CU_ASSERT_EQUAL(sent_records(&zone, 0, NULL, 0, false), PRINTER_EXPORTED);
+	CU_ASSERT_EQUAL(sent_records(&zone, 0, "printer.local.", LDNS_RR_TYPE_AAAA, false), 0);
+	CU_ASSERT_FATAL(zone.nout > 0);
+	CU_ASSERT_STRING_EQUAL(zone.out[0].origin, "manhattan");
+	const ldns_rr *a = NULL;
+	for (size_t j = 0; j < zone.out[0].n; j++)
+		if (ldns_rr_get_type(zone.out[0].rrs[j]) == LDNS_RR_TYPE_A)
+			a = zone.out[0].rrs[j];
+	CU_ASSERT_FATAL(a != NULL);
+	char *txt = ldns_rdf2str(ldns_rr_rdf(a, 0));
+	CU_ASSERT_STRING_EQUAL(txt, "10.101.1.12");
+	free(txt);
+	struct proxy_peer_stats ps;
+	CU_ASSERT_EQUAL(proxy_get_peer_stats(M.px, zone_id, &ps), 0);
+	CU_ASSERT_STRING_EQUAL(ps.name, "zone");
+	CU_ASSERT(ps.up);
+	CU_ASSERT_EQUAL(ps.records_out, PRINTER_EXPORTED);
+
+	/* repeated announcements are not sent again; goodbyes are */
+	size_t z0 = zone.nout;
+	advance(2000);
+	lan_response(&M, printer);
+	CU_ASSERT_EQUAL(sent_records(&zone, z0, NULL, 0, false), 0);
+	lan_response(&M, printer_bye);
+	CU_ASSERT_EQUAL(sent_records(&zone, z0, NULL, 0, true), PRINTER_EXPORTED);
+
+	/* no questions go to it */
+	lan_from(&M, IF_M, "192.168.1.61", 5353, true, false, 0, browse_qm);
+	advance(2000);
+	CU_ASSERT_EQUAL(zone_questions, 0);
+
+	/* a new configuration keeps it; new settings through proxy_update_remote */
+	struct policy_config *old = M.cfg;
+	M.cfg = load_cfg("manhattan", cfg_manhattan_noipp);
+	CU_ASSERT_EQUAL(proxy_reconfigure(M.px, M.cfg, now), 0);
+	pb = policy_config_peer(M.cfg, 0);
+	rc.export_rules = policy_peer_export(pb);
+	rc.addrmap = policy_peer_addrmap(pb);
+	CU_ASSERT_EQUAL(proxy_update_remote(M.px, zone_id, &rc, now), 0);
+	policy_config_free(old);
+	CU_ASSERT_EQUAL(proxy_get_peer_stats(M.px, zone_id, &ps), 0);
+	CU_ASSERT(ps.up);
+	CU_ASSERT_EQUAL(proxy_update_remote(M.px, 0, &rc, now), -ENOENT);
+
+	CU_ASSERT_EQUAL(proxy_remove_remote(M.px, zone_id, now), 0);
+	CU_ASSERT_EQUAL(proxy_get_peer_stats(M.px, zone_id, &ps), -ENOENT);
+	CU_ASSERT_EQUAL(proxy_remove_remote(M.px, zone_id, now), -ENOENT);
+	CU_ASSERT_EQUAL(proxy_remove_remote(M.px, 0, now), -ENOENT);
+	free_zone();
+}
+
+#define Q_INST "Printer\\032A\\032\\040queens\\041._ipp._tcp.local."
+
+/* A DNS-import-like remote: records fed in with their origin, grace when down. */
+static void test_added_import_remote(void)
+{
+	const struct policy_peer *pm = policy_config_peer(B.cfg, 0);
+	struct proxy_remote_cfg rc = {
+	    .name = "queens",
+	    .import_rules = policy_peer_import(pm),
+	    .grace_s = 5,
+	};
+	struct proxy_remote_ops ops = {.send_records = zone_records, .send_questions = zone_ask};
+	long id = proxy_add_remote(B.px, &rc, &ops, &zone, now);
+	CU_ASSERT_FATAL(id >= (long)PROXY_REMOTE_ID_BASE);
+	zone_id = (unsigned)id;
+	proxy_peer_up(B.px, zone_id, now);
+
+	/* nothing of brooklyn's LAN is exported to it: it has no export rules */
+	lan_response(&B, printer);
+	CU_ASSERT_EQUAL(zone.nout, 0);
+
+	ldns_rr *rrs[PRINTER_EXPORTED];
+	size_t n = 0;
+	for (size_t i = 0; printer[i]; i++)
+		if (!strstr(printer[i], "fe80"))
+			rrs[n++] = mkrr(printer[i] + 2);
+	CU_ASSERT_FATAL(n == PRINTER_EXPORTED);
+
+	/* a remote speaking for another site is refused */
+	uint64_t origin0 = drops(&B, PROXY_DROP_ORIGIN);
+	proxy_peer_records(B.px, zone_id, "bronx", 0, rrs, n, now);
+	CU_ASSERT_EQUAL(drops(&B, PROXY_DROP_ORIGIN), origin0 + n);
+
+	size_t lan0 = B.nlan;
+	proxy_peer_records(B.px, zone_id, "queens", 0, rrs, n, now);
+	settle();
+	CU_ASSERT_EQUAL(mcast_with(&B, lan0, AF_INET, Q_INST, LDNS_RR_TYPE_SRV, NULL), 1);
+	struct proxy_peer_stats ps;
+	CU_ASSERT_EQUAL(proxy_get_peer_stats(B.px, zone_id, &ps), 0);
+	CU_ASSERT_EQUAL(ps.cached, PRINTER_EXPORTED);
+
+	/* down: kept for its own grace period, then goodbyes */
+	proxy_peer_down(B.px, zone_id, now);
+	uint64_t down = now;
+	advance_to(down + 4999);
+	lan0 = B.nlan;
+	advance_to(down + 5000);
+	size_t k = 0;
+	for (size_t i = lan0; i < B.nlan; i++) {
+		struct dnssd_msg *m = decode(&B.lan[i]);
+		const ldns_rr *srv = find_rr(m, DNSSD_SEC_ANSWER, Q_INST, LDNS_RR_TYPE_SRV);
+		if (srv && B.lan[i].af == AF_INET) {
+			k++;
+			CU_ASSERT_EQUAL(ldns_rr_ttl(srv), 0);
+		}
+		dnssd_msg_free(m);
+	}
+	CU_ASSERT_EQUAL(k, 1);
+	CU_ASSERT_EQUAL(proxy_get_peer_stats(B.px, zone_id, &ps), 0);
+	CU_ASSERT_EQUAL(ps.cached, 0);
+	for (size_t i = 0; i < n; i++)
+		ldns_rr_free(rrs[i]);
+	free_zone();
+}
+
 static CU_TestInfo engine_tests[] = {
     {"announcement crosses, renamed and mapped", test_announcement_crosses},
     {"denied service not exported", test_denied_not_exported},
@@ -1766,6 +1944,8 @@ static CU_TestInfo engine_tests[] = {
     {"link flap: resync and stale records", test_flap_resync},
     {"external publisher (avahi.publish)", test_external_publisher},
     {"services found by a browser (avahi.browse)", test_local_service_found},
+    {"added remote: export like a DNS domain", test_added_export_remote},
+    {"added remote: import like a DNS domain", test_added_import_remote},
     CU_TEST_INFO_NULL,
 };
 

@@ -948,6 +948,46 @@ static void test_filter_txt_alone(void)
 	policy_ruleset_free(rs);
 }
 
+/*
+ * Every record at an allowed instance shares its decision: a buddy icon (NULL,
+ * as iChat and libpurple publish on a _presence._tcp instance) and an unknown type
+ * pass with the SRV and TXT, and are denied with them; NSEC at the instance never
+ * passes.
+ */
+static void test_filter_other_types(void)
+{
+	struct policy_ruleset *rs = policy_ruleset_new("chat");
+	struct policy_filter_ctx ctx = {.rules = rs};
+	struct msg m = {.n = 0};
+
+	add(rs, POLICY_DENY, "_presence._tcp", "Secret*", NULL, NULL);
+	add(rs, POLICY_ALLOW, "_presence._tcp", NULL, NULL, NULL);
+	add_ptr(&m, "_presence._tcp.local.", "alice@host", "_presence._tcp");
+	add_srv(&m, "alice@host", "_presence._tcp", "host.local.");
+	add_txt(&m, "alice@host", "_presence._tcp");
+	ldns_rr *icon = add_text(&m, "x.local. 120 IN TYPE10 \\# 4 89504e47");
+	set_owner(icon, instance_name("alice@host", "_presence._tcp"));
+	ldns_rr *unknown = add_text(&m, "x.local. 120 IN TYPE65300 \\# 2 0102");
+	set_owner(unknown, instance_name("alice@host", "_presence._tcp"));
+	ldns_rr *nsec = add_text(&m, "x.local. 120 IN NSEC x.local. TXT SRV");
+	set_owner(nsec, instance_name("alice@host", "_presence._tcp"));
+	CU_ASSERT_EQUAL(run(&ctx, &m), 5);
+	for (size_t i = 0; i < 5; i++)
+		CU_ASSERT_TRUE(m.allow[i]);
+	CU_ASSERT_FALSE(m.allow[5]);
+	/* Alone, the icon is decided on its instance like a TXT alone. */
+	CU_ASSERT_TRUE(policy_filter_one(&ctx, icon));
+	msg_free(&m);
+
+	icon = add_text(&m, "x.local. 120 IN TYPE10 \\# 4 89504e47");
+	set_owner(icon, instance_name("Secret Bob", "_presence._tcp"));
+	add_srv(&m, "Secret Bob", "_presence._tcp", "host.local.");
+	CU_ASSERT_EQUAL(run(&ctx, &m), 0);
+	CU_ASSERT_FALSE(m.allow[0]);
+	msg_free(&m);
+	policy_ruleset_free(rs);
+}
+
 static void test_filter_never(void)
 {
 	struct policy_ruleset *rs = policy_ruleset_new("all");
@@ -1079,6 +1119,7 @@ static CU_TestInfo filter_tests[] = {
     {"address record alone", test_filter_address_alone},
     {"TXT alone with instance_host", test_filter_txt_alone},
     {"never passed", test_filter_never},
+    {"every record at an instance shares its decision", test_filter_other_types},
     {"sender address", test_filter_sender},
     {"design example: offices", test_filter_offices},
     {"large message", test_filter_large},

@@ -32,10 +32,10 @@
  * before it is freed. Records and buffers passed in are only read during the call;
  * records and buffers passed to the callbacks belong to the engine and are valid
  * only during the callback. Strings in struct proxy_peer_stats belong to the
- * configuration.
+ * engine and stay valid until the next proxy_reconfigure() or proxy_remove_remote().
  */
-#ifndef SITECAST_REFLECTOR_PROXY_H
-#define SITECAST_REFLECTOR_PROXY_H
+#ifndef SITECAST_ENGINE_PROXY_H
+#define SITECAST_ENGINE_PROXY_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -4,28 +4,13 @@
  */
 #include <config.h>
 
-#include "reflector/proxy_int.h"
+#include "engine/proxy_int.h"
 
 /* ------------------------------------------------------------ small vectors */
 
-int proxy_grow(void **v, size_t *cap, size_t need, size_t size)
-{
-	if (need <= *cap)
-		return 0;
-	size_t nc = *cap ? *cap * 2 : 16;
-	while (nc < need)
-		nc *= 2;
-	void *nv = realloc(*v, nc * size);
-	if (!nv)
-		return -ENOMEM;
-	*v = nv;
-	*cap = nc;
-	return 0;
-}
-
 int proxy_rv_push(struct rrvec *rv, const ldns_rr *rr)
 {
-	if (proxy_grow((void **)&rv->v, &rv->cap, rv->n + 1, sizeof(*rv->v)) < 0)
+	if (dnssd_grow((void **)&rv->v, &rv->cap, rv->n + 1, sizeof(*rv->v)) < 0)
 		return -ENOMEM;
 	rv->v[rv->n++] = rr;
 	return 0;
@@ -36,7 +21,7 @@ int proxy_rv_push_own(struct rrvec *rv, ldns_rr *rr)
 {
 	if (!rr)
 		return -ENOMEM;
-	if (proxy_grow((void **)&rv->own, &rv->owncap, rv->nown + 1, sizeof(*rv->own)) <
+	if (dnssd_grow((void **)&rv->own, &rv->owncap, rv->nown + 1, sizeof(*rv->own)) <
 	    0) {
 		ldns_rr_free(rr);
 		return -ENOMEM;
@@ -50,7 +35,7 @@ int proxy_rv_give(struct rrvec *dst, struct rrvec *src)
 {
 	if (!src->nown)
 		return 0;
-	if (proxy_grow((void **)&dst->own, &dst->owncap, dst->nown + src->nown,
+	if (dnssd_grow((void **)&dst->own, &dst->owncap, dst->nown + src->nown,
 	               sizeof(*dst->own)) < 0)
 		return -ENOMEM;
 	memcpy(dst->own + dst->nown, src->own, src->nown * sizeof(*src->own));
@@ -70,34 +55,9 @@ void proxy_rv_free(struct rrvec *rv)
 
 /* ------------------------------------------------------------ records and names */
 
-uint8_t proxy_lower(uint8_t c)
-{
-	return (c >= 'A' && c <= 'Z') ? (uint8_t)(c + 32) : c;
-}
-
 bool proxy_is_dname(const ldns_rdf *d)
 {
 	return d && ldns_rdf_get_type(d) == LDNS_RDF_TYPE_DNAME && ldns_rdf_size(d) > 0;
-}
-
-/* Names equal ignoring ASCII case (label lengths are below 'A', so bytes compare). */
-bool proxy_name_eq(const ldns_rdf *a, const ldns_rdf *b)
-{
-	if (!a || !b || ldns_rdf_size(a) != ldns_rdf_size(b))
-		return false;
-	const uint8_t *x = ldns_rdf_data(a), *y = ldns_rdf_data(b);
-	for (size_t i = 0; i < ldns_rdf_size(a); i++)
-		if (x[i] != y[i] && proxy_lower(x[i]) != proxy_lower(y[i]))
-			return false;
-	return true;
-}
-
-const ldns_rdf *proxy_rdf_name(const ldns_rr *rr, size_t i)
-{
-	if (ldns_rr_rd_count(rr) <= i)
-		return NULL;
-	const ldns_rdf *d = ldns_rr_rdf(rr, i);
-	return proxy_is_dname(d) ? d : NULL;
 }
 
 uint16_t proxy_rr_type(const ldns_rr *rr)
@@ -105,23 +65,18 @@ uint16_t proxy_rr_type(const ldns_rr *rr)
 	return (uint16_t)ldns_rr_get_type(rr);
 }
 
-const ldns_rdf *proxy_srv_target(const ldns_rr *rr)
-{
-	return proxy_rr_type(rr) == LDNS_RR_TYPE_SRV ? proxy_rdf_name(rr, 3) : NULL;
-}
-
 /* The same record to mDNS: owner, type, class without the top bit and rdata. */
 bool proxy_rr_same(const ldns_rr *a, const ldns_rr *b)
 {
 	if (proxy_rr_type(a) != proxy_rr_type(b) ||
 	    dnssd_rr_class(a) != dnssd_rr_class(b) ||
-	    !proxy_name_eq(ldns_rr_owner(a), ldns_rr_owner(b)) ||
+	    !dnssd_name_eq(ldns_rr_owner(a), ldns_rr_owner(b)) ||
 	    ldns_rr_rd_count(a) != ldns_rr_rd_count(b))
 		return false;
 	for (size_t i = 0; i < ldns_rr_rd_count(a); i++) {
 		const ldns_rdf *x = ldns_rr_rdf(a, i), *y = ldns_rr_rdf(b, i);
 		if (proxy_is_dname(x) && proxy_is_dname(y)) {
-			if (!proxy_name_eq(x, y))
+			if (!dnssd_name_eq(x, y))
 				return false;
 		} else if (!x || !y || ldns_rdf_compare(x, y) != 0) {
 			return false;
@@ -130,7 +85,10 @@ bool proxy_rr_same(const ldns_rr *a, const ldns_rr *b)
 	return true;
 }
 
-/* The instance a record belongs to: SRV/TXT owner, or the target of a type PTR. */
+/*
+ * The instance a record belongs to: the owner of a record at an instance name
+ * (SRV, TXT, NULL or any other type but NSEC), or the target of a type PTR.
+ */
 const ldns_rdf *proxy_instance_of(const ldns_rr *rr)
 {
 	const ldns_rdf *owner = ldns_rr_owner(rr), *t;
@@ -144,10 +102,12 @@ const ldns_rdf *proxy_instance_of(const ldns_rr *rr)
 		k = dnssd_name_kind(owner);
 		if (k != DNSSD_NAME_SERVICE_TYPE && k != DNSSD_NAME_SUBTYPE)
 			return NULL;
-		t = proxy_rdf_name(rr, 0);
+		t = dnssd_rdf_name(rr, 0);
 		return t && dnssd_name_kind(t) == DNSSD_NAME_INSTANCE ? t : NULL;
-	default:
+	case LDNS_RR_TYPE_NSEC:
 		return NULL;
+	default:
+		return dnssd_name_kind(owner) == DNSSD_NAME_INSTANCE ? owner : NULL;
 	}
 }
 
@@ -159,7 +119,7 @@ const ldns_rdf *proxy_subject_name(const ldns_rr *rr)
 		if (k == DNSSD_NAME_ENUM)
 			return NULL;
 		if (k == DNSSD_NAME_SERVICE_TYPE || k == DNSSD_NAME_SUBTYPE)
-			return proxy_rdf_name(rr, 0);
+			return dnssd_rdf_name(rr, 0);
 	}
 	return ldns_rr_owner(rr);
 }
@@ -312,7 +272,7 @@ static size_t make_key(const ldns_rdf *name, uint16_t type, uint8_t *key)
 	size_t n = ldns_rdf_size(name);
 	const uint8_t *d = ldns_rdf_data(name);
 	for (size_t i = 0; i < n; i++)
-		key[i] = proxy_lower(d[i]);
+		key[i] = dnssd_lower(d[i]);
 	key[n] = (uint8_t)(type >> 8);
 	key[n + 1] = (uint8_t)type;
 	return n + 2;
@@ -482,4 +442,12 @@ size_t proxy_ntab_count(const struct ntab *t)
 bool proxy_older_than(struct nent *e, const void *arg)
 {
 	return e->t < *(const uint64_t *)arg;
+}
+
+void proxy_list_entry(void *arg, struct dnssd_entry *e)
+{
+	struct ent_list *l = arg;
+	if (!dnssd_entry_is_goodbye(e) &&
+	    dnssd_grow((void **)&l->v, &l->cap, l->n + 1, sizeof(*l->v)) == 0)
+		l->v[l->n++] = e;
 }

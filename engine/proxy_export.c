@@ -1,25 +1,25 @@
 /*
- * proxy_export.c: the proxy engine's export to peers (policy, address maps,
- * services held until their host has an address, dedup), and the answers to
- * peers' questions about this LAN (proxy_int.h).
+ * proxy_export.c: export -> peer out: what a remote may get (policy, address
+ * maps, services held until their host has an address, dedup) and the records
+ * sent to it (proxy_int.h).
  */
 #include <config.h>
 
-#include "reflector/proxy_int.h"
+#include "engine/proxy_int.h"
 
 /* ------------------------------------------------------------ export to peers */
 
 static bool exp_host_known(void *arg, const ldns_rdf *host)
 {
-	struct rpeer *peer = ((void **)arg)[1];
-	const struct proxy *p = ((void **)arg)[0];
+	struct rpeer *peer = ((struct proxy_remote_ctx *)arg)->peer;
+	const struct proxy *p = ((struct proxy_remote_ctx *)arg)->p;
 	const struct nent *e = proxy_ntab_find(&peer->exp_hosts, host, 0);
 	return e && e->t > p->now;
 }
 
 const ldns_rdf *proxy_local_instance_host(void *arg, const ldns_rdf *instance)
 {
-	struct proxy *p = ((void **)arg)[0];
+	struct proxy *p = ((struct proxy_remote_ctx *)arg)->p;
 	struct dnssd_entry *tmp[4];
 	size_t m =
 	    dnssd_cache_find(p->local, instance, LDNS_RR_TYPE_SRV, 0, p->now, tmp, 4);
@@ -29,7 +29,7 @@ const ldns_rdf *proxy_local_instance_host(void *arg, const ldns_rdf *instance)
 	for (size_t i = 0; i < m && i < 4; i++)
 		if (!dnssd_entry_is_goodbye(tmp[i])) {
 			p->host_scratch = dnssd_entry_rr_new(tmp[i]);
-			return p->host_scratch ? proxy_srv_target(p->host_scratch) : NULL;
+			return p->host_scratch ? dnssd_srv_target(p->host_scratch) : NULL;
 		}
 	return NULL;
 }
@@ -43,7 +43,7 @@ bool proxy_instance_ready(struct proxy *p, const struct rpeer *peer, const ldns_
                           const ldns_rdf **ask_host, bool *ask_srv)
 {
 	struct dnssd_entry *srv[4], *ad[16];
-	bool keep_ll = policy_peer_keep_linklocal(peer->pcfg), any_addr = false;
+	bool keep_ll = peer->rc.keep_linklocal, any_addr = false;
 	size_t ns = dnssd_cache_find(p->local, inst, LDNS_RR_TYPE_SRV, 0, p->now, srv, 4);
 
 	*ask_host = NULL;
@@ -54,7 +54,7 @@ bool proxy_instance_ready(struct proxy *p, const struct rpeer *peer, const ldns_
 		if (dnssd_entry_is_goodbye(srv[i]))
 			continue;
 		ldns_rr *srr = dnssd_entry_rr_new(srv[i]);
-		const ldns_rdf *host = srr ? proxy_srv_target(srr) : NULL;
+		const ldns_rdf *host = srr ? dnssd_srv_target(srr) : NULL;
 		if (!host) {
 			ldns_rr_free(srr);
 			continue;
@@ -108,7 +108,7 @@ static void hold_rr(struct rpeer *peer, const ldns_rdf *inst, const ldns_rr *rr,
 			goto stamp;
 		}
 	}
-	if (proxy_grow((void **)&h->rrs, &h->rrcap, h->nrr + 1, sizeof(*h->rrs)) == 0) {
+	if (dnssd_grow((void **)&h->rrs, &h->rrcap, h->nrr + 1, sizeof(*h->rrs)) == 0) {
 		ldns_rr *c = ldns_rr_clone(rr);
 		if (c)
 			h->rrs[h->nrr++] = c;
@@ -139,8 +139,8 @@ static void unhold_rr(struct rpeer *peer, const ldns_rdf *inst, const ldns_rr *r
 static void hold_host(struct proxy *p, struct rpeer *peer, const ldns_rdf *inst,
                       const ldns_rr *rr)
 {
-	void *cbarg[2] = {p, peer};
-	const ldns_rdf *host = proxy_local_instance_host(cbarg, inst);
+	struct proxy_remote_ctx cbarg = {p, peer};
+	const ldns_rdf *host = proxy_local_instance_host(&cbarg, inst);
 	struct nent *h;
 	if (!host || !(h = proxy_ntab_add(&peer->held, host, HELD_HOST)))
 		return;
@@ -203,10 +203,13 @@ static void note_exports(struct proxy *p, struct rpeer *peer, const struct rrvec
 
 void proxy_send_records(struct proxy *p, struct rpeer *peer, const struct rrvec *out)
 {
-	if (!out->n || !p->io.peer_send_records)
+	int (*send)(void *, unsigned, const char *, unsigned, const ldns_rr *const *, size_t);
+	void *arg = peer->pcfg ? p->io.arg : peer->ops_arg;
+	send = peer->pcfg ? p->io.peer_send_records : peer->ops.send_records;
+	if (!out->n || !send)
 		return;
 	const char *site = policy_config_site(p->cfg);
-	if (p->io.peer_send_records(p->io.arg, peer->id, site, 0, out->v, out->n) < 0) {
+	if (send(arg, peer->id, site, 0, out->v, out->n) < 0) {
 		p->st.peer_send_errors++;
 		return;
 	}
@@ -225,7 +228,7 @@ static void add_cached(struct proxy *p, struct rrvec *cand, const ldns_rdf *name
 		if (dnssd_entry_is_goodbye(ad[j]))
 			continue;
 		ldns_rr *a = dnssd_entry_rr_new(ad[j]);
-		bool dup = !a || (target && !proxy_name_eq(proxy_rdf_name(a, 0), target));
+		bool dup = !a || (target && !dnssd_name_eq(dnssd_rdf_name(a, 0), target));
 		for (size_t k = 0; k < cand->n && !dup; k++)
 			dup = proxy_rr_same(cand->v[k], a);
 		if (dup)
@@ -243,7 +246,7 @@ static void add_cached(struct proxy *p, struct rrvec *cand, const ldns_rdf *name
 static bool type_has_instances(struct proxy *p, const ldns_rr *rr)
 {
 	struct dnssd_entry *e[8];
-	const ldns_rdf *type = proxy_rdf_name(rr, 0);
+	const ldns_rdf *type = dnssd_rdf_name(rr, 0);
 	size_t n =
 	    type ? dnssd_cache_find(p->local, type, LDNS_RR_TYPE_PTR, 0, p->now, e, 8)
 	         : 0;
@@ -262,9 +265,9 @@ static void select_export(struct proxy *p, struct rpeer *peer, const ldns_rr *co
 {
 	struct rrvec cand = {0};
 	bool *allow = NULL;
-	void *cbarg[2] = {p, peer};
-	const struct dnssd_addrmap *map = policy_peer_addrmap(peer->pcfg);
-	bool keep_ll = policy_peer_keep_linklocal(peer->pcfg);
+	struct proxy_remote_ctx cbarg = {p, peer};
+	const struct dnssd_addrmap *map = peer->rc.addrmap;
+	bool keep_ll = peer->rc.keep_linklocal;
 
 	for (size_t i = 0; i < n; i++)
 		proxy_rv_push(&cand, recs[i]);
@@ -273,7 +276,7 @@ static void select_export(struct proxy *p, struct rpeer *peer, const ldns_rr *co
 	 * and the enumeration PTR of a type goes with the type's PTRs.
 	 */
 	for (size_t i = 0; i < n; i++) {
-		const ldns_rdf *host = proxy_srv_target(recs[i]);
+		const ldns_rdf *host = dnssd_srv_target(recs[i]);
 		if (ldns_rr_ttl(recs[i]) == 0)
 			continue;
 		if (host) {
@@ -290,11 +293,11 @@ static void select_export(struct proxy *p, struct rpeer *peer, const ldns_rr *co
 		goto out;
 
 	struct policy_filter_ctx ctx = {
-	    .rules = policy_peer_export(peer->pcfg),
+	    .rules = peer->rc.export_rules,
 	    .sender = sender,
 	    .host_known = exp_host_known,
 	    .instance_host = proxy_local_instance_host,
-	    .arg = cbarg,
+	    .arg = &cbarg,
 	};
 	policy_filter(&ctx, cand.v, cand.n, allow);
 
@@ -331,7 +334,7 @@ static void select_export(struct proxy *p, struct rpeer *peer, const ldns_rr *co
 				continue;
 			}
 		}
-		const ldns_rdf *host = proxy_srv_target(rr);
+		const ldns_rdf *host = dnssd_srv_target(rr);
 		if (host && ldns_rr_ttl(rr) > 0) {
 			struct nent *h = proxy_ntab_add(&peer->exp_hosts, host, 0);
 			uint64_t exp = p->now + (uint64_t)ldns_rr_ttl(rr) * 1000;
@@ -437,7 +440,7 @@ bool proxy_type_exported(struct proxy *p, const ldns_rdf *type)
 	struct policy_subject s = {.service = sn.service};
 	for (size_t i = 0; i < p->npeers; i++)
 		if (p->peers[i]->up &&
-		    policy_decide_any_instance(policy_peer_export(p->peers[i]->pcfg),
+		    policy_decide_any_instance(p->peers[i]->rc.export_rules,
 		                               &s) == POLICY_ALLOW)
 			return true;
 	return false;
@@ -497,7 +500,7 @@ static bool lset_add(struct proxy *p, struct lset *ls, struct dnssd_entry *e,
 		ldns_rr_set_ttl(rr, stored_ttl ? dnssd_entry_ttl(e) : left);
 	if (proxy_rv_push_own(&ls->own, rr) < 0)
 		return false;
-	if (proxy_grow((void **)&ls->v, &ls->cap, ls->n + 1, sizeof(*ls->v)) < 0)
+	if (dnssd_grow((void **)&ls->v, &ls->cap, ls->n + 1, sizeof(*ls->v)) < 0)
 		return false;
 	ls->v[ls->n].rr = rr;
 	proxy_entry_sender(e, &ls->v[ls->n].snd);
@@ -523,7 +526,7 @@ static int litem_cmp(const void *a, const void *b)
 }
 
 /* Sort by sender, then services before the addresses that follow them. */
-static void lset_sort(struct lset *ls)
+void proxy_lset_sort(struct lset *ls)
 {
 	if (ls->n > 1)
 		qsort(ls->v, ls->n, sizeof(*ls->v), litem_cmp);
@@ -551,24 +554,28 @@ void proxy_lset_export(struct proxy *p, struct rpeer *peer, const struct lset *l
 	}
 }
 
+struct collect_ctx {
+	struct proxy *p;
+	struct lset *ls;
+	bool stored_ttl;
+};
+
 static void collect_entry(void *arg, struct dnssd_entry *e)
 {
-	struct proxy *p = ((void **)arg)[0];
-	struct lset *ls = ((void **)arg)[1];
-	bool stored = ((void **)arg)[2] != NULL;
-	lset_add(p, ls, e, stored, NULL);
+	struct collect_ctx *cc = arg;
+	lset_add(cc->p, cc->ls, e, cc->stored_ttl, NULL);
 }
 
 /* The whole local cache. */
 void proxy_collect_local(struct proxy *p, struct lset *ls, bool stored_ttl)
 {
-	void *arg[3] = {p, ls, stored_ttl ? p : NULL};
-	dnssd_cache_foreach(p->local, collect_entry, arg);
-	lset_sort(ls);
+	struct collect_ctx cc = {p, ls, stored_ttl};
+	dnssd_cache_foreach(p->local, collect_entry, &cc);
+	proxy_lset_sort(ls);
 }
 
 /* Local records answering a question, with their additional records (RFC 6763 §12). */
-static void local_answers(struct proxy *p, const ldns_rdf *name, uint16_t type,
+void proxy_local_answers(struct proxy *p, const ldns_rdf *name, uint16_t type,
                           struct lset *out, int depth)
 {
 	struct dnssd_entry *stack[32], **tmp = stack;
@@ -592,48 +599,16 @@ static void local_answers(struct proxy *p, const ldns_rdf *name, uint16_t type,
 		if (!lset_add(p, out, tmp[i], false, rr) || depth > 1)
 			continue;
 		if (proxy_rr_type(rr) == LDNS_RR_TYPE_PTR &&
-		    (t = proxy_rdf_name(rr, 0)) &&
+		    (t = dnssd_rdf_name(rr, 0)) &&
 		    dnssd_name_kind(t) == DNSSD_NAME_INSTANCE) {
-			local_answers(p, t, LDNS_RR_TYPE_SRV, out, depth + 1);
-			local_answers(p, t, LDNS_RR_TYPE_TXT, out, depth + 1);
-		} else if ((t = proxy_srv_target(rr))) {
-			local_answers(p, t, LDNS_RR_TYPE_A, out, 2);
-			local_answers(p, t, LDNS_RR_TYPE_AAAA, out, 2);
+			proxy_local_answers(p, t, LDNS_RR_TYPE_SRV, out, depth + 1);
+			proxy_local_answers(p, t, LDNS_RR_TYPE_TXT, out, depth + 1);
+		} else if ((t = dnssd_srv_target(rr))) {
+			proxy_local_answers(p, t, LDNS_RR_TYPE_A, out, 2);
+			proxy_local_answers(p, t, LDNS_RR_TYPE_AAAA, out, 2);
 		}
 	}
 	if (tmp != stack)
 		free(tmp);
 }
 
-void proxy_peer_questions(struct proxy *p, unsigned peer_id, ldns_rr *const *qs, size_t n,
-                          uint64_t now_ms)
-{
-	struct rpeer *peer;
-	struct lset recs = {0};
-
-	if (!p || (!qs && n))
-		return;
-	p->now = now_ms;
-	if (!(peer = proxy_peer_by_id(p, peer_id))) {
-		p->st.drops[PROXY_DROP_PEER] += n;
-		return;
-	}
-	peer->questions_in += n;
-	for (size_t i = 0; i < n; i++) {
-		const ldns_rr *q = qs[i];
-		if (!q || !proxy_is_dname(ldns_rr_owner(q)))
-			continue;
-		if (!proxy_take_token(&peer->in_tok, &peer->in_tok_t,
-		                      policy_config_queries_per_second(p->cfg), p->now)) {
-			p->st.drops[PROXY_DROP_RATE]++;
-			continue;
-		}
-		proxy_lan_ask(p, ldns_rr_owner(q), proxy_rr_type(q));
-		local_answers(p, ldns_rr_owner(q), proxy_rr_type(q), &recs, 0);
-	}
-	lset_sort(&recs);
-	proxy_lset_export(p, peer, &recs, true, NULL);
-	proxy_lset_free(&recs);
-	proxy_flush_ask(p);
-	proxy_flush_due(p);
-}

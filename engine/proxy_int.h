@@ -6,18 +6,20 @@
  * data path it holds:
  *   proxy.c          state, lifecycle, the clock (proxy_run), statistics
  *   proxy_rr.c       record and name helpers, small vectors, name tables
- *   proxy_lanin.c    LAN input: responses, questions, answers from the caches
+ *   proxy_lanin.c    LAN in: responses, questions, answers from the caches,
+ *                    services found by a browser (proxy_local_service)
  *   proxy_lanout.c   LAN output queues (announcements, answers, goodbyes) and
  *                    the questions the engine asks on the LAN
- *   proxy_export.c   export to peers, and peers' questions about this LAN
- *   proxy_import.c   import from peers, and the state kept per peer
+ *   proxy_export.c   export -> peer out: policy, address maps, dedup, sending
+ *   proxy_import.c   peer in -> import: records and questions from remotes
+ *   proxy_remote.c   remotes (remote.h): state, up (resync), down (grace)
  *   proxy_publish.c  the external publisher (Avahi) and the services it holds
  *   proxy_reconf.c   a new configuration taken over while running
  * Functions shared between them carry the module prefix like the public ones;
  * ownership is as in the comment of each.
  */
-#ifndef SITECAST_REFLECTOR_PROXY_INT_H
-#define SITECAST_REFLECTOR_PROXY_INT_H
+#ifndef SITECAST_ENGINE_PROXY_INT_H
+#define SITECAST_ENGINE_PROXY_INT_H
 
 #include <errno.h>
 #include <net/if.h>
@@ -30,13 +32,16 @@
 #include "dnssd/addrmap.h"
 #include "dnssd/cache.h"
 #include "dnssd/encode.h"
+#include "dnssd/name.h"
 #include "dnssd/rename.h"
 #include "dnssd/sent.h"
 #include "dnssd/svcname.h"
+#include "dnssd/vec.h"
 #include "policy/config.h"
 #include "policy/filter.h"
 #include "policy/rules.h"
-#include "reflector/proxy.h"
+#include "engine/proxy.h"
+#include "engine/remote.h"
 
 /* Records learned from the LAN, and what a peer can be told it holds. */
 #define LOCAL_MAX_RECORDS 65536
@@ -129,10 +134,60 @@ struct ntab {
 	size_t mask, count;
 };
 
+/* The context of the policy filter's callbacks (policy_filter_ctx.arg): one remote. */
+struct proxy_remote_ctx {
+	struct proxy *p;
+	struct rpeer *peer;
+};
+
+struct lset;
+
+/* TXT strings an imported service is handed to the publisher with, at most. */
+#define PUB_MAX_TXT 256
+
+/* A remote record went: what is published may have to change (a cache callback). */
+void proxy_pub_expired(void *arg, struct dnssd_entry *e);
+/* Hand the publisher again what it holds, now and then (proxy_run). */
+void proxy_publish_refresh(struct proxy *p);
+
+/* Local records answering a question, with their additional records (RFC 6763 §12). */
+void proxy_local_answers(struct proxy *p, const ldns_rdf *name, uint16_t type,
+                         struct lset *out, int depth);
+/* Sort ls in the order records are sent. */
+void proxy_lset_sort(struct lset *ls);
+
+/*
+ * Every public entry point (proxy.h, remote.h) starts with proxy_enter (the
+ * time of the call) and ends with proxy_leave, which sends what the call
+ * queued: questions for remotes, questions for the LAN, LAN output due now.
+ */
+void proxy_enter(struct proxy *p, uint64_t now_ms);
+void proxy_leave(struct proxy *p);
+
+/* A token bucket, in milli-tokens so that slow rates still refill every millisecond. */
+struct proxy_bucket {
+	uint64_t tok, t; /* milli-tokens held, and when last refilled */
+};
+
+/*
+ * Take n tokens if the bucket holds them, refilled first at rate tokens a second
+ * up to burst tokens. A rate of 0 takes nothing.
+ */
+bool proxy_bucket_take(struct proxy_bucket *b, uint64_t rate, uint64_t burst, uint64_t now,
+                       uint64_t n);
+
+/*
+ * A remote (remote.h): a peer link (pcfg set, id = its configuration index, sends
+ * through proxy_io) or an added remote (pcfg NULL, id >= PROXY_REMOTE_ID_BASE,
+ * sends through ops). Export and import read its settings from rc only.
+ */
 struct rpeer {
 	const struct policy_peer *pcfg;
 	unsigned id;
-	char name[40];
+	char name[PROXY_REMOTE_NAME_MAX + 1];
+	struct proxy_remote_cfg rc; /* rc.name points to name */
+	struct proxy_remote_ops ops;
+	void *ops_arg;
 	bool up;
 	bool grace;  /* down: records kept until grace_at */
 	bool resync; /* up again: records not sent again by resync_at are stale */
@@ -149,8 +204,8 @@ struct rpeer {
 	struct ntab fwd;       /* local name + type -> when forwarded */
 	struct rrvec fwdq;     /* questions to send at the end of the call */
 
-	uint64_t tok, tok_t;       /* forwarded questions, milli-tokens */
-	uint64_t in_tok, in_tok_t; /* questions received */
+	struct proxy_bucket fwd_q; /* forwarded questions */
+	struct proxy_bucket in_q;  /* questions received */
 
 	uint64_t records_in, records_out, questions_in, questions_out;
 };
@@ -190,8 +245,9 @@ struct proxy {
 	struct proxy_io io;
 	struct dnssd_rename *rename;
 	struct dnssd_cache *local;
-	struct rpeer **peers;
-	size_t npeers;
+	struct rpeer **peers; /* the configured peers by index, then added remotes */
+	size_t npeers, ncfgpeers;
+	unsigned next_remote_id;
 	struct iface ifs[PROXY_MAX_INTERFACES];
 	struct ntab alias;   /* renamed name we proxy_announce -> peer, original name */
 	struct ntab asked;   /* name + type -> last asked on the LAN */
@@ -206,11 +262,9 @@ struct proxy {
 	bool pub_dirty;  /* the remote caches changed since the last proxy_publish_sync */
 	struct ntab pub; /* renamed instance -> name: itself, t: hash of what was set */
 	/* LAN input budgets (SRC_RATE, LAN_RATE), in milli-tokens */
-	struct src_bucket {
-		uint64_t tok, t;
-	} src[SRC_SLOTS];
+	struct proxy_bucket src[SRC_SLOTS];
 	uint64_t src_seed;
-	uint64_t lan_tok, lan_tok_t;
+	struct proxy_bucket lan_bucket;
 	/*
 	 * Records rebuilt from the local cache whose SRV target was handed out:
 	 * by proxy_local_instance_host (valid until its next call, as policy/filter.h
@@ -239,7 +293,6 @@ struct ann_ctx {
 
 /* ------------------------------------------------------------ proxy_rr.c */
 
-int proxy_grow(void **v, size_t *cap, size_t need, size_t size);
 
 int proxy_rv_push(struct rrvec *rv, const ldns_rr *rr);
 
@@ -251,18 +304,9 @@ int proxy_rv_give(struct rrvec *dst, struct rrvec *src);
 
 void proxy_rv_free(struct rrvec *rv);
 
-uint8_t proxy_lower(uint8_t c);
-
 bool proxy_is_dname(const ldns_rdf *d);
 
-/* Names equal ignoring ASCII case (label lengths are below 'A', so bytes compare). */
-bool proxy_name_eq(const ldns_rdf *a, const ldns_rdf *b);
-
-const ldns_rdf *proxy_rdf_name(const ldns_rr *rr, size_t i);
-
 uint16_t proxy_rr_type(const ldns_rr *rr);
-
-const ldns_rdf *proxy_srv_target(const ldns_rr *rr);
 
 /* The same record to mDNS: owner, type, class without the top bit and rdata. */
 bool proxy_rr_same(const ldns_rr *a, const ldns_rr *b);
@@ -395,7 +439,9 @@ bool proxy_any_peer_up(const struct proxy *p);
 void proxy_local_rr(struct proxy *p, unsigned ifindex, const struct policy_sender *sender,
                     const ldns_rr *rr, bool any_up, struct rrvec *recs);
 
-bool proxy_take_token(uint64_t *tok, uint64_t *t, uint32_t rate, uint64_t now);
+
+/* One question's token from b, at limits.queries-per-second (rate and burst). */
+bool proxy_question_token(struct proxy *p, struct proxy_bucket *b);
 
 /* Forward q to peer (asking for name there) when its cache cannot answer well. */
 void proxy_maybe_forward(struct proxy *p, struct rpeer *peer, const ldns_rr *q,
@@ -473,6 +519,17 @@ void proxy_withdraw_peer(struct proxy *p, struct rpeer *peer);
 void proxy_rpeer_free(struct rpeer *peer);
 
 struct rpeer *proxy_rpeer_new(const struct policy_config *cfg, unsigned id);
+/* Whether questions go to this remote (an added one without send_questions: never). */
+static inline bool proxy_remote_asks(const struct rpeer *peer)
+{
+	return peer->pcfg || peer->ops.send_questions;
+}
+/* An added remote's state (remote.h), down, with rc's settings copied in. */
+struct rpeer *proxy_remote_new(const struct policy_config *cfg, unsigned id,
+                               const struct proxy_remote_cfg *rc);
+/* The settings of peer link pc, as a remote's. */
+void proxy_remote_cfg_of_peer(struct rpeer *peer, const struct policy_config *cfg,
+                              const struct policy_peer *pc);
 
 bool proxy_alias_of_peer(struct nent *e, const void *arg);
 

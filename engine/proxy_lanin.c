@@ -1,11 +1,12 @@
 /*
  * proxy_lanin.c: LAN datagrams into the proxy engine: responses (local cache,
  * export), questions (answers from the remote caches, forwarding to peers),
- * with the per-source rate limits (proxy_int.h).
+ * with the per-source rate limits, and services another browser found on the
+ * LAN (proxy_local_service), taken as if announced (proxy_int.h).
  */
 #include <config.h>
 
-#include "reflector/proxy_int.h"
+#include "engine/proxy_int.h"
 
 /* ------------------------------------------------------------ LAN input */
 
@@ -42,8 +43,8 @@ void proxy_local_rr(struct proxy *p, unsigned ifindex, const struct policy_sende
 	/* Browsing: the types a peer may have are asked for in turn. */
 	if (any_up && proxy_rr_type(rr) == LDNS_RR_TYPE_PTR && ldns_rr_ttl(rr) > 0 &&
 	    dnssd_name_kind(ldns_rr_owner(rr)) == DNSSD_NAME_ENUM &&
-	    proxy_rdf_name(rr, 0) && proxy_type_exported(p, proxy_rdf_name(rr, 0)))
-		proxy_lan_ask(p, proxy_rdf_name(rr, 0), LDNS_RR_TYPE_PTR);
+	    dnssd_rdf_name(rr, 0) && proxy_type_exported(p, dnssd_rdf_name(rr, 0)))
+		proxy_lan_ask(p, dnssd_rdf_name(rr, 0), LDNS_RR_TYPE_PTR);
 }
 
 static void lan_response(struct proxy *p, unsigned ifindex, const struct sockaddr *src,
@@ -87,7 +88,7 @@ static void av_push(struct avec *av, struct rpeer *peer, struct dnssd_entry *e,
 				av->v[i].sec = sec;
 			return;
 		}
-	if (proxy_grow((void **)&av->v, &av->cap, av->n + 1, sizeof(*av->v)) == 0)
+	if (dnssd_grow((void **)&av->v, &av->cap, av->n + 1, sizeof(*av->v)) == 0)
 		av->v[av->n++] = (struct ans){peer, e, sec};
 }
 
@@ -128,13 +129,13 @@ static void add_additionals(struct proxy *p, struct avec *av)
 		if (!rr)
 			continue;
 		if (proxy_rr_type(rr) == LDNS_RR_TYPE_PTR && a.sec == DNSSD_SEC_ANSWER &&
-		    (t = proxy_rdf_name(rr, 0)) &&
+		    (t = dnssd_rdf_name(rr, 0)) &&
 		    dnssd_name_kind(t) == DNSSD_NAME_INSTANCE) {
 			find_remote(p, a.peer, t, LDNS_RR_TYPE_SRV, DNSSD_SEC_ADDITIONAL,
 			            av);
 			find_remote(p, a.peer, t, LDNS_RR_TYPE_TXT, DNSSD_SEC_ADDITIONAL,
 			            av);
-		} else if ((t = proxy_srv_target(rr))) {
+		} else if ((t = dnssd_srv_target(rr))) {
 			find_remote(p, a.peer, t, LDNS_RR_TYPE_A, DNSSD_SEC_ADDITIONAL,
 			            av);
 			find_remote(p, a.peer, t, LDNS_RR_TYPE_AAAA, DNSSD_SEC_ADDITIONAL,
@@ -168,23 +169,6 @@ static bool known_entry(const struct dnssd_msg *m, const struct dnssd_entry *e)
 	return known;
 }
 
-/* A token bucket in milli-tokens: rate a second, burst at most; takes n if there. */
-static bool take_n(uint64_t *tok, uint64_t *t, uint64_t rate, uint64_t burst,
-                   uint64_t now, uint64_t n)
-{
-	uint64_t cap = burst * 1000;
-	if (now > *t) {
-		uint64_t dt = now - *t;
-		*tok =
-		    dt >= cap / rate || *tok + dt * rate > cap ? cap : *tok + dt * rate;
-	}
-	*t = now;
-	if (*tok < n * 1000)
-		return false;
-	*tok -= n * 1000;
-	return true;
-}
-
 /*
  * Whether a LAN datagram fits the budgets of its source and of the LAN, at the
  * cost of the records and questions its header announces (decoding checks them).
@@ -210,32 +194,16 @@ static bool lan_admit(struct proxy *p, const struct sockaddr *src, const uint8_t
 	}
 	for (size_t i = 0; i < alen; i++)
 		h = (h ^ a[i]) * 0x100000001b3ULL;
-	struct src_bucket *b = &p->src[(h ^ h >> 32) % SRC_SLOTS];
-	return take_n(&b->tok, &b->t, SRC_RATE, SRC_BURST, p->now, n) &&
-	       take_n(&p->lan_tok, &p->lan_tok_t, LAN_RATE, LAN_BURST, p->now, n);
-}
-
-bool proxy_take_token(uint64_t *tok, uint64_t *t, uint32_t rate, uint64_t now)
-{
-	uint64_t cap = (uint64_t)rate * 1000;
-	if (!rate)
-		return false;
-	if (now > *t) {
-		uint64_t add = (now - *t) * rate;
-		*tok = (*tok + add > cap || add / rate != now - *t) ? cap : *tok + add;
-	}
-	*t = now;
-	if (*tok < 1000)
-		return false;
-	*tok -= 1000;
-	return true;
+	struct proxy_bucket *b = &p->src[(h ^ h >> 32) % SRC_SLOTS];
+	return proxy_bucket_take(b, SRC_RATE, SRC_BURST, p->now, n) &&
+	       proxy_bucket_take(&p->lan_bucket, LAN_RATE, LAN_BURST, p->now, n);
 }
 
 /* Whether the peer's import rules could take services of this type name. */
 static bool import_wants(const struct rpeer *peer, const ldns_rdf *name)
 {
 	struct dnssd_svcname sn;
-	const struct policy_ruleset *rs = policy_peer_import(peer->pcfg);
+	const struct policy_ruleset *rs = peer->rc.import_rules;
 	if (dnssd_svcname_parse(name, &sn) < 0)
 		return false;
 	if (sn.kind == DNSSD_NAME_ENUM)
@@ -257,7 +225,8 @@ void proxy_maybe_forward(struct proxy *p, struct rpeer *peer, const ldns_rr *q,
 	struct avec av = {0};
 	bool need;
 
-	if (!peer->up)
+	/* An added remote without send_questions is never asked (remote.h). */
+	if (!peer->up || !proxy_remote_asks(peer))
 		return;
 	find_remote(p, peer, qname, qtype, DNSSD_SEC_ANSWER, &av);
 	need = av.n == 0;
@@ -272,8 +241,7 @@ void proxy_maybe_forward(struct proxy *p, struct rpeer *peer, const ldns_rr *q,
 	struct nent *f = proxy_ntab_find(&peer->fwd, qname, qtype);
 	if (f && p->now < f->t + FWD_GAP_MS)
 		return;
-	if (!proxy_take_token(&peer->tok, &peer->tok_t,
-	                      policy_config_queries_per_second(p->cfg), p->now)) {
+	if (!proxy_question_token(p, &peer->fwd_q)) {
 		p->st.drops[PROXY_DROP_RATE]++;
 		return;
 	}
@@ -308,7 +276,7 @@ void proxy_forward_question(struct proxy *p, const ldns_rr *q)
 		if (!peer->up)
 			continue;
 		ldns_rdf *un = dnssd_unrename_name(p->rename, peer->name, qname);
-		if (un && !proxy_name_eq(un, qname)) {
+		if (un && !dnssd_name_eq(un, qname)) {
 			proxy_maybe_forward(p, peer, q, un);
 			done = true;
 		}
@@ -332,9 +300,10 @@ void proxy_flush_fwd(struct proxy *p)
 		struct rpeer *peer = p->peers[i];
 		if (!peer->fwdq.n)
 			continue;
-		if (p->io.peer_send_questions &&
-		    p->io.peer_send_questions(p->io.arg, peer->id, peer->fwdq.v,
-		                              peer->fwdq.n) >= 0) {
+		int (*send)(void *, unsigned, const ldns_rr *const *, size_t);
+		void *arg = peer->pcfg ? p->io.arg : peer->ops_arg;
+		send = peer->pcfg ? p->io.peer_send_questions : peer->ops.send_questions;
+		if (send && send(arg, peer->id, peer->fwdq.v, peer->fwdq.n) >= 0) {
 			peer->questions_out += peer->fwdq.n;
 			p->st.questions_forwarded += peer->fwdq.n;
 		} else {
@@ -471,7 +440,7 @@ void proxy_lan_input(struct proxy *p, unsigned ifindex, const struct sockaddr *s
 
 	if (!p || !src || !buf)
 		return;
-	p->now = now_ms;
+	proxy_enter(p, now_ms);
 	p->st.lan_packets_in++;
 	p->st.lan_bytes_in += len;
 	if (!proxy_iface_find(p, ifindex, NULL))
@@ -494,7 +463,143 @@ void proxy_lan_input(struct proxy *p, unsigned ifindex, const struct sockaddr *s
 		lan_query(p, ifindex, src, dst_multicast, m);
 	}
 	dnssd_msg_free(m);
-	proxy_flush_fwd(p);
-	proxy_flush_ask(p);
-	proxy_flush_due(p);
+	proxy_leave(p);
+}
+
+/* and for PTR and TXT */
+
+/* ------------------------------------------------------------ services found by a browser */
+
+#define FOUND_TTL_HOST 120   /* Avahi's TTL for SRV and address records */
+#define FOUND_TTL_OTHER 4500 
+
+static ldns_rr *found_rr(struct rrvec *v, const ldns_rdf *owner, uint16_t type,
+                         uint32_t ttl, bool unique)
+{
+	ldns_rr *rr = ldns_rr_new();
+	ldns_rdf *o = ldns_rdf_clone(owner);
+	if (!rr || !o) {
+		ldns_rr_free(rr);
+		ldns_rdf_deep_free(o);
+		return NULL;
+	}
+	ldns_rr_set_owner(rr, o);
+	ldns_rr_set_type(rr, type);
+	ldns_rr_set_ttl(rr, ttl);
+	ldns_rr_set_class(rr, (ldns_rr_class)(LDNS_RR_CLASS_IN | (unique ? 0x8000 : 0)));
+	if (proxy_rv_push_own(v, rr) < 0)
+		return NULL;
+	return rr;
+}
+
+/* Appends rdata field d (owned by rr from now on); false when out of memory. */
+static bool push_rdf(ldns_rr *rr, ldns_rdf *d)
+{
+	if (!rr || !d || !ldns_rr_push_rdf(rr, d)) {
+		ldns_rdf_deep_free(d);
+		return false;
+	}
+	return true;
+}
+
+/* The records a responder sends for f (goodbyes: PTR, SRV, TXT with TTL 0) in v. */
+static int found_records(struct proxy *p, const struct proxy_found *f, bool removed,
+                         struct rrvec *v)
+{
+	struct dnssd_svcname sn = {.kind = DNSSD_NAME_INSTANCE};
+	ldns_rdf *inst = NULL, *type = NULL, *host = NULL;
+	ldns_rr *rr;
+	int rc = -ENOMEM;
+	bool ok = true;
+
+	if (strlen(f->name) >= sizeof(sn.instance) ||
+	    strlen(f->type) >= sizeof(sn.service) ||
+	    (f->domain && strlen(f->domain) >= sizeof(sn.domain)) ||
+	    f->ntxt > PUB_MAX_TXT)
+		return -EINVAL;
+	snprintf(sn.instance, sizeof(sn.instance), "%s", f->name);
+	snprintf(sn.service, sizeof(sn.service), "%s", f->type);
+	snprintf(sn.domain, sizeof(sn.domain), "%s", f->domain ? f->domain : "local");
+	if (dnssd_svcname_build(&sn, &inst) < 0)
+		return -EINVAL;
+	sn.kind = DNSSD_NAME_SERVICE_TYPE;
+	if (dnssd_svcname_build(&sn, &type) < 0 ||
+	    ldns_str2rdf_dname(&host, f->host) != LDNS_STATUS_OK) {
+		rc = -EINVAL;
+		goto out;
+	}
+	uint32_t ttl_host = removed ? 0 : FOUND_TTL_HOST;
+	uint32_t ttl_other = removed ? 0 : FOUND_TTL_OTHER;
+
+	if (!removed) {
+		rr = found_rr(v, p->enum_name, LDNS_RR_TYPE_PTR, ttl_other, false);
+		ok &= push_rdf(rr, ldns_rdf_clone(type));
+	}
+	rr = found_rr(v, type, LDNS_RR_TYPE_PTR, ttl_other, false);
+	ok &= push_rdf(rr, ldns_rdf_clone(inst));
+	rr = found_rr(v, inst, LDNS_RR_TYPE_SRV, ttl_host, true);
+	ok &= push_rdf(rr, ldns_native2rdf_int16(LDNS_RDF_TYPE_INT16, 0)) &&
+	      push_rdf(rr, ldns_native2rdf_int16(LDNS_RDF_TYPE_INT16, 0)) &&
+	      push_rdf(rr, ldns_native2rdf_int16(LDNS_RDF_TYPE_INT16, f->port)) &&
+	      push_rdf(rr, ldns_rdf_clone(host));
+	rr = found_rr(v, inst, LDNS_RR_TYPE_TXT, ttl_other, true);
+	/* an empty TXT is one empty string (RFC 6763 §6.1), as responders send it */
+	for (size_t i = 0; i < (f->ntxt ? f->ntxt : 1) && rr; i++) {
+		uint8_t buf[256];
+		size_t len = f->ntxt ? f->txt[i].len : 0;
+		if (len > 255) {
+			rc = -EINVAL;
+			goto out;
+		}
+		buf[0] = (uint8_t)len;
+		if (len)
+			memcpy(buf + 1, f->txt[i].data, len);
+		ok &=
+		    push_rdf(rr, ldns_rdf_new_frm_data(LDNS_RDF_TYPE_STR, len + 1, buf));
+	}
+	ok &= rr != NULL;
+	if (!removed && (f->addr.af == AF_INET || f->addr.af == AF_INET6)) {
+		bool v4 = f->addr.af == AF_INET;
+		rr = found_rr(v, host, v4 ? LDNS_RR_TYPE_A : LDNS_RR_TYPE_AAAA, ttl_host,
+		              true);
+		ok &= push_rdf(
+		    rr, ldns_rdf_new_frm_data(v4 ? LDNS_RDF_TYPE_A : LDNS_RDF_TYPE_AAAA,
+		                              v4 ? 4 : 16, f->addr.a));
+	}
+	rc = ok ? 0 : -ENOMEM;
+out:
+	ldns_rdf_deep_free(inst);
+	ldns_rdf_deep_free(type);
+	ldns_rdf_deep_free(host);
+	return rc;
+}
+
+int proxy_local_service(struct proxy *p, unsigned ifindex, const struct proxy_found *f,
+                        bool removed, uint64_t now_ms)
+{
+	struct rrvec own = {0}, recs = {0};
+	struct policy_sender sender = {0};
+	int rc;
+
+	if (!p || !f || !f->name || !f->type || !f->host || (f->ntxt && !f->txt))
+		return -EINVAL;
+	if (!proxy_iface_find(p, ifindex, NULL))
+		return -ENOENT;
+	proxy_enter(p, now_ms);
+	rc = found_records(p, f, removed, &own);
+	if (rc == 0) {
+		bool any_up = proxy_any_peer_up(p);
+		if (f->addr.af == AF_INET || f->addr.af == AF_INET6) {
+			sender.af = f->addr.af;
+			memcpy(sender.addr, f->addr.a, f->addr.af == AF_INET ? 4 : 16);
+		}
+		for (size_t i = 0; i < own.n; i++)
+			proxy_local_rr(p, ifindex, &sender, own.v[i], any_up, &recs);
+		if (recs.n && any_up)
+			proxy_export_all_peers(p, recs.v, recs.n, &sender);
+	}
+	proxy_rv_free(&recs);
+	proxy_rv_free(&own);
+	proxy_leave(p);
+	return rc;
 }

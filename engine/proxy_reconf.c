@@ -5,7 +5,7 @@
  */
 #include <config.h>
 
-#include "reflector/proxy_int.h"
+#include "engine/proxy_int.h"
 
 /* ------------------------------------------------------------ reconfiguration */
 
@@ -46,7 +46,7 @@ static void reimport(struct proxy *p, struct rpeer *peer, const struct dnssd_ren
 	struct ent_list l = {0};
 	struct rrvec orig = {0}, put = {0};
 	bool *allow = NULL;
-	void *cbarg[2] = {p, peer};
+	struct proxy_remote_ctx cbarg = {p, peer};
 
 	dnssd_cache_foreach(peer->remote, proxy_list_entry, &l);
 	if (!l.n)
@@ -66,10 +66,10 @@ static void reimport(struct proxy *p, struct rpeer *peer, const struct dnssd_ren
 	if (!(allow = calloc(l.n, sizeof(*allow))))
 		goto out;
 	struct policy_filter_ctx ctx = {
-	    .rules = policy_peer_import(peer->pcfg),
+	    .rules = peer->rc.import_rules,
 	    .host_known = proxy_imp_host_known,
 	    .instance_host = proxy_imp_instance_host,
-	    .arg = cbarg,
+	    .arg = &cbarg,
 	};
 	/* what the old rules let through says nothing now */
 	proxy_ntab_filter(&peer->imp_hosts, NULL, NULL);
@@ -143,7 +143,7 @@ static int resize_remote(struct proxy *p, struct rpeer *peer, uint32_t max)
 int proxy_reconfigure(struct proxy *p, const struct policy_config *newcfg,
                       uint64_t now_ms)
 {
-	size_t nn;
+	size_t nn, nextra;
 	struct rpeer **np = NULL;
 	struct rrvec *oldsel = NULL;
 	struct lset all = {0};
@@ -151,22 +151,26 @@ int proxy_reconfigure(struct proxy *p, const struct policy_config *newcfg,
 
 	if (!p || !newcfg)
 		return -EINVAL;
-	p->now = now_ms;
+	proxy_enter(p, now_ms);
 	nn = policy_config_npeers(newcfg);
+	nextra = p->npeers - p->ncfgpeers;
 	rn = dnssd_rename_new(policy_config_host_suffix(newcfg),
 	                      policy_config_instance_suffix(newcfg));
-	np = calloc(nn ? nn : 1, sizeof(*np));
+	np = calloc(nn + nextra ? nn + nextra : 1, sizeof(*np));
 	oldsel = calloc(nn ? nn : 1, sizeof(*oldsel));
 	if (!rn || !np || !oldsel)
 		goto fail;
 	for (size_t i = 0; i < nn; i++) {
 		const char *name = policy_peer_name(policy_config_peer(newcfg, i));
-		for (size_t j = 0; j < p->npeers; j++)
+		for (size_t j = 0; j < p->ncfgpeers; j++)
 			if (p->peers[j] && strcmp(p->peers[j]->name, name) == 0)
 				np[i] = p->peers[j];
 		if (!np[i] && !(np[i] = proxy_rpeer_new(newcfg, (unsigned)i)))
 			goto fail;
 	}
+	/* Added remotes stay as they are (remote.h: the caller updates them). */
+	for (size_t k = 0; k < nextra; k++)
+		np[nn + k] = p->peers[p->ncfgpeers + k];
 
 	/* What each kept peer holds under the old rules. */
 	proxy_collect_local(p, &all, true);
@@ -178,7 +182,7 @@ int proxy_reconfigure(struct proxy *p, const struct policy_config *newcfg,
 	/* Switch. */
 	for (size_t j = 0; j < p->npeers; j++) {
 		bool kept = false;
-		for (size_t i = 0; i < nn; i++)
+		for (size_t i = 0; i < nn + nextra; i++)
 			kept |= np[i] == p->peers[j];
 		if (!kept) {
 			proxy_withdraw_peer(p, p->peers[j]);
@@ -188,14 +192,15 @@ int proxy_reconfigure(struct proxy *p, const struct policy_config *newcfg,
 	}
 	free(p->peers);
 	p->peers = np;
-	p->npeers = nn;
+	p->npeers = nn + nextra;
+	p->ncfgpeers = nn;
 	p->cfg = newcfg;
 	dnssd_rename_free(p->rename);
 	p->rename = rn;
 	for (size_t i = 0; i < nn; i++) {
 		struct rpeer *peer = np[i];
 		uint32_t max = policy_config_max_records_per_peer(newcfg);
-		peer->pcfg = policy_config_peer(newcfg, i);
+		proxy_remote_cfg_of_peer(peer, newcfg, policy_config_peer(newcfg, i));
 		peer->id = (unsigned)i;
 		if (max != peer->remote_max)
 			resize_remote(p, peer, max);
@@ -210,13 +215,14 @@ int proxy_reconfigure(struct proxy *p, const struct policy_config *newcfg,
 		proxy_ntab_filter(&peer->held, NULL, NULL);
 		proxy_lset_export(p, peer, &all, false, NULL);
 	}
+	for (size_t k = 0; k < nextra; k++)
+		reimport(p, np[nn + k], rn);
 	for (size_t i = 0; i < nn; i++)
 		proxy_rv_free(&oldsel[i]);
 	free(oldsel);
 	proxy_lset_free(&all);
 	p->pub_dirty = true;
-	proxy_flush_ask(p);
-	proxy_flush_due(p);
+	proxy_leave(p);
 	return 0;
 fail:
 	if (np)
@@ -231,4 +237,94 @@ fail:
 	free(oldsel);
 	dnssd_rename_free(rn);
 	return -ENOMEM;
+}
+
+/* ------------------------------------------------------------ added remotes */
+
+long proxy_add_remote(struct proxy *p, const struct proxy_remote_cfg *rc,
+                      const struct proxy_remote_ops *ops, void *arg, uint64_t now_ms)
+{
+	struct rpeer **np, *peer;
+
+	if (!p || !rc || !ops || !rc->name || !rc->name[0] ||
+	    strlen(rc->name) > PROXY_REMOTE_NAME_MAX || (rc->export_rules && !ops->send_records))
+		return -EINVAL;
+	for (size_t i = 0; i < p->npeers; i++)
+		if (strcmp(p->peers[i]->name, rc->name) == 0)
+			return -EEXIST;
+	if (p->next_remote_id == UINT32_MAX)
+		return -ENOSPC;
+	proxy_enter(p, now_ms);
+	if (!(np = realloc(p->peers, (p->npeers + 1) * sizeof(*np))))
+		return -ENOMEM;
+	p->peers = np;
+	if (!(peer = proxy_remote_new(p->cfg, p->next_remote_id, rc)))
+		return -ENOMEM;
+	peer->ops = *ops;
+	peer->ops_arg = arg;
+	p->peers[p->npeers++] = peer;
+	proxy_leave(p);
+	return (long)p->next_remote_id++;
+}
+
+static struct rpeer *added_remote(struct proxy *p, unsigned id)
+{
+	struct rpeer *peer = id >= PROXY_REMOTE_ID_BASE ? proxy_peer_by_id(p, id) : NULL;
+	return peer && !peer->pcfg ? peer : NULL;
+}
+
+int proxy_update_remote(struct proxy *p, unsigned id, const struct proxy_remote_cfg *rc,
+                        uint64_t now_ms)
+{
+	struct rpeer *peer;
+	struct lset all = {0};
+	struct rrvec oldsel = {0}, sel = {0};
+
+	if (!p || !rc || !(peer = added_remote(p, id)))
+		return -ENOENT;
+	proxy_enter(p, now_ms);
+	if (peer->up) {
+		proxy_collect_local(p, &all, true);
+		proxy_lset_export(p, peer, &all, false, &oldsel);
+	}
+	peer->rc = *rc;
+	peer->rc.name = peer->name;
+	if (!peer->rc.grace_s)
+		peer->rc.grace_s = policy_config_peer_grace(p->cfg);
+	reimport(p, peer, p->rename);
+	if (peer->up) {
+		proxy_ntab_filter(&peer->exp_hosts, NULL, NULL);
+		proxy_lset_export(p, peer, &all, false, &sel);
+		withdraw_exports(p, peer, &oldsel, &sel);
+		proxy_ntab_filter(&peer->held, NULL, NULL);
+		proxy_lset_export(p, peer, &all, false, NULL);
+	}
+	proxy_rv_free(&oldsel);
+	proxy_rv_free(&sel);
+	proxy_lset_free(&all);
+	p->pub_dirty = true;
+	proxy_leave(p);
+	return 0;
+}
+
+int proxy_remove_remote(struct proxy *p, unsigned id, uint64_t now_ms)
+{
+	struct rpeer *peer;
+
+	if (!p || !(peer = added_remote(p, id)))
+		return -ENOENT;
+	proxy_enter(p, now_ms);
+	proxy_withdraw_peer(p, peer);
+	proxy_ntab_filter(&p->alias, proxy_alias_of_peer, peer);
+	for (size_t i = p->ncfgpeers; i < p->npeers; i++)
+		if (p->peers[i] == peer) {
+			memmove(&p->peers[i], &p->peers[i + 1],
+			        (p->npeers - i - 1) * sizeof(*p->peers));
+			p->npeers--;
+			break;
+		}
+	proxy_rpeer_free(peer);
+	p->pub_dirty = true;
+	proxy_leave(p);
+	return 0;
 }

@@ -1,16 +1,15 @@
 /*
  * proxy_publish.c: the proxy engine with an external publisher (Avahi): the
- * imported services handed to it whole, and the services it found on the
- * LAN taken as if announced (proxy_int.h).
+ * imported services handed to it whole (proxy_int.h).
  */
 #include <config.h>
 
-#include "reflector/proxy_int.h"
+#include "engine/proxy_int.h"
 
 /* ------------------------------------------------------------ external publisher */
 
 /* A remote record went: what is published may have to change. */
-static void remote_expired(void *arg, struct dnssd_entry *e)
+void proxy_pub_expired(void *arg, struct dnssd_entry *e)
 {
 	(void)e;
 	((struct proxy *)arg)->pub_dirty = true;
@@ -28,13 +27,12 @@ static uint64_t fnv(uint64_t h, const void *data, size_t n)
 
 #define FNV0 0xcbf29ce484222325ULL
 
-/* The publisher's key for a renamed instance: its full name in proxy_lower case. */
+/* The publisher's key for a renamed instance: its full name in lower case. */
 static char *pub_key(const ldns_rdf *instance)
 {
 	char *k = dnssd_name_str(instance);
 	for (char *c = k; c && *c; c++)
-		if (*c >= 'A' && *c <= 'Z')
-			*c = (char)(*c - 'A' + 'a');
+		*c = (char)dnssd_lower((uint8_t)*c);
 	return k;
 }
 
@@ -81,8 +79,8 @@ static bool has_ptr_to(struct proxy *p, struct rpeer *peer, const ldns_rdf *owne
 		if (dnssd_entry_is_goodbye(v[i]))
 			continue;
 		ldns_rr *rr = dnssd_entry_rr_new(v[i]);
-		found = rr && proxy_rdf_name(rr, 0) &&
-		        proxy_name_eq(proxy_rdf_name(rr, 0), instance);
+		found = rr && dnssd_rdf_name(rr, 0) &&
+		        dnssd_name_eq(dnssd_rdf_name(rr, 0), instance);
 		ldns_rr_free(rr);
 	}
 	return found;
@@ -115,7 +113,6 @@ static void pub_ask(struct proxy *p, const ldns_rdf *name, uint16_t type)
 }
 
 #define PUB_MAX_ADDRS 16
-#define PUB_MAX_TXT 256
 #define PUB_MAX_SUB 16
 
 /* publish_one() with the SRV record of e built. */
@@ -123,7 +120,7 @@ static void publish_srv(struct proxy *p, struct rpeer *peer, struct dnssd_entry 
                         const ldns_rr *srv, const struct ent_list *subs,
                         struct ntab *seen)
 {
-	const ldns_rdf *inst = ldns_rr_owner(srv), *target = proxy_srv_target(srv);
+	const ldns_rdf *inst = ldns_rr_owner(srv), *target = dnssd_srv_target(srv);
 	struct dnssd_svcname sn, tn, st;
 	struct proxy_txt txt[PUB_MAX_TXT];
 	struct proxy_addr addrs[PUB_MAX_ADDRS];
@@ -193,8 +190,8 @@ static void publish_srv(struct proxy *p, struct rpeer *peer, struct dnssd_entry 
 	}
 	for (size_t i = 0; i < subs->n && nsub < PUB_MAX_SUB; i++) {
 		ldns_rr *sp = dnssd_entry_rr_new(subs->v[i]);
-		if (sp && proxy_rdf_name(sp, 0) &&
-		    proxy_name_eq(proxy_rdf_name(sp, 0), inst) &&
+		if (sp && dnssd_rdf_name(sp, 0) &&
+		    dnssd_name_eq(dnssd_rdf_name(sp, 0), inst) &&
 		    dnssd_svcname_parse(ldns_rr_owner(sp), &st) == 0 &&
 		    st.kind == DNSSD_NAME_SUBTYPE) {
 			memcpy(subv[nsub], st.subtype, sizeof(subv[nsub]));
@@ -315,7 +312,7 @@ void proxy_publish_sync(struct proxy *p)
  * them, and a service type's long-lived PTR would keep their questions from being
  * forwarded afterwards.
  */
-static void publish_refresh(struct proxy *p)
+void proxy_publish_refresh(struct proxy *p)
 {
 	static const uint16_t atypes[2] = {LDNS_RR_TYPE_A, LDNS_RR_TYPE_AAAA};
 	if (!p->io.service_set || !p->pub.b)
@@ -329,7 +326,7 @@ static void publish_refresh(struct proxy *p)
 				                  LDNS_RR_TYPE_SRV)))
 					peer = p->peers[i];
 			ldns_rr *srr = srv ? dnssd_entry_rr_new(srv) : NULL;
-			const ldns_rdf *target = srr ? proxy_srv_target(srr) : NULL;
+			const ldns_rdf *target = srr ? dnssd_srv_target(srr) : NULL;
 			if (!target) {
 				ldns_rr_free(srr);
 				continue;
@@ -357,7 +354,7 @@ void proxy_set_external(struct proxy *p, bool live, uint64_t now_ms)
 {
 	if (!p || p->ext_live == live)
 		return;
-	p->now = now_ms;
+	proxy_enter(p, now_ms);
 	p->ext_live = live;
 	for (size_t i = 0; i < PROXY_MAX_INTERFACES; i++) {
 		if (!p->ifs[i].used)
@@ -371,204 +368,5 @@ void proxy_set_external(struct proxy *p, bool live, uint64_t now_ms)
 			                    &ac);
 		}
 	}
-	proxy_flush_due(p);
-}
-
-/* ------------------------------------------------------------ services found */
-
-#define FOUND_TTL_HOST 120   /* Avahi's TTL for SRV and address records */
-#define FOUND_TTL_OTHER 4500 /* and for PTR and TXT */
-
-static ldns_rr *found_rr(struct rrvec *v, const ldns_rdf *owner, uint16_t type,
-                         uint32_t ttl, bool unique)
-{
-	ldns_rr *rr = ldns_rr_new();
-	ldns_rdf *o = ldns_rdf_clone(owner);
-	if (!rr || !o) {
-		ldns_rr_free(rr);
-		ldns_rdf_deep_free(o);
-		return NULL;
-	}
-	ldns_rr_set_owner(rr, o);
-	ldns_rr_set_type(rr, type);
-	ldns_rr_set_ttl(rr, ttl);
-	ldns_rr_set_class(rr, (ldns_rr_class)(LDNS_RR_CLASS_IN | (unique ? 0x8000 : 0)));
-	if (proxy_rv_push_own(v, rr) < 0)
-		return NULL;
-	return rr;
-}
-
-/* Appends rdata field d (owned by rr from now on); false when out of memory. */
-static bool push_rdf(ldns_rr *rr, ldns_rdf *d)
-{
-	if (!rr || !d || !ldns_rr_push_rdf(rr, d)) {
-		ldns_rdf_deep_free(d);
-		return false;
-	}
-	return true;
-}
-
-/* The records a responder sends for f (goodbyes: PTR, SRV, TXT with TTL 0) in v. */
-static int found_records(struct proxy *p, const struct proxy_found *f, bool removed,
-                         struct rrvec *v)
-{
-	struct dnssd_svcname sn = {.kind = DNSSD_NAME_INSTANCE};
-	ldns_rdf *inst = NULL, *type = NULL, *host = NULL;
-	ldns_rr *rr;
-	int rc = -ENOMEM;
-	bool ok = true;
-
-	if (strlen(f->name) >= sizeof(sn.instance) ||
-	    strlen(f->type) >= sizeof(sn.service) ||
-	    (f->domain && strlen(f->domain) >= sizeof(sn.domain)) ||
-	    f->ntxt > PUB_MAX_TXT)
-		return -EINVAL;
-	snprintf(sn.instance, sizeof(sn.instance), "%s", f->name);
-	snprintf(sn.service, sizeof(sn.service), "%s", f->type);
-	snprintf(sn.domain, sizeof(sn.domain), "%s", f->domain ? f->domain : "local");
-	if (dnssd_svcname_build(&sn, &inst) < 0)
-		return -EINVAL;
-	sn.kind = DNSSD_NAME_SERVICE_TYPE;
-	if (dnssd_svcname_build(&sn, &type) < 0 ||
-	    ldns_str2rdf_dname(&host, f->host) != LDNS_STATUS_OK) {
-		rc = -EINVAL;
-		goto out;
-	}
-	uint32_t ttl_host = removed ? 0 : FOUND_TTL_HOST;
-	uint32_t ttl_other = removed ? 0 : FOUND_TTL_OTHER;
-
-	if (!removed) {
-		rr = found_rr(v, p->enum_name, LDNS_RR_TYPE_PTR, ttl_other, false);
-		ok &= push_rdf(rr, ldns_rdf_clone(type));
-	}
-	rr = found_rr(v, type, LDNS_RR_TYPE_PTR, ttl_other, false);
-	ok &= push_rdf(rr, ldns_rdf_clone(inst));
-	rr = found_rr(v, inst, LDNS_RR_TYPE_SRV, ttl_host, true);
-	ok &= push_rdf(rr, ldns_native2rdf_int16(LDNS_RDF_TYPE_INT16, 0)) &&
-	      push_rdf(rr, ldns_native2rdf_int16(LDNS_RDF_TYPE_INT16, 0)) &&
-	      push_rdf(rr, ldns_native2rdf_int16(LDNS_RDF_TYPE_INT16, f->port)) &&
-	      push_rdf(rr, ldns_rdf_clone(host));
-	rr = found_rr(v, inst, LDNS_RR_TYPE_TXT, ttl_other, true);
-	/* an empty TXT is one empty string (RFC 6763 §6.1), as responders send it */
-	for (size_t i = 0; i < (f->ntxt ? f->ntxt : 1) && rr; i++) {
-		uint8_t buf[256];
-		size_t len = f->ntxt ? f->txt[i].len : 0;
-		if (len > 255) {
-			rc = -EINVAL;
-			goto out;
-		}
-		buf[0] = (uint8_t)len;
-		if (len)
-			memcpy(buf + 1, f->txt[i].data, len);
-		ok &=
-		    push_rdf(rr, ldns_rdf_new_frm_data(LDNS_RDF_TYPE_STR, len + 1, buf));
-	}
-	ok &= rr != NULL;
-	if (!removed && (f->addr.af == AF_INET || f->addr.af == AF_INET6)) {
-		bool v4 = f->addr.af == AF_INET;
-		rr = found_rr(v, host, v4 ? LDNS_RR_TYPE_A : LDNS_RR_TYPE_AAAA, ttl_host,
-		              true);
-		ok &= push_rdf(
-		    rr, ldns_rdf_new_frm_data(v4 ? LDNS_RDF_TYPE_A : LDNS_RDF_TYPE_AAAA,
-		                              v4 ? 4 : 16, f->addr.a));
-	}
-	rc = ok ? 0 : -ENOMEM;
-out:
-	ldns_rdf_deep_free(inst);
-	ldns_rdf_deep_free(type);
-	ldns_rdf_deep_free(host);
-	return rc;
-}
-
-int proxy_local_service(struct proxy *p, unsigned ifindex, const struct proxy_found *f,
-                        bool removed, uint64_t now_ms)
-{
-	struct rrvec own = {0}, recs = {0};
-	struct policy_sender sender = {0};
-	int rc;
-
-	if (!p || !f || !f->name || !f->type || !f->host || (f->ntxt && !f->txt))
-		return -EINVAL;
-	if (!proxy_iface_find(p, ifindex, NULL))
-		return -ENOENT;
-	p->now = now_ms;
-	rc = found_records(p, f, removed, &own);
-	if (rc == 0) {
-		bool any_up = proxy_any_peer_up(p);
-		if (f->addr.af == AF_INET || f->addr.af == AF_INET6) {
-			sender.af = f->addr.af;
-			memcpy(sender.addr, f->addr.a, f->addr.af == AF_INET ? 4 : 16);
-		}
-		for (size_t i = 0; i < own.n; i++)
-			proxy_local_rr(p, ifindex, &sender, own.v[i], any_up, &recs);
-		if (recs.n && any_up)
-			proxy_export_all_peers(p, recs.v, recs.n, &sender);
-	}
-	proxy_rv_free(&recs);
-	proxy_rv_free(&own);
-	proxy_flush_fwd(p);
-	proxy_flush_ask(p);
-	proxy_flush_due(p);
-	return rc;
-}
-
-uint64_t proxy_run(struct proxy *p, uint64_t now_ms)
-{
-	uint64_t next;
-	if (!p)
-		return UINT64_MAX;
-	p->now = now_ms;
-	next = dnssd_cache_expire(p->local, now_ms, NULL, NULL);
-	for (size_t i = 0; i < p->npeers; i++) {
-		struct rpeer *peer = p->peers[i];
-		if (peer->grace && peer->grace_at <= now_ms) {
-			peer->grace = false;
-			proxy_withdraw_peer(p, peer);
-		}
-		if (peer->resync && peer->resync_at <= now_ms) {
-			peer->resync = false;
-			proxy_withdraw_stale(p, peer);
-		}
-		uint64_t t = dnssd_cache_expire(peer->remote, now_ms, remote_expired, p);
-		if (t < next)
-			next = t;
-		if (peer->grace && peer->grace_at < next)
-			next = peer->grace_at;
-		if (peer->resync && peer->resync_at < next)
-			next = peer->resync_at;
-	}
-	if (now_ms >= p->next_sweep) {
-		proxy_sweep(p);
-		publish_refresh(p);
-		p->next_sweep = now_ms + SWEEP_MS;
-	}
-	if (p->pub_dirty)
-		proxy_publish_sync(p);
-	proxy_flush_due(p);
-	if (p->next_sweep < next)
-		next = p->next_sweep;
-	for (size_t i = 0; i < PROXY_MAX_INTERFACES; i++) {
-		if (!p->ifs[i].used)
-			continue;
-		for (int f = 0; f < NFAM; f++) {
-			uint64_t t = proxy_q_next(&p->ifs[i].q[f]);
-			if (t < next)
-				next = t;
-		}
-	}
-	return next > now_ms ? next : now_ms + 1;
-}
-
-void proxy_shutdown(struct proxy *p, uint64_t now_ms)
-{
-	if (!p)
-		return;
-	p->now = now_ms;
-	for (size_t i = 0; i < PROXY_MAX_INTERFACES; i++)
-		for (int f = 0; f < NFAM; f++)
-			proxy_q_clear(&p->ifs[i].q[f]);
-	for (size_t i = 0; i < p->npeers; i++)
-		dnssd_cache_remove_origin(p->peers[i]->remote, 0, proxy_goodbye_entry, p);
-	proxy_publish_sync(p);
-	proxy_flush_due(p);
+	proxy_leave(p);
 }

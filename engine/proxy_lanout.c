@@ -5,7 +5,7 @@
  */
 #include <config.h>
 
-#include "reflector/proxy_int.h"
+#include "engine/proxy_int.h"
 
 /* ------------------------------------------------------------ LAN output */
 
@@ -64,7 +64,7 @@ void proxy_qrr_put(struct qrr *r)
 int proxy_q_push(struct outq *q, struct qrr *r, struct rpeer *peer, uint64_t due,
                  uint64_t asked, uint32_t src, uint8_t sec, uint8_t kind)
 {
-	if (!r || proxy_grow((void **)&q->v, &q->cap, q->n + 1, sizeof(*q->v)) < 0)
+	if (!r || dnssd_grow((void **)&q->v, &q->cap, q->n + 1, sizeof(*q->v)) < 0)
 		return -ENOMEM;
 	r->refs++;
 	q->v[q->n++] = (struct oitem){.r = r,
@@ -201,7 +201,7 @@ static void flush_queue(struct proxy *p, size_t pos, int fam)
 			continue;
 		}
 		if (it.kind == OI_GOODBYE) {
-			if (proxy_grow((void **)&gb, &gbcap, ngb + 1, sizeof(*gb)) == 0)
+			if (dnssd_grow((void **)&gb, &gbcap, ngb + 1, sizeof(*gb)) == 0)
 				gb[ngb++] = it.r;
 			else
 				proxy_qrr_put(it.r);
@@ -227,7 +227,7 @@ static void flush_queue(struct proxy *p, size_t pos, int fam)
 			continue;
 		}
 		proxy_qrr_put(it.r);
-		if (proxy_grow((void **)&b, &bcap, nb + 1, sizeof(*b)) == 0)
+		if (dnssd_grow((void **)&b, &bcap, nb + 1, sizeof(*b)) == 0)
 			b[nb++] = (struct bitem){.e = e, .sec = it.sec};
 	}
 	q->n = keep;

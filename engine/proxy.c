@@ -26,7 +26,7 @@
  */
 #include <config.h>
 
-#include "reflector/proxy_int.h"
+#include "engine/proxy_int.h"
 
 static const char *const drop_names[PROXY_DROP_MAX] = {
     [PROXY_DROP_NOT_MDNS_PORT] = "not-mdns-port",
@@ -60,7 +60,49 @@ uint64_t proxy_rnd(struct proxy *p)
 
 struct rpeer *proxy_peer_by_id(const struct proxy *p, unsigned id)
 {
-	return id < p->npeers ? p->peers[id] : NULL;
+	if (id < p->ncfgpeers)
+		return p->peers[id];
+	/* Added remotes are few (one per DNS domain): a short scan. */
+	for (size_t i = p->ncfgpeers; i < p->npeers; i++)
+		if (p->peers[i]->id == id)
+			return p->peers[i];
+	return NULL;
+}
+
+void proxy_enter(struct proxy *p, uint64_t now_ms)
+{
+	p->now = now_ms;
+}
+
+void proxy_leave(struct proxy *p)
+{
+	proxy_flush_fwd(p);
+	proxy_flush_ask(p);
+	proxy_flush_due(p);
+}
+
+bool proxy_bucket_take(struct proxy_bucket *b, uint64_t rate, uint64_t burst, uint64_t now,
+                       uint64_t n)
+{
+	uint64_t cap = burst * 1000;
+	if (!rate)
+		return false;
+	if (now > b->t) {
+		uint64_t add = (now - b->t) * rate;
+		/* add / rate != the elapsed time: the product overflowed */
+		b->tok = (b->tok + add > cap || add / rate != now - b->t) ? cap : b->tok + add;
+	}
+	b->t = now;
+	if (b->tok < n * 1000)
+		return false;
+	b->tok -= n * 1000;
+	return true;
+}
+
+bool proxy_question_token(struct proxy *p, struct proxy_bucket *b)
+{
+	uint32_t qps = policy_config_queries_per_second(p->cfg);
+	return proxy_bucket_take(b, qps, qps, p->now, 1);
 }
 
 uint64_t proxy_ifbit(size_t pos, int fam)
@@ -99,7 +141,8 @@ struct proxy *proxy_new(const struct policy_config *cfg, const struct proxy_io *
 	p->enum_name = ldns_dname_new_frm_str("_services._dns-sd._udp.local.");
 	if (!p->rename || !p->local || !p->enum_name)
 		goto fail;
-	p->npeers = policy_config_npeers(cfg);
+	p->npeers = p->ncfgpeers = policy_config_npeers(cfg);
+	p->next_remote_id = PROXY_REMOTE_ID_BASE;
 	if (!(p->peers = calloc(p->npeers ? p->npeers : 1, sizeof(*p->peers))))
 		goto fail;
 	for (size_t i = 0; i < p->npeers; i++)
@@ -156,7 +199,7 @@ int proxy_add_interface(struct proxy *p, unsigned ifindex, const char *name,
 	size_t pos = PROXY_MAX_INTERFACES;
 	if (!p || !ifindex)
 		return -EINVAL;
-	p->now = now_ms;
+	proxy_enter(p, now_ms);
 	if (proxy_iface_find(p, ifindex, NULL))
 		return -EEXIST;
 	for (size_t i = 0; i < PROXY_MAX_INTERFACES && pos == PROXY_MAX_INTERFACES; i++)
@@ -179,7 +222,7 @@ int proxy_add_interface(struct proxy *p, unsigned ifindex, const char *name,
 		proxy_send_questions(p, pos, qs, 1);
 		ldns_rr_free(q);
 	}
-	proxy_flush_due(p);
+	proxy_leave(p);
 	return 0;
 }
 
@@ -246,7 +289,7 @@ int proxy_get_peer_stats(const struct proxy *p, unsigned peer_id,
 	if (!p || !out || !(peer = proxy_peer_by_id(p, peer_id)))
 		return -ENOENT;
 	memset(out, 0, sizeof(*out));
-	out->name = policy_peer_name(peer->pcfg);
+	out->name = peer->name;
 	out->up = peer->up;
 	out->since_ms = peer->since;
 	out->records_in = peer->records_in;
@@ -257,4 +300,65 @@ int proxy_get_peer_stats(const struct proxy *p, unsigned peer_id,
 	out->grace_running = peer->grace;
 	out->grace_ends_ms = peer->grace_at;
 	return 0;
+}
+
+uint64_t proxy_run(struct proxy *p, uint64_t now_ms)
+{
+	uint64_t next;
+	if (!p)
+		return UINT64_MAX;
+	proxy_enter(p, now_ms);
+	next = dnssd_cache_expire(p->local, now_ms, NULL, NULL);
+	for (size_t i = 0; i < p->npeers; i++) {
+		struct rpeer *peer = p->peers[i];
+		if (peer->grace && peer->grace_at <= now_ms) {
+			peer->grace = false;
+			proxy_withdraw_peer(p, peer);
+		}
+		if (peer->resync && peer->resync_at <= now_ms) {
+			peer->resync = false;
+			proxy_withdraw_stale(p, peer);
+		}
+		uint64_t t = dnssd_cache_expire(peer->remote, now_ms, proxy_pub_expired, p);
+		if (t < next)
+			next = t;
+		if (peer->grace && peer->grace_at < next)
+			next = peer->grace_at;
+		if (peer->resync && peer->resync_at < next)
+			next = peer->resync_at;
+	}
+	if (now_ms >= p->next_sweep) {
+		proxy_sweep(p);
+		proxy_publish_refresh(p);
+		p->next_sweep = now_ms + SWEEP_MS;
+	}
+	if (p->pub_dirty)
+		proxy_publish_sync(p);
+	proxy_leave(p);
+	if (p->next_sweep < next)
+		next = p->next_sweep;
+	for (size_t i = 0; i < PROXY_MAX_INTERFACES; i++) {
+		if (!p->ifs[i].used)
+			continue;
+		for (int f = 0; f < NFAM; f++) {
+			uint64_t t = proxy_q_next(&p->ifs[i].q[f]);
+			if (t < next)
+				next = t;
+		}
+	}
+	return next > now_ms ? next : now_ms + 1;
+}
+
+void proxy_shutdown(struct proxy *p, uint64_t now_ms)
+{
+	if (!p)
+		return;
+	proxy_enter(p, now_ms);
+	for (size_t i = 0; i < PROXY_MAX_INTERFACES; i++)
+		for (int f = 0; f < NFAM; f++)
+			proxy_q_clear(&p->ifs[i].q[f]);
+	for (size_t i = 0; i < p->npeers; i++)
+		dnssd_cache_remove_origin(p->peers[i]->remote, 0, proxy_goodbye_entry, p);
+	proxy_publish_sync(p);
+	proxy_leave(p);
 }

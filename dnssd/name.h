@@ -1,0 +1,41 @@
+/*
+ * name.h: small helpers on DNS names and records that every module needs the
+ * same way: ASCII case folding (DNS compares names ignoring ASCII case only,
+ * RFC 4343), name equality on the wire form, a record's name-typed rdata and
+ * an SRV record's target.
+ *
+ * Ownership: nothing is allocated; the rdfs returned point into the record
+ * passed in and live as long as it does.
+ */
+#ifndef SITECAST_DNSSD_NAME_H
+#define SITECAST_DNSSD_NAME_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <ldns/ldns.h>
+
+/* c in lower case if it is an ASCII capital; any other byte unchanged. */
+static inline uint8_t dnssd_lower(uint8_t c)
+{
+	return (c >= 'A' && c <= 'Z') ? (uint8_t)(c + ('a' - 'A')) : c;
+}
+
+/*
+ * n bytes of wire-form names equal ignoring ASCII case. Label length bytes are
+ * at most 63, below 'A', so folding them too is harmless and the compare needs
+ * no label walk.
+ */
+bool dnssd_wire_eq(const uint8_t *a, const uint8_t *b, size_t n);
+
+/* Two names (LDNS_RDF_TYPE_DNAME) equal ignoring ASCII case; false if either is NULL. */
+bool dnssd_name_eq(const ldns_rdf *a, const ldns_rdf *b);
+
+/* Rdata field i of rr when it is a (non-empty) name, else NULL. */
+const ldns_rdf *dnssd_rdf_name(const ldns_rr *rr, size_t i);
+
+/* The target host of an SRV record; NULL for another type or a malformed SRV. */
+const ldns_rdf *dnssd_srv_target(const ldns_rr *rr);
+
+#endif
