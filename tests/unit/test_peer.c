@@ -156,8 +156,10 @@ static void on_questions(void *arg, unsigned id, ldns_rr **qs, size_t n)
 static const struct peer_callbacks callbacks = {on_up, on_down, on_records, on_withdraw,
                                                 on_questions};
 
-static struct policy_config *config(const char *site, const char *key, const char *peer,
-                                    uint16_t connect_port, const char *fp)
+/* fps: the fingerprint value as YAML (a quoted string or a list). */
+static struct policy_config *config_fps(const char *site, const char *key,
+                                        const char *peer, uint16_t connect_port,
+                                        const char *fps)
 {
 	char yaml[1024], connect[64] = "";
 	if (connect_port)
@@ -170,8 +172,8 @@ static struct policy_config *config(const char *site, const char *key, const cha
 	         "peers:\n"
 	         "  - name: %s\n"
 	         "%s"
-	         "    fingerprint: \"%s\"\n",
-	         site, key, peer, connect, fp);
+	         "    fingerprint: %s\n",
+	         site, key, peer, connect, fps);
 	struct policy_config *cfg = NULL;
 	struct policy_errors *errs = NULL;
 	int rc = policy_config_load_buffer("test.yaml", yaml, strlen(yaml), &cfg, &errs);
@@ -180,6 +182,23 @@ static struct policy_config *config(const char *site, const char *key, const cha
 	policy_errors_free(errs);
 	CU_ASSERT_EQUAL_FATAL(rc, 0);
 	return cfg;
+}
+
+static struct policy_config *config(const char *site, const char *key, const char *peer,
+                                    uint16_t connect_port, const char *fp)
+{
+	char q[128];
+	snprintf(q, sizeof(q), "\"%s\"", fp);
+	return config_fps(site, key, peer, connect_port, q);
+}
+
+static struct policy_config *config2(const char *site, const char *key, const char *peer,
+                                     uint16_t connect_port, const char *fp1,
+                                     const char *fp2)
+{
+	char l[256];
+	snprintf(l, sizeof(l), "[\"%s\", \"%s\"]", fp1, fp2);
+	return config_fps(site, key, peer, connect_port, l);
 }
 
 static const struct peer_tuning *fast(void)
@@ -590,6 +609,41 @@ static void test_wrong_fingerprint_listener(void)
 	struct err_pred told = {&b, "manhattan", "refused"};
 	CU_ASSERT(wait_until(error_has, &told, 2000));
 	CU_ASSERT_EQUAL(b.ups + m.ups, 0);
+	site_stop(&b);
+	site_stop(&m);
+}
+
+static void test_fingerprint_list(void)
+{
+	/* Each side lists a key it never sees beside the right one: the link comes up
+	 * whichever place the right one has. */
+	struct site m, b;
+	site_start(&m, "manhattan", key_m, true);
+	site_start(&b, "brooklyn", key_b, false);
+	site_config(&m, config2("manhattan", key_m, "brooklyn", 0, fp_q, fp_b));
+	site_config(&b, config2("brooklyn", key_b, "manhattan",
+	                        peer_mgr_listen_port(m.mgr), fp_m, fp_q));
+	struct up_pred u = {&m, &b, "brooklyn", "manhattan"};
+	CU_ASSERT_FATAL(wait_until(both_up, &u, 3000));
+	unsigned ups = m.ups + b.ups;
+
+	/* The unused key leaves the list (the rotation is done): the link stays. */
+	site_config(&m, config("manhattan", key_m, "brooklyn", 0, fp_b));
+	run_for(400);
+	CU_ASSERT(both_up(&u));
+	CU_ASSERT_EQUAL(m.downs + b.downs, 0);
+	CU_ASSERT_EQUAL(m.ups + b.ups, ups);
+
+	/* The key in use leaves it: the link goes, and the refusal names the key
+	 * presented and the first one configured. */
+	site_config(&m, config2("manhattan", key_m, "brooklyn", 0, fp_q, fp_m));
+	CU_ASSERT(wait_until(has_down, &m, 2000));
+	struct err_pred e = {&m, "brooklyn", fp_b};
+	CU_ASSERT(wait_until(error_has, &e, 3000));
+	const char *why = mgr_stats(&m).last_refused;
+	CU_ASSERT(strstr(why, fp_b) != NULL);
+	CU_ASSERT(strstr(why, fp_q) != NULL);
+	CU_ASSERT(!peer_is_up(m.mgr, peer_mgr_find(m.mgr, "brooklyn")));
 	site_stop(&b);
 	site_stop(&m);
 }
@@ -1015,6 +1069,8 @@ static void test_keys(void)
 
 static CU_TestInfo tests[] = {
     {"keys and fingerprints", test_keys},
+    {"any fingerprint of a list is accepted; a reload that keeps the key keeps the link",
+     test_fingerprint_list},
     {"link comes up both ways, keepalives hold it", test_link_up},
     {"records, withdrawals and questions cross intact", test_records_cross},
     {"dialer refuses a wrong key, shows the one presented",
