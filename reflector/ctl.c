@@ -305,6 +305,14 @@ static void prom_value(FILE *f, const char *name, const char *label,
 	fprintf(f, " %llu\n", n);
 }
 
+/* A family of one unlabelled sample. */
+static void prom_single(FILE *f, const char *name, const char *type, const char *help,
+                        unsigned long long n)
+{
+	prom_head(f, name, type, help);
+	prom_value(f, name, NULL, NULL, n);
+}
+
 struct metrics_peers {
 	const struct ctl *ctl;
 	struct peer_stats *st;
@@ -437,31 +445,22 @@ char *ctl_metrics(const struct ctl *c)
 	};
 	const unsigned long long lan_v[] = {ls.packets_in, ls.packets_out, ls.bytes_in,
 	                                    ls.bytes_out, ls.send_errors};
-	for (size_t k = 0; k < 5; k++) {
-		prom_head(f, lan_names[k][0], "counter", lan_names[k][1]);
-		prom_value(f, lan_names[k][0], NULL, NULL, lan_v[k]);
-	}
+	for (size_t k = 0; k < 5; k++)
+		prom_single(f, lan_names[k][0], "counter", lan_names[k][1], lan_v[k]);
 	prom_head(f, "sitecast_cache_answers_total", "counter",
 	          "Questions answered from the cache, by kind of answer.");
 	prom_value(f, "sitecast_cache_answers_total", "kind", "multicast",
 	           ps.answers_multicast);
 	prom_value(f, "sitecast_cache_answers_total", "kind", "unicast",
 	           ps.answers_unicast);
-	prom_head(f, "sitecast_questions_forwarded_total", "counter",
-	          "LAN questions forwarded to other sites.");
-	prom_value(f, "sitecast_questions_forwarded_total", NULL, NULL,
-	           ps.questions_forwarded);
-	prom_head(f, "sitecast_peer_connections_refused_total", "counter",
-	          "Peer links refused (key, site name, TLS or HELLO).");
-	prom_value(f, "sitecast_peer_connections_refused_total", NULL, NULL,
-	           ms.refused);
-	prom_head(f, "sitecast_peer_connections_overflow_total", "counter",
-	          "Incoming connections closed at once: too many pending.");
-	prom_value(f, "sitecast_peer_connections_overflow_total", NULL, NULL,
-	           ms.overflow);
-	prom_head(f, "sitecast_peer_connections_pending", "gauge",
-	          "Incoming connections not yet authenticated.");
-	prom_value(f, "sitecast_peer_connections_pending", NULL, NULL, ms.pending);
+	prom_single(f, "sitecast_questions_forwarded_total", "counter",
+	            "LAN questions forwarded to other sites.", ps.questions_forwarded);
+	prom_single(f, "sitecast_peer_connections_refused_total", "counter",
+	            "Peer links refused (key, site name, TLS or HELLO).", ms.refused);
+	prom_single(f, "sitecast_peer_connections_overflow_total", "counter",
+	            "Incoming connections closed at once: too many pending.", ms.overflow);
+	prom_single(f, "sitecast_peer_connections_pending", "gauge",
+	            "Incoming connections not yet authenticated.", ms.pending);
 
 	struct ctl_drop drops[CTL_DROPS_MAX];
 	size_t nd = ctl_drops(&ls, &ps, drops);
