@@ -538,6 +538,25 @@ static void json_str_or_null(FILE *f, const char *s)
 		fputs("null", f);
 }
 
+/*
+ * Control bytes in names (a DNS label may hold any byte) shown as '?' in text, so
+ * that a name cannot break a line of the answer or reach a terminal as escapes.
+ */
+static void text_clean(char *s)
+{
+	for (; s && *s; s++)
+		if ((unsigned char)*s < 0x20 || (unsigned char)*s == 0x7f)
+			*s = '?';
+}
+
+static void view_clean(struct proxy_view *v)
+{
+	for (size_t i = 0; i < v->n; i++) {
+		text_clean(v->v[i].name);
+		text_clean(v->v[i].origin_name);
+	}
+}
+
 /* The addresses of a service, comma-separated, into buf. */
 static void fmt_addrs(const struct proxy_view_service *s, char *buf, size_t len)
 {
@@ -764,6 +783,7 @@ char *ctl_services(const struct ctl *c, int json)
 		}
 		fputs("}\n", f);
 	} else {
+		view_clean(v);
 		fprintf(f, "site %s\n", policy_config_site(c->cfg));
 		services_table(f, v, true, now);
 		services_table(f, v, false, now);
@@ -816,13 +836,16 @@ char *ctl_explain(const struct ctl *c, const char *name, int json)
 	struct proxy_view *v = NULL;
 	uint64_t now = ctl_now_ms();
 	FILE *f;
+	char shown[CTL_REQ_MAX + 1];
 
+	snprintf(shown, sizeof(shown), "%s", name);
+	text_clean(shown);
 	if (proxy_view_parse_name(name, &dn) < 0) {
 		char *out;
 		if (asprintf(&out,
 		             "error: \"%s\" is not a service instance name such as "
 		             "\"Printer A._ipp._tcp.local\"\n",
-		             name) < 0)
+		             shown) < 0)
 			return NULL;
 		return out;
 	}
@@ -840,7 +863,7 @@ char *ctl_explain(const struct ctl *c, const char *name, int json)
 		    f,
 		    "error: no service named \"%s\" is known here; what the rules would "
 		    "decide about it (host and sender unknown):\n",
-		    name);
+		    shown);
 	if (json) {
 		fputs("{\"name\":", f);
 		json_label(f, name);
@@ -855,6 +878,7 @@ char *ctl_explain(const struct ctl *c, const char *name, int json)
 		}
 		fputs("]}\n", f);
 	} else {
+		view_clean(v);
 		for (size_t i = 0; i < v->n; i++)
 			explain_text(f, &v->v[i]);
 	}

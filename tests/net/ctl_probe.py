@@ -56,6 +56,7 @@ cases = [
     ("explain, escaped NUL", b"explain a%00b._ipp._tcp.local\n"),
     ("explain, not an instance", b"explain _ipp._tcp.local\n"),
     ("explain, label over 63 bytes", b"explain " + b"x" * 70 + b"._ipp._tcp.local\n"),
+    ("explain, escaped line feed", b"explain a%0Aerror:%20b\n"),
     ("512 bytes, no line end", b"s" * 512),
     ("oversized line", b"status " + b"x" * 5000 + b"\n"),
     ("one megabyte", b"A" * (1 << 20)),
