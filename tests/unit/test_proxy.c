@@ -1775,6 +1775,9 @@ static void free_zone(void)
 }
 
 /* A DNS-export-like remote: the whole allowed set when up, changes after, no questions. */
+static const struct proxy_view_service *view_find(const struct proxy_view *v, bool local,
+                                                  const char *name);
+
 static void test_added_export_remote(void)
 {
 	const struct policy_peer *pb = policy_config_peer(M.cfg, 0);
@@ -1817,6 +1820,17 @@ static void test_added_export_remote(void)
 	CU_ASSERT_STRING_EQUAL(ps.name, "zone");
 	CU_ASSERT(ps.up);
 	CU_ASSERT_EQUAL(ps.records_out, PRINTER_EXPORTED);
+
+	/* services: a decision for the domain beside the peer's */
+	struct proxy_view *v = NULL;
+	CU_ASSERT_FATAL(proxy_view_services(M.px, now, &v) == 0);
+	CU_ASSERT_FATAL(v->n == 1 && v->v[0].ndec == 2);
+	CU_ASSERT(v->v[0].dec[0].peer);
+	CU_ASSERT_STRING_EQUAL(v->v[0].dec[1].remote, "zone");
+	CU_ASSERT(!v->v[0].dec[1].peer && v->v[0].dec[1].up);
+	CU_ASSERT_EQUAL(v->v[0].dec[1].remote_id, zone_id);
+	CU_ASSERT_EQUAL(v->v[0].dec[1].ex.action, POLICY_ALLOW);
+	proxy_view_free(v);
 
 	/* repeated announcements are not sent again; goodbyes are */
 	size_t z0 = zone.nout;
@@ -1891,6 +1905,21 @@ static void test_added_import_remote(void)
 	struct proxy_peer_stats ps;
 	CU_ASSERT_EQUAL(proxy_get_peer_stats(B.px, zone_id, &ps), 0);
 	CU_ASSERT_EQUAL(ps.cached, PRINTER_EXPORTED);
+
+	/* services: the domain's service beside the LAN's, and no export decision
+	 * for a remote without export rules */
+	struct proxy_view *v = NULL;
+	CU_ASSERT_FATAL(proxy_view_services(B.px, now, &v) == 0);
+	const struct proxy_view_service *ls = view_find(v, true, "Printer A");
+	const struct proxy_view_service *rs = view_find(v, false, "Printer A (queens)");
+	CU_ASSERT_FATAL(ls != NULL && rs != NULL);
+	CU_ASSERT_EQUAL(ls->ndec, 1);
+	CU_ASSERT_STRING_EQUAL(rs->origin, "queens");
+	CU_ASSERT_STRING_EQUAL(rs->origin_name, "Printer A");
+	CU_ASSERT_FATAL(rs->ndec == 1);
+	CU_ASSERT(!rs->dec[0].peer && rs->dec[0].import);
+	CU_ASSERT_EQUAL(rs->dec[0].ex.action, POLICY_ALLOW);
+	proxy_view_free(v);
 
 	/* down: kept for its own grace period, then goodbyes */
 	proxy_peer_down(B.px, zone_id, now);
