@@ -152,6 +152,7 @@ struct walk {
 	uint64_t now;
 	struct ent_list srv; /* live SRV entries of the cache walked */
 	struct ntab sub;     /* instance -> the owner of its first subtype PTR */
+	struct ntab seen;    /* instances already in the view from this cache */
 	int err;
 };
 
@@ -188,6 +189,7 @@ static int walk_cache(struct walk *w, struct dnssd_cache *c)
 {
 	w->srv.n = 0;
 	proxy_ntab_filter(&w->sub, NULL, NULL);
+	proxy_ntab_filter(&w->seen, NULL, NULL);
 	dnssd_cache_foreach(c, walk_entry, w);
 	return w->err;
 }
@@ -196,6 +198,7 @@ static void walk_fini(struct walk *w)
 {
 	free(w->srv.v);
 	proxy_ntab_fini(&w->sub);
+	proxy_ntab_fini(&w->seen);
 }
 
 /* The subtype of instance inst known from the cache walked, into sn. */
@@ -209,21 +212,21 @@ static const char *subtype_of(const struct walk *w, const ldns_rdf *inst,
 	return NULL;
 }
 
-/* Whether name (an instance) is already in v from origin id (local: id unused). */
-static bool seen(const struct proxy_view *v, size_t from, bool local, unsigned id,
-                 const char *name, const char *type)
+/*
+ * Whether the instance was met before in the cache walked (an instance with two
+ * SRV records is listed once); it is marked as met. -ENOMEM: *met is left false.
+ */
+static int met_before(struct walk *w, const ldns_rdf *inst, bool *met)
 {
-	for (size_t i = from; i < v->n; i++)
-		if (v->v[i].local == local && (local || v->v[i].remote_id == id) &&
-		    strcasecmp(v->v[i].name, name) == 0 &&
-		    strcasecmp(v->v[i].type, type) == 0)
-			return true;
-	return false;
+	*met = proxy_ntab_find(&w->seen, inst, 0) != NULL;
+	if (!*met && !proxy_ntab_add(&w->seen, inst, 0))
+		return -ENOMEM;
+	return 0;
 }
 
 /* One local service from its SRV entry e, with an export decision per remote. */
-static int local_service(struct proxy *p, const struct walk *w, struct proxy_view *v,
-                         size_t *cap, size_t from, struct dnssd_entry *e)
+static int local_service(struct proxy *p, struct walk *w, struct proxy_view *v,
+                         size_t *cap, struct dnssd_entry *e)
 {
 	ldns_rr *rr = dnssd_entry_rr_new(e);
 	struct dnssd_svcname sn, hn, stn;
@@ -234,11 +237,13 @@ static int local_service(struct proxy *p, const struct walk *w, struct proxy_vie
 	if (!rr)
 		return -ENOMEM;
 	const ldns_rdf *inst = ldns_rr_owner(rr), *target = dnssd_srv_target(rr);
+	bool met = false;
 	if (dnssd_svcname_parse(inst, &sn) < 0 || sn.kind != DNSSD_NAME_INSTANCE ||
-	    !target || seen(v, from, true, 0, sn.instance, sn.service)) {
+	    !target || (err = met_before(w, inst, &met)) < 0 || met) {
 		ldns_rr_free(rr);
-		return 0;
+		return err < 0 ? err : 0;
 	}
+	err = -ENOMEM;
 	struct proxy_view_service *s = view_add(v, cap);
 	if (!s)
 		goto out;
@@ -272,9 +277,8 @@ out:
 }
 
 /* One service of rp's remote cache from its SRV entry e, with rp's import decision. */
-static int remote_service(struct proxy *p, const struct walk *w, struct proxy_view *v,
-                          size_t *cap, size_t from, struct rpeer *rp,
-                          struct dnssd_entry *e)
+static int remote_service(struct proxy *p, struct walk *w, struct proxy_view *v,
+                          size_t *cap, struct rpeer *rp, struct dnssd_entry *e)
 {
 	ldns_rr *rr = dnssd_entry_rr_new(e);
 	struct dnssd_svcname sn, on, hn, stn;
@@ -284,11 +288,13 @@ static int remote_service(struct proxy *p, const struct walk *w, struct proxy_vi
 	if (!rr)
 		return -ENOMEM;
 	const ldns_rdf *inst = ldns_rr_owner(rr), *target = dnssd_srv_target(rr);
+	bool met = false;
 	if (dnssd_svcname_parse(inst, &sn) < 0 || sn.kind != DNSSD_NAME_INSTANCE ||
-	    !target || seen(v, from, false, rp->id, sn.instance, sn.service)) {
+	    !target || (err = met_before(w, inst, &met)) < 0 || met) {
 		ldns_rr_free(rr);
-		return 0;
+		return err < 0 ? err : 0;
 	}
+	err = -ENOMEM;
 	struct proxy_view_service *s = view_add(v, cap);
 	if (!s)
 		goto out;
@@ -343,14 +349,15 @@ int proxy_view_services(struct proxy *p, uint64_t now_ms, struct proxy_view **ou
 	int err = -ENOMEM;
 
 	*out = NULL;
-	if (!v || proxy_ntab_init(&w.sub) < 0) {
+	if (!v || proxy_ntab_init(&w.sub) < 0 || proxy_ntab_init(&w.seen) < 0) {
+		walk_fini(&w);
 		free(v);
 		return -ENOMEM;
 	}
 	if ((err = walk_cache(&w, p->local)) < 0)
 		goto fail;
 	for (size_t i = 0; i < w.srv.n; i++)
-		if ((err = local_service(p, &w, v, &cap, 0, w.srv.v[i])) < 0)
+		if ((err = local_service(p, &w, v, &cap, w.srv.v[i])) < 0)
 			goto fail;
 	size_t nlocal = v->n;
 	if (nlocal > 1)
@@ -360,7 +367,7 @@ int proxy_view_services(struct proxy *p, uint64_t now_ms, struct proxy_view **ou
 		if ((err = walk_cache(&w, p->peers[k]->remote)) < 0)
 			goto fail;
 		for (size_t i = 0; i < w.srv.n; i++)
-			if ((err = remote_service(p, &w, v, &cap, from, p->peers[k],
+			if ((err = remote_service(p, &w, v, &cap, p->peers[k],
 			                          w.srv.v[i])) < 0)
 				goto fail;
 		if (v->n - from > 1)
@@ -453,7 +460,9 @@ int proxy_view_explain(struct proxy *p, const ldns_rdf *name, uint64_t now_ms,
 	*out = NULL;
 	if (!name || dnssd_name_kind(name) != DNSSD_NAME_INSTANCE)
 		return -EINVAL;
-	if (!(v = calloc(1, sizeof(*v))) || proxy_ntab_init(&w.sub) < 0) {
+	if (!(v = calloc(1, sizeof(*v))) || proxy_ntab_init(&w.sub) < 0 ||
+	    proxy_ntab_init(&w.seen) < 0) {
+		walk_fini(&w);
 		free(v);
 		return -ENOMEM;
 	}
@@ -461,12 +470,12 @@ int proxy_view_explain(struct proxy *p, const ldns_rdf *name, uint64_t now_ms,
 	 * instance is there. */
 	if ((n = srv_of(p->local, name, now_ms, e, 4)) > 0 &&
 	    (err = walk_cache(&w, p->local)) == 0)
-		err = local_service(p, &w, v, &cap, 0, e[0]);
+		err = local_service(p, &w, v, &cap, e[0]);
 	for (size_t k = 0; k < p->npeers && !err; k++) {
 		struct rpeer *rp = p->peers[k];
 		if ((n = srv_of(rp->remote, name, now_ms, e, 4)) > 0 &&
 		    (err = walk_cache(&w, rp->remote)) == 0)
-			err = remote_service(p, &w, v, &cap, v->n, rp, e[0]);
+			err = remote_service(p, &w, v, &cap, rp, e[0]);
 	}
 	if (!err && v->n == 0)
 		err = hypothetical(p, v, &cap, name);
