@@ -515,8 +515,6 @@ static void on_update(void *arg, const struct dnsc_result *r)
 static void ex_flush(struct wad *w)
 {
 	struct wad_export *ex = &w->ex;
-	log_trace("dns: flush %s: up %d inflight %d batches %zu xfr %d need %d", w->domain,
-	          ex->up, ex->inflight, ex->nbatches, ex->xfr_busy, ex->need_xfr);
 	if (!ex->up || ex->inflight || ex->nbatches || ex->xfr_busy)
 		return;
 	if (ex->need_xfr) {
@@ -731,7 +729,6 @@ static int ex_records(void *arg, unsigned id, const char *origin, unsigned hops,
 			int r = local_put(&w->ex, rrs[i]);
 			rc = rc ? rc : r;
 		}
-	log_trace("dns: %zu records from the engine for %s", n, w->domain);
 	w->ex.dirty = true;
 	if (w->ex.up)
 		ex_schedule(w, WAD_BATCH_MS);
