@@ -785,6 +785,14 @@ static struct wad_import *im_new(struct wad *w, const struct policy_dns_import *
 		return NULL;
 	}
 	im->id = id;
+	/* The zone's transfer is what is read: a domain elsewhere is never found in it. */
+	size_t dl = strlen(im->domain), zl = strlen(w->zone);
+	if (!(dl == zl && strcmp(im->domain, w->zone) == 0) &&
+	    !(dl > zl && im->domain[dl - zl - 1] == '.' &&
+	      strcmp(im->domain + dl - zl, w->zone) == 0))
+		log_warnx("dns: imported domain %s is not inside the zone %s: nothing of it "
+		          "will be found",
+		          im->domain, w->zone);
 	return im;
 }
 
