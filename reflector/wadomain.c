@@ -307,7 +307,8 @@ static void ex_set_error(struct wad *w, const char *what, const struct dnsc_resu
 static void ex_clear_error(struct wad *w)
 {
 	struct wad_export *ex = &w->ex;
-	if (ex->last_error[0])
+	/* A refusal that ends is worth a line; the end of an outage has its own. */
+	if (ex->last_error[0] && strncmp(ex->last_error, "server unreachable", 18) != 0)
 		log_info("dns: %s accepted by %s again", w->domain, dnsc_server(w->dnsc));
 	ex->last_error[0] = 0;
 	ex->backoff_ms = WAD_RETRY_MIN_MS;
@@ -671,8 +672,10 @@ static void on_export_xfr(void *arg, const struct dnsc_result *r)
 		ex->up = true;
 		ex->up_at = mono_ms();
 		ex->since = time(NULL);
-		log_info("dns: %s up: %zu records of %s held there by this gateway",
-		         dnsc_server(w->dnsc), ldns_rr_list_rr_count(owned), w->domain);
+		log_info("dns: %s up: %zu records of %s held there by this gateway "
+		         "(zone serial %u)",
+		         dnsc_server(w->dnsc), ldns_rr_list_rr_count(owned), w->domain,
+		         (unsigned)dnssd_wa_xfr_serial(r->xfr));
 		/* The engine sends the whole allowed set again: start from it alone. */
 		local_clear(ex);
 		proxy_peer_up(w->proxy, (unsigned)ex->id, mono_ms());

@@ -86,6 +86,30 @@ status=$(sites_status_json brooklyn)
 	net_fail "status: Brooklyn shows no records imported from Manhattan: $status"
 net_pass "sitecastctl status shows the dns state (published, imported)"
 
+# SIGHUP: an import removed withdraws what it brought, added again it comes back; an
+# export whose rules now refuse the printer deletes it from the zone.
+reload() { # SITE [IMPORTED-SITE...]
+	dns_gw_config "$@"
+	sites_config "$1"
+	kill -HUP "${SITES_GW_PID[$1]}"
+}
+reload brooklyn
+sites_wait_gone brooklyn-h1 _ipp._tcp "$NAME_B" 5 ||
+	net_fail "'$NAME_B' still at Brooklyn after its import was removed (state: $SITES_STATE)"
+reload brooklyn manhattan
+sites_wait_visible brooklyn-h1 _ipp._tcp "$NAME_B" 10 '^10\.101\.1\.10$' ||
+	net_fail "'$NAME_B' not back at Brooklyn after the import was added again"
+net_pass "reload: the import removed withdraws Manhattan's printer at Brooklyn, added again brings it back"
+DNS_EXPORT[manhattan]=everything_but_printers
+SITES_POLICY=$(printf '  offices:\n    - allow: { service: _ipp._tcp }\n  everything_but_printers:\n    - deny: { service: _ipp._tcp }\n    - allow: {}')
+reload manhattan brooklyn
+net_wait 3 eval '! dns_zone_has manhattan "^_ipp\._tcp\.$MR\."' ||
+	net_fail "the printer is still in the zone after the export rules refused it"
+DNS_EXPORT[manhattan]=offices
+reload manhattan brooklyn
+net_wait 3 in_zone || net_fail "the printer did not come back into the zone after the reload"
+net_pass "reload: export rules that refuse the printer delete it from the zone, allowing it again publishes it"
+
 sites_unpublish "Printer A"
 t1=$(sites_now)
 not_in_zone() {
