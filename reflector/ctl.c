@@ -482,6 +482,9 @@ char *ctl_metrics(const struct ctl *c)
 		prom_value(f, "sitecast_dropped_total", "reason", drops[i].name,
 		           drops[i].n);
 
+	if (c->wad)
+		wad_metrics(c->wad, f);
+
 	free(mp.st);
 	free(mp.cached);
 	if (fclose(f) != 0) {

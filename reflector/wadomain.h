@@ -60,4 +60,7 @@ int wad_reconfigure(struct wad *w, const struct policy_config *cfg);
  */
 void wad_report(const struct wad *w, FILE *f, int json);
 
+/* The dns counters for sitecastctl metrics (Prometheus text, sitecast_dns_*). */
+void wad_metrics(const struct wad *w, FILE *f);
+
 #endif

@@ -86,6 +86,37 @@ status=$(sites_status_json brooklyn)
 	net_fail "status: Brooklyn shows no records imported from Manhattan: $status"
 net_pass "sitecastctl status shows the dns state (published, imported)"
 
+# The same in sitecastctl metrics, read by a real Prometheus text parser when there is one.
+dns_metric() { # SITE NAME [SITE-LABEL]
+	"$SITECASTCTL" -s "$(sites_control "$1")" metrics >"$NET_TMP/metrics-$1.out" ||
+		net_fail "sitecastctl metrics of $1 failed"
+	"$NET_PYTHON" - "$NET_TMP/metrics-$1.out" "$2" "${3:-}" <<'PY'
+import sys
+text = open(sys.argv[1]).read()
+try:
+    from prometheus_client.parser import text_string_to_metric_families
+    samples = [(s.name, s.labels, s.value) for fam in text_string_to_metric_families(text)
+               for s in fam.samples]
+except ImportError:
+    import re
+    samples = []
+    for line in text.splitlines():
+        m = re.match(r'^(\w+)(?:\{site="([^"]*)"\})? (\d+)$', line)
+        if m:
+            samples.append((m.group(1), {"site": m.group(2)} if m.group(2) else {},
+                            float(m.group(3))))
+for name, labels, value in samples:
+    if name == sys.argv[2] and labels.get("site", "") == sys.argv[3]:
+        print(int(value))
+PY
+}
+[ "$(dns_metric manhattan sitecast_dns_up)" = 1 ] || net_fail "metrics: sitecast_dns_up is not 1"
+[ "$(dns_metric manhattan sitecast_dns_records_published)" -ge 7 ] ||
+	net_fail "metrics: sitecast_dns_records_published under 7"
+[ "$(dns_metric brooklyn sitecast_dns_import_records manhattan)" -ge 4 ] ||
+	net_fail "metrics: Brooklyn's sitecast_dns_import_records{site=\"manhattan\"} under 4"
+net_pass "sitecastctl metrics has the dns counters"
+
 # SIGHUP: an import removed withdraws what it brought, added again it comes back; an
 # export whose rules now refuse the printer deletes it from the zone.
 reload() { # SITE [IMPORTED-SITE...]
