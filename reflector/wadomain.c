@@ -445,13 +445,39 @@ static void log_rejected(struct wad *w, const ldns_rr_list *l)
 		char *owner = ldns_rdf2str(ldns_rr_owner(rr));
 		char *type = ldns_rr_type2str(ldns_rr_get_type(rr));
 		log_warnx("dns: %s refuses a record of the RRset %s %s (SERVFAIL): with "
-		          "BIND 9.18 an RRset holds at most max-records-per-type (100) "
-		          "records; raise it (max-records-per-type 0;) in the zone or "
-		          "options block. The other records are published",
+		          "BIND 9.18 an RRset holds at most max-records-per-type records "
+		          "(100 by default); raise it (max-records-per-type 0; for no "
+		          "limit) in the zone or options block. The other records are "
+		          "published",
 		          dnsc_server(w->dnsc), owner ? owner : "?", type ? type : "?");
 		free(owner);
 		free(type);
 	}
+}
+
+/*
+ * Records refused for want of room in their RRset may go in once a record of that
+ * RRset was deleted: they are tried again (and logged again if refused again).
+ */
+static void forgive_rejected(struct wad_export *ex, const ldns_rr_list *del)
+{
+	size_t n = ldns_rr_list_rr_count(ex->rejected), k = 0;
+	for (size_t i = 0; i < n; i++) {
+		ldns_rr *rr = ldns_rr_list_rr(ex->rejected, i);
+		bool freed = false;
+		for (size_t j = 0; del && j < ldns_rr_list_rr_count(del) && !freed; j++) {
+			const ldns_rr *d = ldns_rr_list_rr(del, j);
+			freed = ldns_rr_get_type(d) == ldns_rr_get_type(rr) &&
+			        ldns_dname_compare(ldns_rr_owner(d), ldns_rr_owner(rr)) == 0;
+		}
+		if (freed) {
+			ldns_rr_free(rr);
+			ex->dirty = true;
+		} else {
+			ldns_rr_list_set_rr(ex->rejected, rr, k++);
+		}
+	}
+	ldns_rr_list_set_rr_count(ex->rejected, k);
 }
 
 static void on_update(void *arg, const struct dnsc_result *r)
@@ -466,6 +492,7 @@ static void on_update(void *arg, const struct dnsc_result *r)
 		ex_clear_error(w);
 		if (have_apply(&ex->have, b->add, b->del) < 0)
 			ex->need_xfr = true; /* lost track: read the domain again */
+		forgive_rejected(ex, b->del);
 		ex->records_added += b->add ? ldns_rr_list_rr_count(b->add) : 0;
 		ex->records_deleted += b->del ? ldns_rr_list_rr_count(b->del) : 0;
 		for (size_t i = 0; !ex->case_sample && b->add && i < ldns_rr_list_rr_count(b->add);

@@ -125,6 +125,7 @@ _dns_named_conf() {
 		    listen-on-v6 { none; };
 		    recursion no;
 		    dnssec-validation no;
+		    ${DNS_NAMED_OPTIONS:-}
 		};
 		controls { };
 	EOF
@@ -168,6 +169,8 @@ dns_knotd() {
 }
 
 # dns_named KEY SITE...: the same with BIND's named. Log: $NET_TMP/named.log.
+# DNS_NAMED_OPTIONS: more statements for its options block (such as
+# "max-records-per-type 3;").
 dns_named() {
 	local key=$1
 	shift
