@@ -117,6 +117,21 @@ PY
 	net_fail "metrics: Brooklyn's sitecast_dns_import_records{site=\"manhattan\"} under 4"
 net_pass "sitecastctl metrics has the dns counters"
 
+# An instance name that needs escaping (a space, a dot, UTF-8) is published exactly
+# (RFC 6763 §4.3) and comes back the same at Brooklyn.
+sites_publish manhattan-h1 "Büro 2.OG" _ipp._tcp 632
+BURO="b\\\\195\\\\188ro\\\\0322\\\\\.og\._ipp\._tcp\.$MR\."
+net_wait 3 dns_zone_has manhattan "^$BURO\s+$TTL\s+SRV\s+0 0 632 printer\.$MR\.$" ||
+	net_fail "'Büro 2.OG' not in the zone as b\\195\\188ro\\0322\\.og: $(cat "$NET_TMP/axfr.out")"
+BURO_B="Büro 2.OG (manhattan)"
+[ "$DNS_SERVER_KIND" = knot ] && BURO_B="büro 2.og (manhattan)"
+sites_wait_visible brooklyn-h1 _ipp._tcp "$BURO_B" 10 '^10\.101\.1\.10$' ||
+	net_fail "'$BURO_B' not at Brooklyn (state: $SITES_STATE)"
+sites_unpublish "Büro 2.OG"
+net_wait 3 eval '! dns_zone_has manhattan "^$BURO"' || net_fail "'Büro 2.OG' not deleted"
+sites_wait_gone brooklyn-h1 _ipp._tcp "$BURO_B" 10 || net_fail "'$BURO_B' still at Brooklyn"
+net_pass "'Büro 2.OG' published escaped exactly, shown at Brooklyn as '$BURO_B', deleted"
+
 # SIGHUP: an import removed withdraws what it brought, added again it comes back; an
 # export whose rules now refuse the printer deletes it from the zone.
 reload() { # SITE [IMPORTED-SITE...]
