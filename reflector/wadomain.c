@@ -228,14 +228,6 @@ static int rr_cmp_ptr(const void *a, const void *b)
 	return dnssd_wa_rr_cmp(*(ldns_rr *const *)a, *(ldns_rr *const *)b);
 }
 
-static bool list_holds(const ldns_rr_list *l, const ldns_rr *rr)
-{
-	for (size_t i = 0; l && i < ldns_rr_list_rr_count(l); i++)
-		if (dnssd_wa_rr_cmp(ldns_rr_list_rr(l, i), rr) == 0)
-			return true;
-	return false;
-}
-
 /*
  * have after an UPDATE that took add and del: del's records out, add's in. In
  * one sorted pass, since have may hold the whole domain.
@@ -455,6 +447,23 @@ static void log_rejected(struct wad *w, const ldns_rr_list *l)
 	}
 }
 
+static bool same_rrset(const ldns_rr *a, const ldns_rr *b)
+{
+	return ldns_rr_get_type(a) == ldns_rr_get_type(b) &&
+	       ldns_dname_compare(ldns_rr_owner(a), ldns_rr_owner(b)) == 0;
+}
+
+/* Whether held has a record of the RRset of add's (one) record. */
+static bool same_rrset_held(const ldns_rr_list *held, const ldns_rr_list *add)
+{
+	if (!add || ldns_rr_list_rr_count(add) != 1)
+		return false;
+	for (size_t i = 0; i < ldns_rr_list_rr_count(held); i++)
+		if (same_rrset(ldns_rr_list_rr(held, i), ldns_rr_list_rr(add, 0)))
+			return true;
+	return false;
+}
+
 /*
  * Records refused for want of room in their RRset may go in once a record of that
  * RRset was deleted: they are tried again (and logged again if refused again).
@@ -466,9 +475,7 @@ static void forgive_rejected(struct wad_export *ex, const ldns_rr_list *del)
 		ldns_rr *rr = ldns_rr_list_rr(ex->rejected, i);
 		bool freed = false;
 		for (size_t j = 0; del && j < ldns_rr_list_rr_count(del) && !freed; j++) {
-			const ldns_rr *d = ldns_rr_list_rr(del, j);
-			freed = ldns_rr_get_type(d) == ldns_rr_get_type(rr) &&
-			        ldns_dname_compare(ldns_rr_owner(d), ldns_rr_owner(rr)) == 0;
+			freed = same_rrset(ldns_rr_list_rr(del, j), rr);
 		}
 		if (freed) {
 			ldns_rr_free(rr);
@@ -514,7 +521,9 @@ static void on_update(void *arg, const struct dnsc_result *r)
 			return;
 		}
 		if (batch_size(b) == 1) {
-			log_rejected(w, b->add);
+			/* One line per RRset, however many of its records do not fit. */
+			if (!same_rrset_held(ex->rejected, b->add))
+				log_rejected(w, b->add);
 			for (size_t i = 0; b->add && i < ldns_rr_list_rr_count(b->add); i++) {
 				ldns_rr *c = ldns_rr_clone(ldns_rr_list_rr(b->add, i));
 				if (c && !ldns_rr_list_push_rr(ex->rejected, c))
@@ -569,11 +578,17 @@ static void ex_flush(struct wad *w)
 		goto out;
 	}
 	/* What the server would not take stays out, rather than fail again. */
-	if (ldns_rr_list_rr_count(ex->rejected)) {
+	size_t nrej = ldns_rr_list_rr_count(ex->rejected);
+	ldns_rr **rej = nrej ? malloc(nrej * sizeof(*rej)) : NULL;
+	if (rej) {
+		for (size_t i = 0; i < nrej; i++)
+			rej[i] = ldns_rr_list_rr(ex->rejected, i);
+		qsort(rej, nrej, sizeof(*rej), rr_cmp_ptr);
 		ldns_rr_list *keep = ldns_rr_list_new();
 		for (size_t i = 0; keep && i < ldns_rr_list_rr_count(add); i++) {
 			ldns_rr *rr = ldns_rr_list_rr(add, i);
-			if (list_holds(ex->rejected, rr) || !ldns_rr_list_push_rr(keep, rr))
+			if (bsearch(&rr, rej, nrej, sizeof(*rej), rr_cmp_ptr) ||
+			    !ldns_rr_list_push_rr(keep, rr))
 				ldns_rr_free(rr);
 		}
 		if (keep) {
@@ -581,6 +596,7 @@ static void ex_flush(struct wad *w)
 			ldns_rr_list_free(add);
 			add = keep;
 		}
+		free(rej);
 	}
 	/* Right after coming up, deletions wait for the LAN to answer again. */
 	uint64_t now = mono_ms();
