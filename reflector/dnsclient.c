@@ -49,8 +49,8 @@ struct dnsc {
 	struct dnsc_events ev;
 	void *arg;
 	enum dnsc_state state;
-	bool ever_up;      /* events.up has been called once */
-	bool reported;     /* events.down called for the current outage */
+	bool ever_up;  /* events.up has been called once */
+	bool reported; /* events.down called for the current outage */
 	struct bufferevent *bev;
 	struct event *retry, *idle, *connect_to;
 	uint64_t backoff_ms;

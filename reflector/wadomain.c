@@ -57,12 +57,12 @@ struct wad_export {
 	uint64_t up_at;
 	time_t since; /* wall clock of the last change of up, for status */
 	struct dnssd_table local;
-	uint64_t seed; /* of local's hashes (dnssd_hash_seed differs at each call) */
-	ldns_rr_list *have;     /* owned records the server holds */
+	uint64_t seed;      /* of local's hashes (dnssd_hash_seed differs at each call) */
+	ldns_rr_list *have; /* owned records the server holds */
 	ldns_rr_list *rejected; /* records the server would not take (SERVFAIL alone) */
 	bool dirty, xfr_busy, need_xfr;
-	struct event *flush;  /* batching and retry timer */
-	struct event *retry;  /* the transfer's retry timer */
+	struct event *flush; /* batching and retry timer */
+	struct event *retry; /* the transfer's retry timer */
 	uint64_t backoff_ms;
 	struct batch *batches; /* of the round under way */
 	size_t nbatches, capbatches;
@@ -134,8 +134,9 @@ static void run_engine(struct wad *w)
 static void result_text(const struct dnsc_result *r, char *buf, size_t n)
 {
 	if (r->err)
-		snprintf(buf, n, "%s", r->err == -EBADMSG ? "answer not signed with the key"
-		                                          : strerror(-r->err));
+		snprintf(buf, n, "%s",
+		         r->err == -EBADMSG ? "answer not signed with the key"
+		                            : strerror(-r->err));
 	else
 		dnssd_wa_error_str(r->rcode, r->tsig_error, buf, n);
 }
@@ -232,9 +233,11 @@ static int rr_cmp_ptr(const void *a, const void *b)
  * have after an UPDATE that took add and del: del's records out, add's in. In
  * one sorted pass, since have may hold the whole domain.
  */
-static int have_apply(ldns_rr_list **have, const ldns_rr_list *add, const ldns_rr_list *del)
+static int have_apply(ldns_rr_list **have, const ldns_rr_list *add,
+                      const ldns_rr_list *del)
 {
-	size_t nh = ldns_rr_list_rr_count(*have), nd = del ? ldns_rr_list_rr_count(del) : 0;
+	size_t nh = ldns_rr_list_rr_count(*have),
+	       nd = del ? ldns_rr_list_rr_count(del) : 0;
 	size_t na = add ? ldns_rr_list_rr_count(add) : 0;
 	ldns_rr **dv = malloc((nd ? nd : 1) * sizeof(*dv));
 	ldns_rr_list *n = ldns_rr_list_new();
@@ -502,10 +505,11 @@ static void on_update(void *arg, const struct dnsc_result *r)
 		forgive_rejected(ex, b->del);
 		ex->records_added += b->add ? ldns_rr_list_rr_count(b->add) : 0;
 		ex->records_deleted += b->del ? ldns_rr_list_rr_count(b->del) : 0;
-		for (size_t i = 0; !ex->case_sample && b->add && i < ldns_rr_list_rr_count(b->add);
-		     i++)
+		for (size_t i = 0;
+		     !ex->case_sample && b->add && i < ldns_rr_list_rr_count(b->add); i++)
 			if (has_upper(ldns_rr_owner(ldns_rr_list_rr(b->add, i))))
-				ex->case_sample = ldns_rr_clone(ldns_rr_list_rr(b->add, i));
+				ex->case_sample =
+				    ldns_rr_clone(ldns_rr_list_rr(b->add, i));
 		ldns_rr_list_deep_free(b->add);
 		ldns_rr_list_deep_free(b->del);
 		memmove(&ex->batches[0], &ex->batches[1],
@@ -524,7 +528,8 @@ static void on_update(void *arg, const struct dnsc_result *r)
 			/* One line per RRset, however many of its records do not fit. */
 			if (!same_rrset_held(ex->rejected, b->add))
 				log_rejected(w, b->add);
-			for (size_t i = 0; b->add && i < ldns_rr_list_rr_count(b->add); i++) {
+			for (size_t i = 0; b->add && i < ldns_rr_list_rr_count(b->add);
+			     i++) {
 				ldns_rr *c = ldns_rr_clone(ldns_rr_list_rr(b->add, i));
 				if (c && !ldns_rr_list_push_rr(ex->rejected, c))
 					ldns_rr_free(c);
@@ -608,10 +613,13 @@ static void ex_flush(struct wad *w)
 	}
 	size_t nd = del ? ldns_rr_list_rr_count(del) : 0, na = ldns_rr_list_rr_count(add);
 	if (nd + na)
-		log_debug("dns: %s: %zu records to add, %zu to delete", w->domain, na, nd);
-	/* Deletions first, so that a replaced record never meets a limit beside its old copy. */
+		log_debug("dns: %s: %zu records to add, %zu to delete", w->domain, na,
+		          nd);
+	/* Deletions first, so that a replaced record never meets a limit beside its old
+	 * copy. */
 	for (size_t s0 = 0; s0 < nd + na; s0 += WAD_BATCH_RECORDS) {
-		size_t e = s0 + WAD_BATCH_RECORDS < nd + na ? s0 + WAD_BATCH_RECORDS : nd + na;
+		size_t e =
+		    s0 + WAD_BATCH_RECORDS < nd + na ? s0 + WAD_BATCH_RECORDS : nd + na;
 		struct batch b = {NULL, NULL};
 		bool ok = true;
 		if (s0 < nd)
@@ -620,8 +628,8 @@ static void ex_flush(struct wad *w)
 			size_t a0 = s0 > nd ? s0 - nd : 0;
 			ok = (b.add = slice(add, a0, e - nd - a0)) != NULL;
 		}
-		if (!ok || dnssd_grow((void **)&ex->batches, &ex->capbatches, ex->nbatches + 1,
-		                      sizeof(*ex->batches)) < 0) {
+		if (!ok || dnssd_grow((void **)&ex->batches, &ex->capbatches,
+		                      ex->nbatches + 1, sizeof(*ex->batches)) < 0) {
 			ldns_rr_list_deep_free(b.add);
 			ldns_rr_list_deep_free(b.del);
 			batches_free(ex);
@@ -658,14 +666,16 @@ static void ex_check_case(struct wad *w, const ldns_rr_list *zone)
 		const ldns_rr *rr = ldns_rr_list_rr(zone, i);
 		if (dnssd_wa_rr_cmp(rr, ex->case_sample) != 0)
 			continue;
-		const ldns_rdf *a = ldns_rr_owner(rr), *b = ldns_rr_owner(ex->case_sample);
+		const ldns_rdf *a = ldns_rr_owner(rr),
+		               *b = ldns_rr_owner(ex->case_sample);
 		if (ldns_rdf_size(a) == ldns_rdf_size(b) &&
 		    memcmp(ldns_rdf_data(a), ldns_rdf_data(b), ldns_rdf_size(a)) != 0)
-			log_info("dns: %s stores names in lower case (as Knot DNS does): "
-			         "instance names of %s show in lower case at sites and "
-			         "clients reading it; use a server that keeps case (BIND) "
-			         "where people read them",
-			         dnsc_server(w->dnsc), w->domain);
+			log_info(
+			    "dns: %s stores names in lower case (as Knot DNS does): "
+			    "instance names of %s show in lower case at sites and "
+			    "clients reading it; use a server that keeps case (BIND) "
+			    "where people read them",
+			    dnsc_server(w->dnsc), w->domain);
 		return;
 	}
 }
@@ -684,7 +694,8 @@ static void on_export_xfr(void *arg, const struct dnsc_result *r)
 		return;
 	}
 	ldns_rr_list *zone = dnssd_wa_xfr_take(r->xfr), *owned = ldns_rr_list_new();
-	ldns_rdf *dom = ldns_dname_new_frm_str(w->domain), *zn = ldns_dname_new_frm_str(w->zone);
+	ldns_rdf *dom = ldns_dname_new_frm_str(w->domain),
+	         *zn = ldns_dname_new_frm_str(w->zone);
 	if (!zone || !owned || !dom || !zn) {
 		ldns_rr_list_deep_free(zone);
 		ldns_rr_list_free(owned);
@@ -831,14 +842,16 @@ static struct wad_import *im_new(struct wad *w, const struct policy_dns_import *
 		return NULL;
 	}
 	im->id = id;
-	/* The zone's transfer is what is read: a domain elsewhere is never found in it. */
+	/* The zone's transfer is what is read: a domain elsewhere is never found in it.
+	 */
 	size_t dl = strlen(im->domain), zl = strlen(w->zone);
 	if (!(dl == zl && strcmp(im->domain, w->zone) == 0) &&
 	    !(dl > zl && im->domain[dl - zl - 1] == '.' &&
 	      strcmp(im->domain + dl - zl, w->zone) == 0))
-		log_warnx("dns: imported domain %s is not inside the zone %s: nothing of it "
-		          "will be found",
-		          im->domain, w->zone);
+		log_warnx(
+		    "dns: imported domain %s is not inside the zone %s: nothing of it "
+		    "will be found",
+		    im->domain, w->zone);
 	return im;
 }
 
@@ -1080,13 +1093,15 @@ static int imports_sync(struct wad *w, const struct policy_dns *d)
 		struct wad_import *im = NULL;
 		for (size_t i = 0; i < w->nimports && !im; i++)
 			if (strcmp(w->imports[i]->site, policy_dns_import_site(c)) == 0 &&
-			    strcmp(w->imports[i]->domain, policy_dns_import_domain(c)) == 0)
+			    strcmp(w->imports[i]->domain, policy_dns_import_domain(c)) ==
+			        0)
 				im = w->imports[i];
 		if (im) {
 			struct proxy_remote_cfg rc = im_cfg(c);
 			im->cfg = c;
 			im->seen = true;
-			if (proxy_update_remote(w->proxy, (unsigned)im->id, &rc, mono_ms()) < 0)
+			if (proxy_update_remote(w->proxy, (unsigned)im->id, &rc,
+			                        mono_ms()) < 0)
 				return -ENOMEM;
 			continue;
 		}
@@ -1145,8 +1160,8 @@ struct wad *wad_new(struct event_base *base, struct proxy *p,
 	    !(w->ex.retry = evtimer_new(base, on_ex_retry, w)) ||
 	    !(w->poll = evtimer_new(base, on_poll, w)))
 		goto fail;
-	w->dnsc = dnsc_new(base, policy_dns_server_host(d), policy_dns_server_port(d), &key,
-	                   &ev, w);
+	w->dnsc = dnsc_new(base, policy_dns_server_host(d), policy_dns_server_port(d),
+	                   &key, &ev, w);
 	if (!w->dnsc) {
 		err = errno;
 		goto fail;
@@ -1239,7 +1254,8 @@ static void json_str(FILE *f, const char *s)
 static void fmt_time(time_t t, char *buf, size_t len)
 {
 	struct tm tm;
-	if (t == 0 || !gmtime_r(&t, &tm) || !strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm))
+	if (t == 0 || !gmtime_r(&t, &tm) ||
+	    !strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm))
 		snprintf(buf, len, "never");
 }
 
@@ -1259,7 +1275,8 @@ void wad_report(const struct wad *w, FILE *f, int json)
 		json_str(f, w->zone);
 		fprintf(f, ",\"domain\":");
 		json_str(f, w->domain);
-		fprintf(f, ",\"state\":\"%s\",\"since\":\"%s\"", ex->up ? "up" : "down", since);
+		fprintf(f, ",\"state\":\"%s\",\"since\":\"%s\"", ex->up ? "up" : "down",
+		        since);
 		fprintf(f, ",\"last_error\":");
 		json_str(f, ex->last_error);
 		fprintf(f,
@@ -1282,10 +1299,12 @@ void wad_report(const struct wad *w, FILE *f, int json)
 			json_str(f, im->site);
 			fprintf(f, ",\"domain\":");
 			json_str(f, im->domain);
-			fprintf(f, ",\"state\":\"%s\",\"serial\":%llu,\"records_imported\":%zu}",
-			        im->up ? "up" : "down",
-			        w->have_serial ? (unsigned long long)w->serial : 0ULL,
-			        im->imported ? ldns_rr_list_rr_count(im->imported) : 0);
+			fprintf(
+			    f,
+			    ",\"state\":\"%s\",\"serial\":%llu,\"records_imported\":%zu}",
+			    im->up ? "up" : "down",
+			    w->have_serial ? (unsigned long long)w->serial : 0ULL,
+			    im->imported ? ldns_rr_list_rr_count(im->imported) : 0);
 		}
 		fprintf(f, "],\"import_error\":");
 		json_str(f, w->import_error);
@@ -1296,8 +1315,10 @@ void wad_report(const struct wad *w, FILE *f, int json)
 	fprintf(f, "  export %s: %s since %s, %zu records published", w->domain,
 	        ex->up ? "up" : "down", since, published);
 	if (ldns_rr_list_rr_count(ex->rejected))
-		fprintf(f, " (%zu refused by the server)", ldns_rr_list_rr_count(ex->rejected));
-	fprintf(f, ", updates sent %llu failed %llu\n", (unsigned long long)ex->updates_sent,
+		fprintf(f, " (%zu refused by the server)",
+		        ldns_rr_list_rr_count(ex->rejected));
+	fprintf(f, ", updates sent %llu failed %llu\n",
+	        (unsigned long long)ex->updates_sent,
 	        (unsigned long long)ex->updates_failed);
 	if (ex->last_error[0])
 		fprintf(f, "  last error (since %s): %s\n", esince, ex->last_error);
@@ -1310,7 +1331,8 @@ void wad_report(const struct wad *w, FILE *f, int json)
 	}
 	if (w->import_error[0])
 		fprintf(f, "  import error: %s\n", w->import_error);
-	fprintf(f, "  requests %llu, bytes out %llu in %llu, polls %llu, transfers %llu\n",
+	fprintf(f,
+	        "  requests %llu, bytes out %llu in %llu, polls %llu, transfers %llu\n",
 	        (unsigned long long)cs.requests, (unsigned long long)cs.bytes_out,
 	        (unsigned long long)cs.bytes_in, (unsigned long long)w->polls,
 	        (unsigned long long)w->transfers);
@@ -1319,7 +1341,8 @@ void wad_report(const struct wad *w, FILE *f, int json)
 static void metric(FILE *f, const char *name, const char *type, const char *help,
                    unsigned long long v)
 {
-	fprintf(f, "# HELP %s %s\n# TYPE %s %s\n%s %llu\n", name, help, name, type, name, v);
+	fprintf(f, "# HELP %s %s\n# TYPE %s %s\n%s %llu\n", name, help, name, type, name,
+	        v);
 }
 
 void wad_metrics(const struct wad *w, FILE *f)
@@ -1350,16 +1373,18 @@ void wad_metrics(const struct wad *w, FILE *f)
 	       "SOA serial queries for the imported domains.", w->polls);
 	metric(f, "sitecast_dns_transfers_total", "counter",
 	       "Zone transfers for the imported domains.", w->transfers);
-	fprintf(f, "# HELP sitecast_dns_import_up Whether the imported domain is read (1) "
-	           "or not (0).\n# TYPE sitecast_dns_import_up gauge\n");
+	fprintf(f,
+	        "# HELP sitecast_dns_import_up Whether the imported domain is read (1) "
+	        "or not (0).\n# TYPE sitecast_dns_import_up gauge\n");
 	for (size_t i = 0; i < w->nimports; i++)
-		fprintf(f, "sitecast_dns_import_up{site=\"%s\"} %d\n", w->imports[i]->site,
-		        w->imports[i]->up ? 1 : 0);
+		fprintf(f, "sitecast_dns_import_up{site=\"%s\"} %d\n",
+		        w->imports[i]->site, w->imports[i]->up ? 1 : 0);
 	fprintf(f, "# HELP sitecast_dns_import_records Records of the imported domain "
 	           "given to this LAN.\n# TYPE sitecast_dns_import_records gauge\n");
 	for (size_t i = 0; i < w->nimports; i++)
 		fprintf(f, "sitecast_dns_import_records{site=\"%s\"} %zu\n",
 		        w->imports[i]->site,
-		        w->imports[i]->imported ? ldns_rr_list_rr_count(w->imports[i]->imported)
-		                                : 0);
+		        w->imports[i]->imported
+		            ? ldns_rr_list_rr_count(w->imports[i]->imported)
+		            : 0);
 }
