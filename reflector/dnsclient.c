@@ -317,8 +317,11 @@ static void on_retry(evutil_socket_t fd, short what, void *arg)
 	struct dnsc *c = arg;
 	(void)fd;
 	(void)what;
-	if (c->state == ST_DOWN)
-		open_conn(c);
+	if (c->state == ST_DOWN && open_conn(c) == -ENOMEM) {
+		struct timeval tv;
+		tv_ms(&tv, c->backoff_ms);
+		evtimer_add(c->retry, &tv);
+	}
 }
 
 static void on_idle(evutil_socket_t fd, short what, void *arg)
@@ -465,7 +468,14 @@ int dnsc_send(struct dnsc *c, enum dnsc_kind kind, struct dnssd_wa_msg *msg, dns
 	*tail = r;
 	switch (c->state) {
 	case ST_IDLE:
-		open_conn(c); /* a failure calls r's callback through go_down */
+		/* A connect() failure reaches r's callback from the loop, through
+		 * go_down. */
+		if (open_conn(c) == -ENOMEM) {
+			c->state = ST_IDLE;
+			unlink_req(c, r);
+			req_free(r);
+			return -ENOMEM;
+		}
 		break;
 	case ST_UP:
 		if (write_req(c, r) < 0)

@@ -70,6 +70,7 @@ struct wad_export {
 	char last_error[256];
 	time_t error_since;
 	uint64_t updates_sent, updates_failed, records_added, records_deleted;
+	uint64_t gen; /* changes of have: a transfer older than the last is not used */
 	/* Knot folds names to lower case: seen once by reading a published name back */
 	ldns_rr *case_sample;
 	bool case_checked;
@@ -106,6 +107,7 @@ struct wad {
 	bool poll_busy, have_serial;
 	uint32_t serial;
 	uint64_t polls, transfers;
+	uint64_t xfr_gen; /* ex.gen when the poll's transfer was asked for */
 	char import_error[256];
 	time_t import_error_since;
 };
@@ -281,6 +283,7 @@ out:
 /* ------------------------------------------------------------ export */
 
 static void ex_schedule(struct wad *w, uint64_t ms);
+static void poll_schedule(struct wad *w);
 static void ex_flush(struct wad *w);
 static void ex_transfer(struct wad *w);
 
@@ -500,6 +503,7 @@ static void on_update(void *arg, const struct dnsc_result *r)
 	struct batch *b = &ex->batches[0];
 	if (r->err == 0 && r->rcode == LDNS_RCODE_NOERROR && r->tsig_error == 0) {
 		ex_clear_error(w);
+		ex->gen++;
 		if (have_apply(&ex->have, b->add, b->del) < 0)
 			ex->need_xfr = true; /* lost track: read the domain again */
 		forgive_rejected(ex, b->del);
@@ -680,6 +684,85 @@ static void ex_check_case(struct wad *w, const ldns_rr_list *zone)
 	}
 }
 
+/* Copies of the records of zone this gateway owns; NULL on ENOMEM. */
+static ldns_rr_list *owned_of(const struct wad *w, const ldns_rr_list *zone)
+{
+	ldns_rr_list *owned = ldns_rr_list_new();
+	ldns_rdf *dom = ldns_dname_new_frm_str(w->domain),
+	         *zn = ldns_dname_new_frm_str(w->zone);
+	bool ok = owned && dom && zn;
+	for (size_t i = 0; ok && i < ldns_rr_list_rr_count(zone); i++) {
+		const ldns_rr *rr = ldns_rr_list_rr(zone, i);
+		if (!dnssd_wa_owned(rr, dom, zn))
+			continue;
+		ldns_rr *c = ldns_rr_clone(rr);
+		ok = c && ldns_rr_list_push_rr(owned, c);
+		if (!ok)
+			ldns_rr_free(c);
+	}
+	ldns_rdf_deep_free(dom);
+	ldns_rdf_deep_free(zn);
+	if (!ok) {
+		ldns_rr_list_deep_free(owned);
+		return NULL;
+	}
+	return owned;
+}
+
+/* Whether a and b hold the same records (as DNS compares them), in any order. */
+static bool same_records(const ldns_rr_list *a, const ldns_rr_list *b)
+{
+	size_t n = ldns_rr_list_rr_count(a);
+	if (n != ldns_rr_list_rr_count(b))
+		return false;
+	ldns_rr **va = malloc((n ? n : 1) * sizeof(*va)),
+	        **vb = malloc((n ? n : 1) * sizeof(*vb));
+	bool same = va && vb;
+	for (size_t i = 0; same && i < n; i++) {
+		va[i] = ldns_rr_list_rr(a, i);
+		vb[i] = ldns_rr_list_rr(b, i);
+	}
+	if (same) {
+		qsort(va, n, sizeof(*va), rr_cmp_ptr);
+		qsort(vb, n, sizeof(*vb), rr_cmp_ptr);
+	}
+	for (size_t i = 0; same && i < n; i++)
+		same = dnssd_wa_rr_cmp(va[i], vb[i]) == 0;
+	free(va);
+	free(vb);
+	return same;
+}
+
+/*
+ * The zone as a poll read it: if what this gateway holds there is not what it
+ * thinks (a server restarted on an older zone file, someone else's edit), the
+ * next round brings it back. Only when no change of its own happened since the
+ * transfer was asked for.
+ */
+static void ex_reconcile(struct wad *w, const ldns_rr_list *zone)
+{
+	struct wad_export *ex = &w->ex;
+	if (!ex->up || ex->inflight || ex->nbatches || ex->xfr_busy ||
+	    ex->gen != w->xfr_gen)
+		return;
+	ldns_rr_list *owned = owned_of(w, zone);
+	if (!owned)
+		return;
+	if (same_records(owned, ex->have)) {
+		ldns_rr_list_deep_free(owned);
+		return;
+	}
+	log_info(
+	    "dns: %s holds %zu records of %s, not the %zu published: bringing it back",
+	    dnsc_server(w->dnsc), ldns_rr_list_rr_count(owned), w->domain,
+	    ldns_rr_list_rr_count(ex->have));
+	ldns_rr_list_deep_free(ex->have);
+	ex->have = owned;
+	ex->gen++;
+	ex->dirty = true;
+	ex_schedule(w, WAD_BATCH_MS);
+}
+
 static void on_export_xfr(void *arg, const struct dnsc_result *r)
 {
 	struct wad *w = arg;
@@ -693,14 +776,10 @@ static void on_export_xfr(void *arg, const struct dnsc_result *r)
 		arm(ex->retry, ex_backoff(ex));
 		return;
 	}
-	ldns_rr_list *zone = dnssd_wa_xfr_take(r->xfr), *owned = ldns_rr_list_new();
-	ldns_rdf *dom = ldns_dname_new_frm_str(w->domain),
-	         *zn = ldns_dname_new_frm_str(w->zone);
-	if (!zone || !owned || !dom || !zn) {
+	ldns_rr_list *zone = dnssd_wa_xfr_take(r->xfr);
+	ldns_rr_list *owned = zone ? owned_of(w, zone) : NULL;
+	if (!owned) {
 		ldns_rr_list_deep_free(zone);
-		ldns_rr_list_free(owned);
-		ldns_rdf_deep_free(dom);
-		ldns_rdf_deep_free(zn);
 		arm(ex->retry, ex_backoff(ex));
 		return;
 	}
@@ -708,16 +787,8 @@ static void on_export_xfr(void *arg, const struct dnsc_result *r)
 		ex_check_case(w, zone);
 		ex->case_checked = true; /* once, found or not */
 	}
-	for (size_t i = 0; i < ldns_rr_list_rr_count(zone); i++) {
-		ldns_rr *rr = ldns_rr_list_rr(zone, i);
-		if (dnssd_wa_owned(rr, dom, zn) && ldns_rr_list_push_rr(owned, rr))
-			continue;
-		ldns_rr_free(rr);
-	}
-	ldns_rr_list_set_rr_count(zone, 0);
-	ldns_rr_list_free(zone);
-	ldns_rdf_deep_free(dom);
-	ldns_rdf_deep_free(zn);
+	ldns_rr_list_deep_free(zone);
+	ex->gen++;
 	ldns_rr_list_deep_free(ex->have);
 	ex->have = owned;
 	ex->need_xfr = false;
@@ -734,6 +805,8 @@ static void on_export_xfr(void *arg, const struct dnsc_result *r)
 		local_clear(ex);
 		proxy_peer_up(w->proxy, (unsigned)ex->id, mono_ms());
 		run_engine(w);
+		if (!w->poll_busy && !evtimer_pending(w->poll, NULL))
+			poll_schedule(w);
 	}
 	ex->dirty = true;
 	ex_schedule(w, WAD_BATCH_MS);
@@ -937,7 +1010,7 @@ static void im_error(struct wad *w, const char *what, const struct dnsc_result *
 	char text[200], line[256];
 	result_text(r, text, sizeof(text));
 	snprintf(line, sizeof(line), "%s: %s", what, text);
-	if (strcmp(line, w->import_error) != 0) {
+	if (strcmp(line, w->import_error) != 0 && w->nimports) {
 		log_warnx("dns: %s of %s refused by %s: %s", what, w->zone,
 		          dnsc_server(w->dnsc), text);
 		w->import_error_since = time(NULL);
@@ -950,7 +1023,8 @@ static void im_error(struct wad *w, const char *what, const struct dnsc_result *
 static void poll_schedule(struct wad *w)
 {
 	evtimer_del(w->poll);
-	if (w->nimports)
+	/* The export is checked too: a server restarted on an old zone is noticed. */
+	if (w->nimports || w->ex.up)
 		arm(w->poll, (uint64_t)policy_dns_poll(w->dns) * 1000);
 }
 
@@ -976,6 +1050,8 @@ static void on_import_xfr(void *arg, const struct dnsc_result *r)
 	w->have_serial = true;
 	for (size_t i = 0; zone && i < w->nimports; i++)
 		im_apply(w, w->imports[i], zone);
+	if (zone)
+		ex_reconcile(w, zone);
 	ldns_rr_list_deep_free(zone);
 	run_engine(w);
 	poll_schedule(w);
@@ -988,6 +1064,7 @@ static void im_transfer(struct wad *w)
 	                        dnsc_key(w->dnsc), &m);
 	if (rc == 0)
 		rc = dnsc_send(w->dnsc, DNSC_XFR, m, on_import_xfr, w);
+	w->xfr_gen = w->ex.gen;
 	if (rc < 0) {
 		w->poll_busy = false;
 		if (rc != -ENOTCONN)
@@ -1025,7 +1102,7 @@ static void on_soa(void *arg, const struct dnsc_result *r)
 static void poll_now(struct wad *w)
 {
 	struct dnssd_wa_msg *m = NULL;
-	if (!w->nimports || w->poll_busy || dnsc_is_down(w->dnsc))
+	if ((!w->nimports && !w->ex.up) || w->poll_busy || dnsc_is_down(w->dnsc))
 		return;
 	evtimer_del(w->poll);
 	w->polls++;
