@@ -174,6 +174,9 @@ struct proxy_stats {
 	uint64_t answers_multicast;   /* records answered from the caches, multicast */
 	uint64_t answers_unicast;     /* and unicast */
 	uint64_t questions_forwarded; /* questions sent to peers */
+	/* LAN responses shed over a budget are asked for again (shed recovery): */
+	uint64_t shed_questions; /* questions asked for that */
+	uint64_t shed_recovered; /* records new in the cache after such a question */
 	size_t local_records;         /* records cached from the LAN */
 	size_t remote_records;        /* records cached from peers, all peers */
 	size_t interfaces;
@@ -208,8 +211,11 @@ void proxy_remove_interface(struct proxy *p, unsigned ifindex);
  * A datagram from the LAN on ifindex. src holds the source address and port;
  * dst_multicast tells whether it was sent to the mDNS group. Each source address
  * has a budget of records and questions a second (and the whole LAN another, for
- * spoofed sources); what is over it is dropped undecoded ("source-rate"), so that a
- * flooding host costs little and the others keep getting through.
+ * spoofed sources), limits.lan-records-per-source and limits.lan-records-total; what
+ * is over it is dropped undecoded ("source-rate"), so that a flooding host costs
+ * little and the others keep getting through. A source whose responses were shed
+ * is asked again for the LAN's service types once it is back within its budget,
+ * with what is cached as known answers, until nothing of it is shed.
  */
 void proxy_lan_input(struct proxy *p, unsigned ifindex, const struct sockaddr *src,
                      bool dst_multicast, const uint8_t *buf, size_t len, uint64_t now_ms);

@@ -18,33 +18,125 @@ bool proxy_any_peer_up(const struct proxy *p)
 	return false;
 }
 
-/* A record of the LAN on ifindex (heard, or found by another browser): cached, and
- * collected in recs for export. */
-void proxy_local_rr(struct proxy *p, unsigned ifindex, const struct policy_sender *sender,
+/* The service types of the LAN, for shed recovery to ask about (proxy_src). */
+static void note_lan_type(struct proxy *p, const ldns_rr *rr)
+{
+	const ldns_rdf *type = NULL;
+	if (proxy_rr_type(rr) != LDNS_RR_TYPE_PTR || ldns_rr_ttl(rr) == 0)
+		return;
+	if (dnssd_name_kind(ldns_rr_owner(rr)) == DNSSD_NAME_SERVICE_TYPE)
+		type = ldns_rr_owner(rr);
+	else if (dnssd_name_kind(ldns_rr_owner(rr)) == DNSSD_NAME_ENUM &&
+	         dnssd_rdf_name(rr, 0) &&
+	         dnssd_name_kind(dnssd_rdf_name(rr, 0)) == DNSSD_NAME_SERVICE_TYPE)
+		type = dnssd_rdf_name(rr, 0);
+	if (!type)
+		return;
+	struct nent *t = proxy_ntab_find(&p->lan_types, type, 0);
+	if (!t && proxy_ntab_count(&p->lan_types) < LAN_TYPES_MAX &&
+	    (t = proxy_ntab_add(&p->lan_types, type, 0)) &&
+	    !(t = proxy_nent_set_name(&p->lan_types, t, type)))
+		return;
+	if (t)
+		t->t = p->now;
+}
+
+/* The budget slot of a sender (the same for a local entry's stored sender). */
+static struct proxy_src *sender_slot(struct proxy *p, const struct policy_sender *s)
+{
+	static const uint8_t v4mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+	uint8_t b[16] = {0};
+	uint64_t h = p->src_seed;
+	if (s->af == AF_INET) {
+		memcpy(b, v4mapped, 12);
+		memcpy(b + 12, s->addr, 4);
+	} else if (s->af == AF_INET6) {
+		memcpy(b, s->addr, 16);
+	}
+	for (size_t i = 0; i < sizeof(b); i++)
+		h = (h ^ b[i]) * 0x100000001b3ULL;
+	return &p->src[(h ^ h >> 32) % SRC_SLOTS];
+}
+
+static struct proxy_src *entry_slot(struct proxy *p, const struct dnssd_entry *e)
+{
+	struct policy_sender s;
+	proxy_entry_sender(e, &s);
+	return sender_slot(p, &s);
+}
+
+void proxy_local_gone(void *arg, struct dnssd_entry *e)
+{
+	struct proxy_src *slot = entry_slot(arg, e);
+	if (slot->held)
+		slot->held--;
+}
+
+static void count_held(void *arg, struct dnssd_entry *e)
+{
+	entry_slot(arg, e)->held++;
+}
+
+/*
+ * The shares counted again: an expired entry put again before it was collected is
+ * counted twice (its sender is gone with its aux slots), and this bounds the error.
+ */
+void proxy_local_recount(struct proxy *p)
+{
+	for (size_t i = 0; i < SRC_SLOTS; i++)
+		p->src[i].held = 0;
+	dnssd_cache_foreach(p->local, count_held, p);
+}
+
+bool proxy_local_rr(struct proxy *p, unsigned ifindex, const struct policy_sender *sender,
                     const ldns_rr *rr, bool any_up, struct rrvec *recs)
 {
+	struct proxy_src *slot;
 	const ldns_rdf *subj;
 	if (!rr || proxy_rr_type(rr) == LDNS_RR_TYPE_NSEC ||
 	    dnssd_rr_class(rr) != LDNS_RR_CLASS_IN ||
 	    dnssd_name_kind(ldns_rr_owner(rr)) == DNSSD_NAME_REVERSE)
-		return;
+		return false;
 	subj = proxy_subject_name(rr);
 	if (subj && proxy_name_is_remote(p, subj)) {
 		/* our own announcement repeated by another responder */
 		p->st.drops[PROXY_DROP_LOOP]++;
-		return;
+		return false;
+	}
+	slot = sender_slot(p, sender);
+	if (slot->held >= SRC_CACHE_MAX && !dnssd_cache_get(p->local, rr)) {
+		/* one host's share of the cache is full: the others keep theirs */
+		p->st.drops[PROXY_DROP_LIMIT]++;
+		return false;
 	}
 	struct dnssd_entry *e = NULL;
-	if (dnssd_cache_put(p->local, rr, ifindex, p->now, &e, NULL, NULL) == -ENOSPC)
+	int put = dnssd_cache_put(p->local, rr, ifindex, p->now, &e, proxy_local_gone, p);
+	if (put == -ENOSPC)
 		p->st.drops[PROXY_DROP_LIMIT]++;
-	if (e)
+	if (e) {
+		struct proxy_src *was = put == DNSSD_PUT_NEW ? NULL : entry_slot(p, e);
+		if (was != slot) {
+			if (was && was->held)
+				was->held--;
+			slot->held++;
+		}
 		proxy_set_entry_sender(e, sender);
+	}
+	note_lan_type(p, rr);
 	proxy_rv_push(recs, rr);
 	/* Browsing: the types a peer may have are asked for in turn. */
 	if (any_up && proxy_rr_type(rr) == LDNS_RR_TYPE_PTR && ldns_rr_ttl(rr) > 0 &&
 	    dnssd_name_kind(ldns_rr_owner(rr)) == DNSSD_NAME_ENUM &&
 	    dnssd_rdf_name(rr, 0) && proxy_type_exported(p, dnssd_rdf_name(rr, 0)))
 		proxy_lan_ask(p, dnssd_rdf_name(rr, 0), LDNS_RR_TYPE_PTR);
+	return put == DNSSD_PUT_NEW;
+}
+
+static struct proxy_src *src_slot(struct proxy *p, const struct sockaddr *src)
+{
+	struct policy_sender s;
+	proxy_sa_sender(src, &s);
+	return sender_slot(p, &s);
 }
 
 static void lan_response(struct proxy *p, unsigned ifindex, const struct sockaddr *src,
@@ -55,13 +147,18 @@ static void lan_response(struct proxy *p, unsigned ifindex, const struct sockadd
 	struct rrvec recs = {0};
 	struct policy_sender sender;
 	bool any_up = proxy_any_peer_up(p);
+	const struct proxy_src *slot = src_slot(p, src);
+	/* answers to a shed recovery round: what is new was recovered */
+	bool recovering = slot->round_at && p->now < slot->round_at + SHED_WINDOW_MS;
 
 	proxy_sa_sender(src, &sender);
 	for (int s = 0; s < 2; s++) {
 		size_t n = dnssd_msg_count(m, secs[s]);
 		for (size_t i = 0; i < n; i++)
-			proxy_local_rr(p, ifindex, &sender, dnssd_msg_rr(m, secs[s], i),
-			               any_up, &recs);
+			if (proxy_local_rr(p, ifindex, &sender,
+			                   dnssd_msg_rr(m, secs[s], i), any_up, &recs) &&
+			    recovering)
+				p->st.shed_recovered++;
 	}
 	if (recs.n && any_up)
 		proxy_export_all_peers(p, recs.v, recs.n, &sender);
@@ -169,34 +266,113 @@ static bool known_entry(const struct dnssd_msg *m, const struct dnssd_entry *e)
 	return known;
 }
 
+/* A response of slot's source was shed: a recovery round will follow. */
+static void shed_response(struct proxy *p, struct proxy_src *slot)
+{
+	/* the last round was long ago: this is a new episode */
+	if (slot->rounds && p->now >= slot->round_at + SHED_WINDOW_MS)
+		slot->rounds = 0;
+	if (slot->rounds >= SHED_ROUNDS_MAX)
+		return; /* a source that never stops: it sends again by itself */
+	if (!slot->pending) {
+		slot->pending = true;
+		p->shed_pending++;
+	}
+	slot->shed_at = p->now;
+	if (p->now + SHED_QUIET_MS < p->shed_next)
+		p->shed_next = p->now + SHED_QUIET_MS;
+}
+
 /*
  * Whether a LAN datagram fits the budgets of its source and of the LAN, at the
  * cost of the records and questions its header announces (decoding checks them).
+ * A second's worth of either budget may come at once.
  */
 static bool lan_admit(struct proxy *p, const struct sockaddr *src, const uint8_t *buf,
                       size_t len)
 {
-	uint64_t n = 1, h = p->src_seed;
-	const uint8_t *a;
-	size_t alen;
+	uint64_t n = 1;
+	uint32_t per_src = policy_config_lan_records_per_source(p->cfg),
+	         total = policy_config_lan_records_total(p->cfg);
 	if (len >= 12)
 		for (int i = 4; i < 12; i += 2)
 			n += (uint64_t)buf[i] << 8 | buf[i + 1];
 	if (n > len / 5 + 1) /* counts that lie; decoding drops it */
 		n = len / 5 + 1;
-	if (src->sa_family == AF_INET6) {
-		a = ((const struct sockaddr_in6 *)(const void *)src)->sin6_addr.s6_addr;
-		alen = 16;
-	} else {
-		a = (const uint8_t *)&((const struct sockaddr_in *)(const void *)src)
-		        ->sin_addr;
-		alen = 4;
+	struct proxy_src *slot = src_slot(p, src);
+	if (proxy_bucket_take(&slot->b, per_src, per_src, p->now, n) &&
+	    proxy_bucket_take(&p->lan_bucket, total, total, p->now, n))
+		return true;
+	/* The header alone tells a response with records (QR, answer count). */
+	if (len >= 12 && (buf[2] & 0x80) && (buf[6] | buf[7]))
+		shed_response(p, slot);
+	return false;
+}
+
+struct type_list {
+	struct proxy *p;
+	struct rrvec qs;
+};
+
+static bool collect_type(struct nent *e, const void *arg)
+{
+	struct type_list *tl = (struct type_list *)(uintptr_t)arg;
+	if (e->name && proxy_type_exported(tl->p, e->name))
+		proxy_rv_push_own(&tl->qs,
+		                  proxy_make_question(e->name, LDNS_RR_TYPE_PTR));
+	return false;
+}
+
+/*
+ * One recovery round: the service enumeration and every exported type of the LAN
+ * asked at once, with the cached records as known answers, so that responders
+ * send only what we lack (RFC 6762 §7.1, split with TC bits past one datagram).
+ */
+static void shed_round(struct proxy *p)
+{
+	struct type_list tl = {.p = p};
+	proxy_rv_push_own(&tl.qs, proxy_make_question(p->enum_name, LDNS_RR_TYPE_PTR));
+	proxy_ntab_filter(&p->lan_types, collect_type, &tl);
+	proxy_lan_ask_known(p, tl.qs.v, tl.qs.n, SHED_KNOWN_MAX);
+	p->st.shed_questions += tl.qs.n;
+	proxy_rv_free(&tl.qs);
+}
+
+uint64_t proxy_shed_run(struct proxy *p)
+{
+	if (!p->shed_pending) {
+		p->shed_next = UINT64_MAX;
+		return UINT64_MAX;
 	}
-	for (size_t i = 0; i < alen; i++)
-		h = (h ^ a[i]) * 0x100000001b3ULL;
-	struct proxy_bucket *b = &p->src[(h ^ h >> 32) % SRC_SLOTS];
-	return proxy_bucket_take(b, SRC_RATE, SRC_BURST, p->now, n) &&
-	       proxy_bucket_take(&p->lan_bucket, LAN_RATE, LAN_BURST, p->now, n);
+	if (p->now < p->shed_next)
+		return p->shed_next;
+	uint64_t next = UINT64_MAX, round_ok = p->shed_round + SHED_QUIET_MS;
+	bool ask = false;
+	for (size_t i = 0; i < SRC_SLOTS; i++) {
+		struct proxy_src *s = &p->src[i];
+		if (!s->pending)
+			continue;
+		uint64_t due = s->shed_at + SHED_QUIET_MS;
+		if (due < round_ok)
+			due = round_ok;
+		if (p->now < due) {
+			if (due < next)
+				next = due;
+			continue;
+		}
+		/* quiet for long enough: asked in this round */
+		s->pending = false;
+		s->round_at = p->now;
+		s->rounds++;
+		p->shed_pending--;
+		ask = true;
+	}
+	if (ask) {
+		shed_round(p);
+		p->shed_round = p->now;
+	}
+	p->shed_next = next;
+	return next;
 }
 
 /* Whether the peer's import rules could take services of this type name. */

@@ -309,21 +309,32 @@ void proxy_lan_ask(struct proxy *p, const ldns_rdf *name, uint16_t type)
 	proxy_rv_push_own(&p->askq, proxy_make_question(name, type));
 }
 
-/* The fresh records of one cache that answer q, as known answers. */
+/* The fresh records of one cache that answer q, as known answers (at most kmax). */
 static void add_known_from(struct proxy *p, struct dnssd_enc *enc, struct dnssd_cache *c,
-                           const ldns_rr *q)
+                           const ldns_rr *q, size_t kmax)
 {
-	struct dnssd_entry *tmp[32];
-	size_t m =
-	    dnssd_cache_find(c, ldns_rr_owner(q), proxy_rr_type(q), 0, p->now, tmp, 32);
-	if (m > 32)
-		m = 32;
+	struct dnssd_entry *stack[32], **tmp = stack;
+	size_t m = dnssd_cache_find(c, ldns_rr_owner(q), proxy_rr_type(q), 0, p->now, tmp,
+	                            32);
+	if (m > kmax)
+		m = kmax;
+	if (m > 32) {
+		/* a long list (shed recovery): the encoder splits it with TC bits */
+		if (!(tmp = calloc(m, sizeof(*tmp))))
+			return;
+		m = dnssd_cache_find(c, ldns_rr_owner(q), proxy_rr_type(q), 0, p->now,
+		                     tmp, m);
+		if (m > kmax)
+			m = kmax;
+	}
 	for (size_t i = 0; i < m; i++) {
 		uint32_t ttl = dnssd_entry_ttl(tmp[i]),
 		         left = dnssd_entry_ttl_left(tmp[i], p->now);
 		if (!dnssd_entry_is_goodbye(tmp[i]) && (uint64_t)left * 2 > ttl)
 			enc_entry(p, enc, DNSSD_SEC_ANSWER, tmp[i]);
 	}
+	if (tmp != stack)
+		free(tmp);
 }
 
 /*
@@ -332,14 +343,16 @@ static void add_known_from(struct proxy *p, struct dnssd_enc *enc, struct dnssd_
  * and leave unanswered would otherwise make hosts flush them as records nobody
  * answers for (RFC 6762 §10.5; Avahi does this).
  */
-static void add_known_answers(struct proxy *p, struct dnssd_enc *enc, const ldns_rr *q)
+static void add_known_answers(struct proxy *p, struct dnssd_enc *enc, const ldns_rr *q,
+                              size_t kmax)
 {
-	add_known_from(p, enc, p->local, q);
+	add_known_from(p, enc, p->local, q, kmax);
 	for (size_t i = 0; i < p->npeers; i++)
-		add_known_from(p, enc, p->peers[i]->remote, q);
+		add_known_from(p, enc, p->peers[i]->remote, q, 32);
 }
 
-void proxy_send_questions(struct proxy *p, size_t pos, const ldns_rr *const *qs, size_t n)
+static void send_questions_known(struct proxy *p, size_t pos, const ldns_rr *const *qs,
+                                 size_t n, size_t kmax)
 {
 	struct iface *ifc = &p->ifs[pos];
 	for (int f = 0; f < NFAM; f++) {
@@ -351,10 +364,22 @@ void proxy_send_questions(struct proxy *p, size_t pos, const ldns_rr *const *qs,
 		for (size_t i = 0; i < n; i++)
 			dnssd_enc_question(enc, qs[i]);
 		for (size_t i = 0; i < n; i++)
-			add_known_answers(p, enc, qs[i]);
+			add_known_answers(p, enc, qs[i], kmax);
 		proxy_send_enc(p, enc, ifc->ifindex, af, NULL);
 		dnssd_enc_free(enc);
 	}
+}
+
+void proxy_send_questions(struct proxy *p, size_t pos, const ldns_rr *const *qs, size_t n)
+{
+	send_questions_known(p, pos, qs, n, 32);
+}
+
+void proxy_lan_ask_known(struct proxy *p, const ldns_rr *const *qs, size_t n, size_t kmax)
+{
+	for (size_t i = 0; i < PROXY_MAX_INTERFACES; i++)
+		if (p->ifs[i].used)
+			send_questions_known(p, i, qs, n, kmax);
 }
 
 void proxy_flush_ask(struct proxy *p)
