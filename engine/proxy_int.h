@@ -60,6 +60,8 @@
 #define LEGACY_TTL_MAX 10
 /* RFC 6762 §5.2: records in use are asked for again at 80% of their TTL. */
 #define NEAR_EXPIRY_PERMILLE 800
+/* Known answers listed with a question we ask the LAN, per cache (RFC 6762 §7.1). */
+#define KNOWN_MAX 2000
 /* The same question is not forwarded to a peer, nor asked on the LAN, more often. */
 #define FWD_GAP_MS 1000
 #define ASK_GAP_MS 1000
@@ -91,8 +93,8 @@
 /*
  * Shed recovery: a source whose responses were shed is asked again, once it has
  * sent nothing over its budget for SHED_QUIET_MS, for the service types of the
- * LAN, listing what is cached as known answers (at most SHED_KNOWN_MAX records
- * per question) so that it sends only what is missing. A round whose answers are
+ * LAN, listing what is cached as known answers (KNOWN_MAX) so that it sends
+ * only what is missing. A round whose answers are
  * shed again is followed by another, up to SHED_ROUNDS_MAX in a row; rounds are
  * at least SHED_QUIET_MS apart on the whole LAN. Records new in the cache within
  * SHED_WINDOW_MS of a round count as recovered. The service types are those of
@@ -100,7 +102,6 @@
  * were last heard.
  */
 #define SHED_QUIET_MS 1000
-#define SHED_KNOWN_MAX 2000
 #define SHED_ROUNDS_MAX 8
 #define SHED_WINDOW_MS 5000
 #define LAN_TYPES_MAX 256
@@ -464,11 +465,6 @@ void proxy_send_questions(struct proxy *p, size_t pos, const ldns_rr *const *qs,
 
 void proxy_flush_ask(struct proxy *p);
 
-/*
- * Ask the LAN (all interfaces, QM) the questions qs at once, with up to kmax
- * known answers each from the caches.
- */
-void proxy_lan_ask_known(struct proxy *p, const ldns_rr *const *qs, size_t n, size_t kmax);
 
 /* ------------------------------------------------------------ proxy_lanin.c */
 

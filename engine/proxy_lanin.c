@@ -310,32 +310,35 @@ static bool lan_admit(struct proxy *p, const struct sockaddr *src, const uint8_t
 }
 
 struct type_list {
-	struct proxy *p;
-	struct rrvec qs;
+	const ldns_rdf **v;
+	size_t n, cap;
 };
 
 static bool collect_type(struct nent *e, const void *arg)
 {
 	struct type_list *tl = (struct type_list *)(uintptr_t)arg;
-	if (e->name && proxy_type_exported(tl->p, e->name))
-		proxy_rv_push_own(&tl->qs,
-		                  proxy_make_question(e->name, LDNS_RR_TYPE_PTR));
+	if (e->name && dnssd_grow((void **)&tl->v, &tl->cap, tl->n + 1, sizeof(*tl->v)) == 0)
+		tl->v[tl->n++] = e->name;
 	return false;
 }
 
 /*
  * One recovery round: the service enumeration and every exported type of the LAN
- * asked at once, with the cached records as known answers, so that responders
- * send only what we lack (RFC 6762 §7.1, split with TC bits past one datagram).
+ * asked at the end of this call (all at once, with the cached records as known
+ * answers, so that responders send only what we lack). Asked through the table of
+ * questions asked, so that the enumeration's answer does not ask them again.
  */
 static void shed_round(struct proxy *p)
 {
-	struct type_list tl = {.p = p};
-	proxy_rv_push_own(&tl.qs, proxy_make_question(p->enum_name, LDNS_RR_TYPE_PTR));
+	struct type_list tl = {0};
+	size_t before = p->askq.n;
 	proxy_ntab_filter(&p->lan_types, collect_type, &tl);
-	proxy_lan_ask_known(p, tl.qs.v, tl.qs.n, SHED_KNOWN_MAX);
-	p->st.shed_questions += tl.qs.n;
-	proxy_rv_free(&tl.qs);
+	proxy_lan_ask(p, p->enum_name, LDNS_RR_TYPE_PTR);
+	for (size_t i = 0; i < tl.n; i++)
+		if (proxy_type_exported(p, tl.v[i]))
+			proxy_lan_ask(p, tl.v[i], LDNS_RR_TYPE_PTR);
+	p->st.shed_questions += p->askq.n - before;
+	free(tl.v);
 }
 
 uint64_t proxy_shed_run(struct proxy *p)

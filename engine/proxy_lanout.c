@@ -309,7 +309,11 @@ void proxy_lan_ask(struct proxy *p, const ldns_rdf *name, uint16_t type)
 	proxy_rv_push_own(&p->askq, proxy_make_question(name, type));
 }
 
-/* The fresh records of one cache that answer q, as known answers (at most kmax). */
+/*
+ * The fresh records of one cache that answer q, as known answers (at most kmax): all
+ * of them, so that a responder with many services of a type sends only those we
+ * lack (a long list is split with TC bits).
+ */
 static void add_known_from(struct proxy *p, struct dnssd_enc *enc, struct dnssd_cache *c,
                            const ldns_rr *q, size_t kmax)
 {
@@ -319,7 +323,6 @@ static void add_known_from(struct proxy *p, struct dnssd_enc *enc, struct dnssd_
 	if (m > kmax)
 		m = kmax;
 	if (m > 32) {
-		/* a long list (shed recovery): the encoder splits it with TC bits */
 		if (!(tmp = calloc(m, sizeof(*tmp))))
 			return;
 		m = dnssd_cache_find(c, ldns_rr_owner(q), proxy_rr_type(q), 0, p->now,
@@ -343,16 +346,14 @@ static void add_known_from(struct proxy *p, struct dnssd_enc *enc, struct dnssd_
  * and leave unanswered would otherwise make hosts flush them as records nobody
  * answers for (RFC 6762 §10.5; Avahi does this).
  */
-static void add_known_answers(struct proxy *p, struct dnssd_enc *enc, const ldns_rr *q,
-                              size_t kmax)
+static void add_known_answers(struct proxy *p, struct dnssd_enc *enc, const ldns_rr *q)
 {
-	add_known_from(p, enc, p->local, q, kmax);
+	add_known_from(p, enc, p->local, q, KNOWN_MAX);
 	for (size_t i = 0; i < p->npeers; i++)
-		add_known_from(p, enc, p->peers[i]->remote, q, 32);
+		add_known_from(p, enc, p->peers[i]->remote, q, KNOWN_MAX);
 }
 
-static void send_questions_known(struct proxy *p, size_t pos, const ldns_rr *const *qs,
-                                 size_t n, size_t kmax)
+void proxy_send_questions(struct proxy *p, size_t pos, const ldns_rr *const *qs, size_t n)
 {
 	struct iface *ifc = &p->ifs[pos];
 	for (int f = 0; f < NFAM; f++) {
@@ -364,22 +365,10 @@ static void send_questions_known(struct proxy *p, size_t pos, const ldns_rr *con
 		for (size_t i = 0; i < n; i++)
 			dnssd_enc_question(enc, qs[i]);
 		for (size_t i = 0; i < n; i++)
-			add_known_answers(p, enc, qs[i], kmax);
+			add_known_answers(p, enc, qs[i]);
 		proxy_send_enc(p, enc, ifc->ifindex, af, NULL);
 		dnssd_enc_free(enc);
 	}
-}
-
-void proxy_send_questions(struct proxy *p, size_t pos, const ldns_rr *const *qs, size_t n)
-{
-	send_questions_known(p, pos, qs, n, 32);
-}
-
-void proxy_lan_ask_known(struct proxy *p, const ldns_rr *const *qs, size_t n, size_t kmax)
-{
-	for (size_t i = 0; i < PROXY_MAX_INTERFACES; i++)
-		if (p->ifs[i].used)
-			send_questions_known(p, i, qs, n, kmax);
 }
 
 void proxy_flush_ask(struct proxy *p)
