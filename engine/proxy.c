@@ -134,7 +134,8 @@ struct proxy *proxy_new(const struct policy_config *cfg, const struct proxy_io *
 	p->src_seed = proxy_rnd(p);
 	p->shed_next = UINT64_MAX;
 	if (proxy_ntab_init(&p->alias) < 0 || proxy_ntab_init(&p->asked) < 0 ||
-	    proxy_ntab_init(&p->pub) < 0 || proxy_ntab_init(&p->lan_types) < 0)
+	    proxy_ntab_init(&p->pub) < 0 || proxy_ntab_init(&p->lan_types) < 0 ||
+	    proxy_ntab_init(&p->pubren) < 0 || proxy_ntab_init(&p->pubrev) < 0)
 		goto fail;
 	p->rename = dnssd_rename_new(policy_config_host_suffix(cfg),
 	                             policy_config_instance_suffix(cfg));
@@ -171,6 +172,8 @@ void proxy_free(struct proxy *p)
 	proxy_ntab_fini(&p->asked);
 	proxy_ntab_fini(&p->pub);
 	proxy_ntab_fini(&p->lan_types);
+	proxy_ntab_fini(&p->pubren);
+	proxy_ntab_fini(&p->pubrev);
 	proxy_rv_free(&p->askq);
 	dnssd_cache_free(p->local);
 	dnssd_rename_free(p->rename);

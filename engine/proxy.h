@@ -273,6 +273,28 @@ int proxy_reconfigure(struct proxy *p, const struct policy_config *newcfg,
 void proxy_set_external(struct proxy *p, bool live, uint64_t now_ms);
 
 /*
+ * The external publisher published the service it was given under key
+ * (proxy_io.service_set) as name, an instance label (UTF-8, unescaped), after a
+ * collision with a service of the LAN. From then on that is the service's name
+ * on the LAN: when the engine announces and answers itself (publisher not live)
+ * and for its goodbyes, questions for it are answered and forwarded to the
+ * owning site as for the name it replaces, and proxy_service_lan_name reports it.
+ * The engine's name stays the key; name equal to it ends the rename, and so does
+ * the service's removal. It may be called from within service_set: it sends
+ * nothing. 0, -ENOENT (no service set under key), -EINVAL (name) or -ENOMEM.
+ */
+int proxy_service_renamed(struct proxy *p, const char *key, const char *name,
+                          uint64_t now_ms);
+
+/*
+ * The instance label an imported service has on the LAN when the publisher
+ * renamed it (instance: its name as the engine keeps it), written to buf (len
+ * bytes, NUL-terminated, cut to fit); buf, or NULL when it was not renamed.
+ */
+const char *proxy_service_lan_name(const struct proxy *p, const ldns_rdf *instance,
+                                   char *buf, size_t len);
+
+/*
  * A service of the LAN on ifindex that another browser found (removed: it went).
  * Taken as the records its responder sends, with Avahi's TTLs (PTR of the type and
  * of the enumeration, TXT: 4500 s; SRV, A/AAAA: 120 s; cache-flush on the unique

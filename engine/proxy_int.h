@@ -292,6 +292,8 @@ struct proxy {
 	bool ext_live;   /* it is live: the engine is quiet on the LAN about them */
 	bool pub_dirty;  /* the remote caches changed since the last proxy_publish_sync */
 	struct ntab pub; /* renamed instance -> name: itself, t: hash of what was set */
+	/* proxy_service_renamed: instance -> the publisher's name for it, and back */
+	struct ntab pubren, pubrev;
 	/* LAN input budgets (limits.lan-records-*), in milli-tokens, and shed recovery */
 	struct proxy_src src[SRC_SLOTS];
 	uint64_t src_seed;
@@ -465,6 +467,17 @@ void proxy_send_questions(struct proxy *p, size_t pos, const ldns_rr *const *qs,
 
 void proxy_flush_ask(struct proxy *p);
 
+
+/* ------------------------------------------------------------ proxy_publish.c (names) */
+
+/*
+ * rr (a remote record on its way to the LAN) with the owner, or the target of a
+ * PTR, that the publisher renamed (proxy_service_renamed) given its new name.
+ */
+void proxy_pub_lan_rr(const struct proxy *p, ldns_rr *rr);
+/* A question for a name the publisher chose, for the engine's name (caller frees);
+ * NULL when q's name is not one of those. */
+ldns_rr *proxy_pub_question_in(const struct proxy *p, const ldns_rr *q);
 
 /* ------------------------------------------------------------ proxy_lanin.c */
 

@@ -256,11 +256,13 @@ static bool known_answer(const struct dnssd_msg *m, const ldns_rr *rr)
 }
 
 /* known_answer() for a cached record, built only when the asker listed any. */
-static bool known_entry(const struct dnssd_msg *m, const struct dnssd_entry *e)
+static bool known_entry(const struct proxy *p, const struct dnssd_msg *m,
+                        const struct dnssd_entry *e)
 {
 	if (!dnssd_msg_count(m, DNSSD_SEC_ANSWER))
 		return false;
 	ldns_rr *rr = dnssd_entry_rr_new(e);
+	proxy_pub_lan_rr(p, rr);
 	bool known = rr && known_answer(m, rr);
 	ldns_rr_free(rr);
 	return known;
@@ -516,6 +518,7 @@ static void send_unicast(struct proxy *p, unsigned ifindex, const struct sockadd
 			ldns_rr *c = proxy_entry_rr_ttl(av->v[i].e, ttl);
 			if (!c)
 				continue;
+			proxy_pub_lan_rr(p, c);
 			if (legacy) {
 				if (ttl > LEGACY_TTL_MAX)
 					ldns_rr_set_ttl(c, LEGACY_TTL_MAX);
@@ -542,7 +545,7 @@ static void drop_known_pending(struct proxy *p, size_t pos, int fam, uint32_t sr
 		if (it->kind == OI_ANSWER && it->src == src && it->peer) {
 			struct dnssd_entry *e =
 			    dnssd_cache_get(it->peer->remote, it->r->rr);
-			if (e && known_entry(m, e)) {
+			if (e && known_entry(p, m, e)) {
 				proxy_qrr_put(it->r);
 				continue;
 			}
@@ -580,6 +583,10 @@ static void lan_query(struct proxy *p, unsigned ifindex, const struct sockaddr *
 		kl = dnssd_rr_class(q);
 		if (kl != LDNS_RR_CLASS_IN && kl != LDNS_RR_CLASS_ANY)
 			continue;
+		/* a name the publisher chose: the records the engine keeps for it */
+		ldns_rr *mq = proxy_pub_question_in(p, q);
+		if (mq)
+			q = mq;
 		if (!p->ext_live) {
 			find_remote(p, NULL, ldns_rr_owner(q), proxy_rr_type(q),
 			            DNSSD_SEC_ANSWER, &av);
@@ -587,7 +594,7 @@ static void lan_query(struct proxy *p, unsigned ifindex, const struct sockaddr *
 		}
 		size_t keep = 0;
 		for (size_t j = 0; j < av.n; j++)
-			if (!known_entry(m, av.v[j].e))
+			if (!known_entry(p, m, av.v[j].e))
 				av.v[keep++] = av.v[j];
 		av.n = keep;
 		if (legacy || !dst_multicast || dnssd_q_unicast(q)) {
@@ -605,6 +612,7 @@ static void lan_query(struct proxy *p, unsigned ifindex, const struct sockaddr *
 		}
 		free(av.v);
 		proxy_forward_question(p, q);
+		ldns_rr_free(mq);
 	}
 	if (uni.n)
 		send_unicast(p, ifindex, src, m, &uni, legacy);

@@ -168,6 +168,7 @@ static void enc_entry(struct proxy *p, struct dnssd_enc *enc, enum dnssd_section
 {
 	ldns_rr *c = proxy_entry_rr_ttl(e, dnssd_entry_ttl_left(e, p->now));
 	if (c) {
+		proxy_pub_lan_rr(p, c);
 		dnssd_enc_rr(enc, sec, c);
 		ldns_rr_free(c);
 	}
@@ -235,8 +236,12 @@ static void flush_queue(struct proxy *p, size_t pos, int fam)
 	struct dnssd_enc *enc = NULL;
 	size_t mtu = nb || ngb ? proxy_mtu_for(p, ifc->ifindex, proxy_fam_af(fam)) : 0;
 	if (mtu && (enc = dnssd_enc_new(mtu, true, 0))) {
-		for (size_t i = 0; i < ngb; i++)
-			dnssd_enc_rr(enc, DNSSD_SEC_ANSWER, gb[i]->rr);
+		for (size_t i = 0; i < ngb; i++) {
+			ldns_rr *c = p->pubren.count ? ldns_rr_clone(gb[i]->rr) : NULL;
+			proxy_pub_lan_rr(p, c);
+			dnssd_enc_rr(enc, DNSSD_SEC_ANSWER, c ? c : gb[i]->rr);
+			ldns_rr_free(c);
+		}
 		/* One copy per record; an answer wins over the same record as additional.
 		 */
 		if (nb > 1)
