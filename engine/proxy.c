@@ -172,6 +172,7 @@ void proxy_free(struct proxy *p)
 	proxy_ntab_fini(&p->asked);
 	proxy_ntab_fini(&p->pub);
 	proxy_ntab_fini(&p->lan_types);
+	proxy_waiters_free(p);
 	proxy_ntab_fini(&p->pubren);
 	proxy_ntab_fini(&p->pubrev);
 	proxy_rv_free(&p->askq);

@@ -197,6 +197,17 @@ struct proxy_bucket {
 bool proxy_bucket_take(struct proxy_bucket *b, uint64_t rate, uint64_t burst, uint64_t now,
                        uint64_t n);
 
+/* A legacy unicast asker waiting for a record asked of a peer (proxy_lanin.c). */
+struct waiter {
+	struct sockaddr_storage src;
+	unsigned ifindex;
+	uint16_t id;
+	ldns_rr *asked; /* the question as asked, echoed in the answer */
+	ldns_rr *q;     /* by the engine's names */
+	uint64_t t;
+};
+#define WAIT_MAX 32
+
 /* A LAN source's budget slot (SRC_SLOTS of them). */
 struct proxy_src {
 	struct proxy_bucket b;
@@ -302,6 +313,8 @@ struct proxy {
 	uint64_t shed_round;   /* the last recovery round on the LAN */
 	uint64_t shed_next;    /* when proxy_shed_run has work (UINT64_MAX: none) */
 	struct ntab lan_types; /* service types of the LAN's PTRs: t = last heard */
+	struct waiter wait[WAIT_MAX]; /* legacy askers waiting for a peer's answer */
+	size_t nwait;
 	/*
 	 * Records rebuilt from the local cache whose SRV target was handed out:
 	 * by proxy_local_instance_host (valid until its next call, as policy/filter.h
@@ -493,6 +506,10 @@ bool proxy_local_rr(struct proxy *p, unsigned ifindex, const struct policy_sende
  * (UINT64_MAX: nothing pending).
  */
 uint64_t proxy_shed_run(struct proxy *p);
+
+/* A record new or refreshed from a peer: legacy askers waiting for it get it. */
+void proxy_answer_waiters(struct proxy *p, const ldns_rr *rr);
+void proxy_waiters_free(struct proxy *p);
 
 /* dnssd_entry_cb (arg: the proxy) for local entries destroyed: their source's share. */
 void proxy_local_gone(void *arg, struct dnssd_entry *e);

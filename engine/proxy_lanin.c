@@ -555,6 +555,91 @@ static void drop_known_pending(struct proxy *p, size_t pos, int fam, uint32_t sr
 	q->n = keep;
 }
 
+/*
+ * Legacy unicast askers (RFC 6762 §6.7) of a record the caches lack: it is asked of
+ * the owning site, and the answer, when it comes within FWD_PENDING_MS, is sent to
+ * them by unicast as well (the multicast announcement does not reach their port).
+ */
+static void waiter_free(struct waiter *w)
+{
+	ldns_rr_free(w->asked);
+	ldns_rr_free(w->q);
+	memset(w, 0, sizeof(*w));
+}
+
+void proxy_waiters_free(struct proxy *p)
+{
+	for (size_t i = 0; i < p->nwait; i++)
+		waiter_free(&p->wait[i]);
+	p->nwait = 0;
+}
+
+static void add_waiter(struct proxy *p, unsigned ifindex, const struct sockaddr *src,
+                       uint16_t id, const ldns_rr *asked, const ldns_rr *q)
+{
+	size_t keep = 0;
+	for (size_t i = 0; i < p->nwait; i++) {
+		if (p->now >= p->wait[i].t + FWD_PENDING_MS)
+			waiter_free(&p->wait[i]);
+		else
+			p->wait[keep++] = p->wait[i];
+	}
+	p->nwait = keep;
+	if (!asked || p->nwait == WAIT_MAX)
+		return; /* the asker asks again, as legacy resolvers do */
+	struct waiter *w = &p->wait[p->nwait];
+	memset(w, 0, sizeof(*w));
+	w->asked = ldns_rr_clone(asked);
+	w->q = ldns_rr_clone(q);
+	if (!w->asked || !w->q) {
+		waiter_free(w);
+		return;
+	}
+	memcpy(&w->src, src,
+	       src->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6)
+	                                  : sizeof(struct sockaddr_in));
+	w->ifindex = ifindex;
+	w->id = id;
+	w->t = p->now;
+	p->nwait++;
+}
+
+void proxy_answer_waiters(struct proxy *p, const ldns_rr *rr)
+{
+	size_t keep = 0;
+	for (size_t i = 0; i < p->nwait; i++) {
+		struct waiter *w = &p->wait[i];
+		uint16_t qt = proxy_rr_type(w->q);
+		if (p->now >= w->t + FWD_PENDING_MS) {
+			waiter_free(w);
+			continue;
+		}
+		if (ldns_rr_ttl(rr) == 0 || (qt != LDNS_RR_TYPE_ANY && qt != proxy_rr_type(rr)) ||
+		    !dnssd_name_eq(ldns_rr_owner(w->q), ldns_rr_owner(rr))) {
+			p->wait[keep++] = *w;
+			continue;
+		}
+		const struct sockaddr *dst = (const struct sockaddr *)&w->src;
+		size_t mtu = proxy_mtu_for(p, w->ifindex, dst->sa_family);
+		struct dnssd_enc *enc = dnssd_enc_new(mtu ? mtu : 512, true, w->id);
+		ldns_rr *c = ldns_rr_clone(rr);
+		if (enc && c) {
+			if (ldns_rr_ttl(c) > LEGACY_TTL_MAX)
+				ldns_rr_set_ttl(c, LEGACY_TTL_MAX);
+			ldns_rr_set_class(c, (ldns_rr_class)dnssd_rr_class(c));
+			proxy_pub_lan_rr(p, c);
+			dnssd_enc_question(enc, w->asked);
+			dnssd_enc_rr(enc, DNSSD_SEC_ANSWER, c);
+			proxy_send_enc(p, enc, w->ifindex, dst->sa_family, dst);
+			p->st.answers_unicast++;
+		}
+		ldns_rr_free(c);
+		dnssd_enc_free(enc);
+		waiter_free(w);
+	}
+	p->nwait = keep;
+}
+
 static void lan_query(struct proxy *p, unsigned ifindex, const struct sockaddr *src,
                       bool dst_multicast, const struct dnssd_msg *m)
 {
@@ -592,6 +677,7 @@ static void lan_query(struct proxy *p, unsigned ifindex, const struct sockaddr *
 			            DNSSD_SEC_ANSWER, &av);
 			add_additionals(p, &av);
 		}
+		bool had = av.n > 0;
 		size_t keep = 0;
 		for (size_t j = 0; j < av.n; j++)
 			if (!known_entry(p, m, av.v[j].e))
@@ -610,6 +696,10 @@ static void lan_query(struct proxy *p, unsigned ifindex, const struct sockaddr *
 				proxy_qrr_put(r);
 			}
 		}
+		/* nothing to answer a legacy asker with yet: it waits for the peer */
+		if (legacy && !p->ext_live && !had)
+			add_waiter(p, ifindex, src, dnssd_msg_id(m),
+			           dnssd_msg_rr(m, DNSSD_SEC_QUESTION, i), q);
 		free(av.v);
 		proxy_forward_question(p, q);
 		ldns_rr_free(mq);

@@ -1,9 +1,10 @@
 /*
- * test_pubname.c: the proxy engine after its external publisher (Avahi) renamed
- * an imported service on a collision (proxy_service_renamed): the new name is
- * the service's name on the LAN for announcements, answers, forwarded questions
- * and goodbyes. One engine (brooklyn) with its peer (manhattan) fed by hand;
- * its LAN a capture list. Time is simulated.
+ * test_pubname.c: the names of imported services on the LAN. After the external
+ * publisher (Avahi) renamed one on a collision (proxy_service_renamed), the new
+ * name is the service's name on the LAN for announcements, answers, forwarded
+ * questions and goodbyes; a legacy asker of a record the cache lacks gets the
+ * owning site's answer by unicast. One engine (brooklyn) with its peer
+ * (manhattan) fed by hand; its LAN a capture list. Time is simulated.
  */
 #include <config.h>
 
@@ -219,7 +220,7 @@ static size_t on_lan(const char *owner, uint16_t type, bool ptr_to, bool bye)
 	return n;
 }
 
-static void test_renamed_service(void)
+static void start(bool publisher)
 {
 	struct policy_errors *errs = NULL;
 	struct proxy_io io = {
@@ -227,16 +228,32 @@ static void test_renamed_service(void)
 	    .lan_mtu = io_lan_mtu,
 	    .peer_send_records = io_peer_records,
 	    .peer_send_questions = io_peer_questions,
-	    .service_set = io_service_set,
-	    .service_remove = io_service_remove,
+	    .service_set = publisher ? io_service_set : NULL,
+	    .service_remove = publisher ? io_service_remove : NULL,
 	};
 	now = T0;
+	npubs = nfwd = 0;
+	clear_lan();
 	CU_ASSERT_FATAL(policy_config_load_buffer("pubname", cfg_text, strlen(cfg_text),
 	                                          &cfg, &errs) == 0);
 	policy_errors_free(errs);
 	CU_ASSERT_FATAL((px = proxy_new(cfg, &io)) != NULL);
 	CU_ASSERT_FATAL(proxy_add_interface(px, IF_B, "eth0", now) == 0);
 	proxy_peer_up(px, 0, now);
+}
+
+static void stop(void)
+{
+	proxy_free(px);
+	policy_config_free(cfg);
+	px = NULL;
+	cfg = NULL;
+	clear_lan();
+}
+
+static void test_renamed_service(void)
+{
+	start(true);
 	proxy_set_external(px, true, now);
 	from_peer(4500);
 	advance(10);
@@ -302,9 +319,58 @@ static void test_renamed_service(void)
 	CU_ASSERT_EQUAL(on_lan(NEW, 0, false, false), 0);
 
 	ldns_rdf_deep_free(old);
-	proxy_free(px);
-	policy_config_free(cfg);
+	stop();
+}
+
+static void test_legacy_asker_answered(void)
+{
+	start(false);
+	from_peer(4500);
+	advance(3000);
+	/* the buddy icon is not in the cache: asked of Manhattan */
 	clear_lan();
+	ask(OLD, LDNS_RR_TYPE_NULL, true);
+	CU_ASSERT_EQUAL_FATAL(nfwd, 1);
+	CU_ASSERT_STRING_EQUAL(fwd[0], "Printer\\032A._ipp._tcp.local. 10");
+	CU_ASSERT_EQUAL(nlan, 0);
+
+	/* its answer comes: the asker gets it at its port, with its ID */
+	advance(200);
+	ldns_rr *icon = NULL;
+	CU_ASSERT_FATAL(ldns_rr_new_frm_str(&icon,
+	                                    "Printer\\032A._ipp._tcp.local. 120 IN NULL "
+	                                    "\\# 4 01020304",
+	                                    0, NULL, NULL) == LDNS_STATUS_OK);
+	proxy_peer_records(px, 0, "manhattan", 0, &icon, 1, now);
+	proxy_run(px, now);
+	size_t unicast = 0;
+	for (size_t i = 0; i < nlan; i++) {
+		struct dnssd_msg *m = NULL;
+		enum dnssd_reason why;
+		if (!lan[i].unicast || dnssd_msg_decode(lan[i].buf, lan[i].len, &m, &why) < 0)
+			continue;
+		CU_ASSERT_EQUAL(dnssd_msg_id(m), 77);
+		CU_ASSERT_EQUAL(dnssd_msg_count(m, DNSSD_SEC_QUESTION), 1);
+		CU_ASSERT_EQUAL_FATAL(dnssd_msg_count(m, DNSSD_SEC_ANSWER), 1);
+		const ldns_rr *a = dnssd_msg_rr(m, DNSSD_SEC_ANSWER, 0);
+		CU_ASSERT_EQUAL(ldns_rr_get_type(a), LDNS_RR_TYPE_NULL);
+		CU_ASSERT(ldns_rr_ttl(a) <= 10);
+		ldns_rdf *want = ldns_dname_new_frm_str(OLD);
+		CU_ASSERT(ldns_dname_compare(ldns_rr_owner(a), want) == 0);
+		ldns_rdf_deep_free(want);
+		unicast++;
+		dnssd_msg_free(m);
+	}
+	CU_ASSERT_EQUAL(unicast, 1);
+	/* once: a later refresh is not sent to it again */
+	clear_lan();
+	advance(1000);
+	proxy_peer_records(px, 0, "manhattan", 0, &icon, 1, now);
+	proxy_run(px, now);
+	for (size_t i = 0; i < nlan; i++)
+		CU_ASSERT_FALSE(lan[i].unicast);
+	ldns_rr_free(icon);
+	stop();
 }
 
 static int suite_init(void)
@@ -325,6 +391,8 @@ static int suite_clean(void)
 
 static CU_TestInfo pubname_tests[] = {
     {"a service the publisher renamed keeps the new name", test_renamed_service},
+    {"a legacy asker of an uncached record gets the peer's answer",
+     test_legacy_asker_answered},
     CU_TEST_INFO_NULL,
 };
 
