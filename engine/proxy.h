@@ -287,6 +287,16 @@ int proxy_service_renamed(struct proxy *p, const char *key, const char *name,
                           uint64_t now_ms);
 
 /*
+ * The same for the address records of an imported host: the publisher published
+ * host ("printer-manhattan.local", as proxy_service.host gave it) as name
+ * ("printer-manhattan-2.local"). Used for the host's records and the SRV targets
+ * from then on, as proxy_service_renamed; name equal to host ends it. 0, -EINVAL
+ * (not host names) or -ENOMEM.
+ */
+int proxy_host_renamed(struct proxy *p, const char *host, const char *name,
+                       uint64_t now_ms);
+
+/*
  * The instance label an imported service has on the LAN when the publisher
  * renamed it (instance: its name as the engine keeps it), written to buf (len
  * bytes, NUL-terminated, cut to fit); buf, or NULL when it was not renamed.

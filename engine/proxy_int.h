@@ -484,8 +484,9 @@ void proxy_flush_ask(struct proxy *p);
 /* ------------------------------------------------------------ proxy_publish.c (names) */
 
 /*
- * rr (a remote record on its way to the LAN) with the owner, or the target of a
- * PTR, that the publisher renamed (proxy_service_renamed) given its new name.
+ * rr (a remote record on its way to the LAN) with the owner, the target of a PTR
+ * or of an SRV, that the publisher renamed (proxy_service_renamed,
+ * proxy_host_renamed) given its new name.
  */
 void proxy_pub_lan_rr(const struct proxy *p, ldns_rr *rr);
 /* A question for a name the publisher chose, for the engine's name (caller frees);

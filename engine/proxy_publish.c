@@ -404,6 +404,32 @@ static void rename_forget(struct proxy *p, const ldns_rdf *inst)
 	proxy_ntab_del(&p->pubren, r);
 }
 
+/* from (the engine's name) is to on the LAN: both tables, and the alias. */
+static int rename_put(struct proxy *p, const ldns_rdf *from, const ldns_rdf *to)
+{
+	struct nent *r = proxy_ntab_add(&p->pubren, from, 0);
+	if (!r || !(r = proxy_nent_set_name(&p->pubren, r, to)))
+		return -ENOMEM;
+	struct nent *b = proxy_ntab_add(&p->pubrev, to, 0);
+	if (!b || !(b = proxy_nent_set_name(&p->pubrev, b, from))) {
+		rename_forget(p, from);
+		return -ENOMEM;
+	}
+	/* questions for the new name go where those for the engine's name go */
+	const struct nent *a = proxy_ntab_find(&p->alias, from, 0);
+	if (a && a->name && a->peer) {
+		struct rpeer *peer = a->peer;
+		ldns_rdf *orig = ldns_rdf_clone(a->name);
+		struct nent *na = orig ? proxy_ntab_add(&p->alias, to, 0) : NULL;
+		if (na && (na = proxy_nent_set_name(&p->alias, na, orig))) {
+			na->peer = peer;
+			na->t = UINT64_MAX - ALIAS_KEEP_MS; /* until rename_forget */
+		}
+		ldns_rdf_deep_free(orig);
+	}
+	return 0;
+}
+
 struct find_key {
 	const char *key;
 	const ldns_rdf *inst;
@@ -451,31 +477,28 @@ int proxy_service_renamed(struct proxy *p, const char *key, const char *name,
 		rc = -EINVAL;
 		goto out;
 	}
-	struct nent *r = proxy_ntab_add(&p->pubren, fk.inst, 0);
-	if (!r || !(r = proxy_nent_set_name(&p->pubren, r, pub))) {
-		rc = -ENOMEM;
-		goto out;
-	}
-	struct nent *b = proxy_ntab_add(&p->pubrev, pub, 0);
-	if (!b || !(b = proxy_nent_set_name(&p->pubrev, b, fk.inst))) {
-		rename_forget(p, fk.inst);
-		rc = -ENOMEM;
-		goto out;
-	}
-	/* questions for the new name go where those for the engine's name go */
-	const struct nent *a = proxy_ntab_find(&p->alias, fk.inst, 0);
-	if (a && a->name && a->peer) {
-		struct rpeer *peer = a->peer;
-		ldns_rdf *orig = ldns_rdf_clone(a->name);
-		struct nent *na = orig ? proxy_ntab_add(&p->alias, pub, 0) : NULL;
-		if (na && (na = proxy_nent_set_name(&p->alias, na, orig))) {
-			na->peer = peer;
-			na->t = UINT64_MAX - ALIAS_KEEP_MS; /* until rename_forget */
-		}
-		ldns_rdf_deep_free(orig);
-	}
+	rc = rename_put(p, fk.inst, pub);
 out:
 	ldns_rdf_deep_free(pub);
+	return rc;
+}
+
+int proxy_host_renamed(struct proxy *p, const char *host, const char *name,
+                       uint64_t now_ms)
+{
+	ldns_rdf *from = NULL, *to = NULL;
+	int rc = -EINVAL;
+	(void)now_ms; /* as proxy_service_renamed: tables only */
+	if (!p || !host || !name)
+		return -EINVAL;
+	if (ldns_str2rdf_dname(&from, host) == LDNS_STATUS_OK &&
+	    ldns_str2rdf_dname(&to, name) == LDNS_STATUS_OK &&
+	    dnssd_name_kind(from) == DNSSD_NAME_HOST && dnssd_name_kind(to) == DNSSD_NAME_HOST) {
+		rename_forget(p, from);
+		rc = dnssd_name_eq(from, to) ? 0 : rename_put(p, from, to);
+	}
+	ldns_rdf_deep_free(from);
+	ldns_rdf_deep_free(to);
 	return rc;
 }
 
@@ -500,11 +523,15 @@ void proxy_pub_lan_rr(const struct proxy *p, ldns_rr *rr)
 			ldns_rr_set_owner(rr, c);
 		}
 	}
-	if (proxy_rr_type(rr) == LDNS_RR_TYPE_PTR && ldns_rr_rd_count(rr) == 1 &&
-	    (n = lan_name(p, dnssd_rdf_name(rr, 0)))) {
-		ldns_rdf *c = ldns_rdf_clone(n);
-		if (c)
-			ldns_rdf_deep_free(ldns_rr_set_rdf(rr, c, 0));
+	/* the instance a PTR names, the host an SRV targets */
+	size_t k = proxy_rr_type(rr) == LDNS_RR_TYPE_PTR ? 0 : 3;
+	if ((proxy_rr_type(rr) == LDNS_RR_TYPE_PTR && ldns_rr_rd_count(rr) == 1) ||
+	    (proxy_rr_type(rr) == LDNS_RR_TYPE_SRV && ldns_rr_rd_count(rr) == 4)) {
+		if ((n = lan_name(p, dnssd_rdf_name(rr, k)))) {
+			ldns_rdf *c = ldns_rdf_clone(n);
+			if (c)
+				ldns_rdf_deep_free(ldns_rr_set_rdf(rr, c, k));
+		}
 	}
 }
 

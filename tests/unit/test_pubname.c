@@ -251,6 +251,28 @@ static void stop(void)
 	clear_lan();
 }
 
+/* SRV records the engine sent on the LAN since clear_lan() that target host. */
+static size_t srv_targets(const char *host)
+{
+	size_t n = 0;
+	ldns_rdf *name = ldns_dname_new_frm_str(host);
+	for (size_t i = 0; i < nlan; i++) {
+		struct dnssd_msg *m = NULL;
+		enum dnssd_reason why;
+		if (dnssd_msg_decode(lan[i].buf, lan[i].len, &m, &why) < 0)
+			continue;
+		for (int sec = DNSSD_SEC_ANSWER; sec <= DNSSD_SEC_ADDITIONAL; sec++)
+			for (size_t k = 0; k < dnssd_msg_count(m, (enum dnssd_section)sec); k++) {
+				const ldns_rr *rr = dnssd_msg_rr(m, (enum dnssd_section)sec, k);
+				n += ldns_rr_get_type(rr) == LDNS_RR_TYPE_SRV &&
+				     ldns_dname_compare(ldns_rr_rdf(rr, 3), name) == 0;
+			}
+		dnssd_msg_free(m);
+	}
+	ldns_rdf_deep_free(name);
+	return n;
+}
+
 static void test_renamed_service(void)
 {
 	start(true);
@@ -276,11 +298,22 @@ static void test_renamed_service(void)
 	CU_ASSERT_PTR_NOT_NULL(proxy_service_lan_name(px, old, buf, sizeof(buf)));
 	CU_ASSERT_STRING_EQUAL(buf, "Printer A (manhattan) #2");
 
+	/* and its host too: a LAN host is called printer-manhattan */
+	CU_ASSERT_EQUAL(proxy_host_renamed(px, "printer-manhattan.local", "Printer A", now),
+	                -EINVAL);
+	CU_ASSERT_EQUAL(proxy_host_renamed(px, "printer-manhattan.local",
+	                                   "printer-manhattan-2.local", now),
+	                0);
+
 	/* avahi-daemon stops: the engine announces the service itself, by the new name,
 	 * and never by the one the local service holds */
 	clear_lan();
 	proxy_set_external(px, false, now);
 	advance(3000);
+	CU_ASSERT(on_lan("printer-manhattan-2.local.", LDNS_RR_TYPE_A, false, false) >= 1);
+	CU_ASSERT_EQUAL(on_lan("printer-manhattan.local.", 0, false, false), 0);
+	CU_ASSERT_EQUAL(srv_targets("printer-manhattan.local."), 0);
+	CU_ASSERT(srv_targets("printer-manhattan-2.local.") >= 1);
 	CU_ASSERT(on_lan(NEW, LDNS_RR_TYPE_SRV, false, false) >= 1);
 	CU_ASSERT(on_lan(NEW, LDNS_RR_TYPE_TXT, false, false) >= 1);
 	CU_ASSERT(on_lan(NEW, 0, true, false) >= 1);
