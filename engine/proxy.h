@@ -175,6 +175,9 @@ struct proxy_stats {
 	uint64_t answers_multicast;   /* records answered from the caches, multicast */
 	uint64_t answers_unicast;     /* and unicast */
 	uint64_t questions_forwarded; /* questions sent to peers */
+	/* LAN responses shed over a budget are asked for again (shed recovery): */
+	uint64_t shed_questions; /* questions asked for that */
+	uint64_t shed_recovered; /* records new in the cache after such a question */
 	size_t local_records;         /* records cached from the LAN */
 	size_t remote_records;        /* records cached from peers, all peers */
 	size_t interfaces;
@@ -209,8 +212,11 @@ void proxy_remove_interface(struct proxy *p, unsigned ifindex);
  * A datagram from the LAN on ifindex. src holds the source address and port;
  * dst_multicast tells whether it was sent to the mDNS group. Each source address
  * has a budget of records and questions a second (and the whole LAN another, for
- * spoofed sources); what is over it is dropped undecoded ("source-rate"), so that a
- * flooding host costs little and the others keep getting through.
+ * spoofed sources), limits.lan-records-per-source and limits.lan-records-total; what
+ * is over it is dropped undecoded ("source-rate"), so that a flooding host costs
+ * little and the others keep getting through. A source whose responses were shed
+ * is asked again for the LAN's service types once it is back within its budget,
+ * with what is cached as known answers, until nothing of it is shed.
  */
 void proxy_lan_input(struct proxy *p, unsigned ifindex, const struct sockaddr *src,
                      bool dst_multicast, const uint8_t *buf, size_t len, uint64_t now_ms);
@@ -266,6 +272,38 @@ int proxy_reconfigure(struct proxy *p, const struct policy_config *newcfg,
  * does both itself; turning it off again announces everything held at once.
  */
 void proxy_set_external(struct proxy *p, bool live, uint64_t now_ms);
+
+/*
+ * The external publisher published the service it was given under key
+ * (proxy_io.service_set) as name, an instance label (UTF-8, unescaped), after a
+ * collision with a service of the LAN. From then on that is the service's name
+ * on the LAN: when the engine announces and answers itself (publisher not live)
+ * and for its goodbyes, questions for it are answered and forwarded to the
+ * owning site as for the name it replaces, and proxy_service_lan_name reports it.
+ * The engine's name stays the key; name equal to it ends the rename, and so does
+ * the service's removal. It may be called from within service_set: it sends
+ * nothing. 0, -ENOENT (no service set under key), -EINVAL (name) or -ENOMEM.
+ */
+int proxy_service_renamed(struct proxy *p, const char *key, const char *name,
+                          uint64_t now_ms);
+
+/*
+ * The same for the address records of an imported host: the publisher published
+ * host ("printer-manhattan.local", as proxy_service.host gave it) as name
+ * ("printer-manhattan-2.local"). Used for the host's records and the SRV targets
+ * from then on, as proxy_service_renamed; name equal to host ends it. 0, -EINVAL
+ * (not host names) or -ENOMEM.
+ */
+int proxy_host_renamed(struct proxy *p, const char *host, const char *name,
+                       uint64_t now_ms);
+
+/*
+ * The instance label an imported service has on the LAN when the publisher
+ * renamed it (instance: its name as the engine keeps it), written to buf (len
+ * bytes, NUL-terminated, cut to fit); buf, or NULL when it was not renamed.
+ */
+const char *proxy_service_lan_name(const struct proxy *p, const ldns_rdf *instance,
+                                   char *buf, size_t len);
 
 /*
  * A service of the LAN on ifindex that another browser found (removed: it went).

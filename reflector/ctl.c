@@ -224,6 +224,7 @@ char *ctl_status(const struct ctl *c, int json)
 		        "\"bytes_in\":%llu,\"bytes_out\":%llu,\"send_errors\":%llu,"
 		        "\"answers_multicast\":%llu,\"answers_unicast\":%llu,"
 		        "\"questions_forwarded\":%llu,"
+		        "\"shed_questions\":%llu,\"shed_recovered\":%llu,"
 		        "\"connections_refused\":%llu,\"connections_overflow\":%llu},"
 		        "\"dropped\":{",
 		        ps.local_records, ps.remote_records,
@@ -234,6 +235,8 @@ char *ctl_status(const struct ctl *c, int json)
 		        (unsigned long long)ps.answers_multicast,
 		        (unsigned long long)ps.answers_unicast,
 		        (unsigned long long)ps.questions_forwarded,
+		        (unsigned long long)ps.shed_questions,
+		        (unsigned long long)ps.shed_recovered,
 		        (unsigned long long)ms.refused, (unsigned long long)ms.overflow);
 		for (size_t i = 0; i < nd; i++)
 			fprintf(f, "%s\"%s\":%llu", i ? "," : "", drops[i].name,
@@ -261,6 +264,11 @@ char *ctl_status(const struct ctl *c, int json)
 		        (unsigned long long)ps.answers_multicast,
 		        (unsigned long long)ps.answers_unicast,
 		        (unsigned long long)ps.questions_forwarded);
+		fprintf(f,
+		        "shed LAN responses asked for again: questions %llu, records "
+		        "recovered %llu\n",
+		        (unsigned long long)ps.shed_questions,
+		        (unsigned long long)ps.shed_recovered);
 		fprintf(
 		    f,
 		    "peer connections refused %llu, closed at once (too many) %llu%s%s\n",
@@ -469,6 +477,12 @@ char *ctl_metrics(const struct ctl *c)
 	           ps.answers_unicast);
 	prom_single(f, "sitecast_questions_forwarded_total", "counter",
 	            "LAN questions forwarded to other sites.", ps.questions_forwarded);
+	prom_single(f, "sitecast_lan_shed_questions_total", "counter",
+	            "Questions asked on the LAN for responses shed over a budget.",
+	            ps.shed_questions);
+	prom_single(f, "sitecast_lan_shed_recovered_total", "counter",
+	            "Records new in the cache in answer to those questions.",
+	            ps.shed_recovered);
 	prom_single(f, "sitecast_peer_connections_refused_total", "counter",
 	            "Peer links refused (key, site name, TLS or HELLO).", ms.refused);
 	prom_single(f, "sitecast_peer_connections_overflow_total", "counter",

@@ -299,6 +299,30 @@ static void on_avahi_running(void *arg, int running)
 	run_engine(d);
 }
 
+/*
+ * Avahi renamed an imported service on a collision: the engine follows. It may come
+ * from within io_service_set (a local service holds the name already), that is from
+ * within the engine: proxy_service_renamed only notes the name, nothing is run here.
+ */
+static void on_avahi_renamed(void *arg, const char *key, const char *name)
+{
+	struct daemon *d = arg;
+	int rc = proxy_service_renamed(d->proxy, key, name, now_ms());
+	if (rc < 0)
+		log_warnx("avahi: rename of %s to \"%s\" not taken: %s", key, name,
+		          strerror(-rc));
+}
+
+/* Avahi renamed the address records of an imported host: the same. */
+static void on_avahi_host_renamed(void *arg, const char *host, const char *name)
+{
+	struct daemon *d = arg;
+	int rc = proxy_host_renamed(d->proxy, host, name, now_ms());
+	if (rc < 0)
+		log_warnx("avahi: rename of host %s to %s not taken: %s", host, name,
+		          strerror(-rc));
+}
+
 /* What Avahi's browsers find joins what is heard on the LAN, on the interfaces
  * served (the gateway's own services are found there too). */
 static void on_avahi_found(void *arg, const struct avh_found *f)
@@ -332,7 +356,9 @@ static void on_avahi_found(void *arg, const struct avh_found *f)
 
 static int start_avahi(struct daemon *d, const struct policy_config *cfg)
 {
-	struct avh_callbacks cbs = {.running = on_avahi_running};
+	struct avh_callbacks cbs = {.running = on_avahi_running,
+	                            .renamed = on_avahi_renamed,
+	                            .host_renamed = on_avahi_host_renamed};
 
 	if (!policy_config_avahi_publish(cfg) && !policy_config_avahi_browse(cfg))
 		return 0;
