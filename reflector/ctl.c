@@ -583,6 +583,7 @@ static void view_clean(struct proxy_view *v)
 	for (size_t i = 0; i < v->n; i++) {
 		text_clean(v->v[i].name);
 		text_clean(v->v[i].origin_name);
+		text_clean(v->v[i].lan_name);
 	}
 }
 
@@ -701,6 +702,11 @@ static void json_service(FILE *f, const struct proxy_view_service *s, uint64_t n
 		json_label(f, s->origin_name);
 		fputs(",\"origin_host\":", f);
 		json_str_or_null(f, s->origin_host);
+		fputs(",\"lan_name\":", f);
+		if (s->lan_name)
+			json_label(f, s->lan_name);
+		else
+			fputs("null", f);
 		fputs(",\"import\":", f);
 		if (s->ndec)
 			json_decision(f, &s->dec[0]);
@@ -769,6 +775,10 @@ static void services_table(FILE *f, const struct proxy_view *v, bool local, uint
 			                                 ? (now - s->seen_ms) / 1000
 			                                 : 0));
 		fputc('\n', f);
+		if (s->lan_name)
+			fprintf(f, "    on this LAN as \"%s\": Avahi renamed it on a name "
+			           "collision\n",
+			        s->lan_name);
 		for (size_t j = 0; j < s->ndec; j++) {
 			char why[512];
 			const struct proxy_decision *d = &s->dec[j];
