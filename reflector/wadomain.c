@@ -21,6 +21,7 @@
 #include "reflector/cfgfile.h"
 #include "reflector/dnsclient.h"
 #include "reflector/log.h"
+#include "reflector/report.h"
 #include "reflector/wadomain.h"
 
 /* Changes are collected this long before an UPDATE goes (well within a second). */
@@ -952,21 +953,6 @@ int wad_reconfigure(struct wad *w, const struct policy_config *cfg)
 
 /* ------------------------------------------------------------ status */
 
-static void json_str(FILE *f, const char *s)
-{
-	fputc('"', f);
-	for (; s && *s; s++) {
-		unsigned char ch = (unsigned char)*s;
-		if (ch == '"' || ch == '\\')
-			fprintf(f, "\\%c", ch);
-		else if (ch < 0x20)
-			fprintf(f, "\\u%04x", ch);
-		else
-			fputc(ch, f);
-	}
-	fputc('"', f);
-}
-
 static void fmt_time(time_t t, char *buf, size_t len)
 {
 	struct tm tm;
@@ -986,15 +972,15 @@ void wad_report(const struct wad *w, FILE *f, int json)
 	fmt_time(ex->error_since, esince, sizeof(esince));
 	if (json) {
 		fprintf(f, ",\"dns\":{\"server\":");
-		json_str(f, dnsc_server(w->dnsc));
+		report_json_str(f, dnsc_server(w->dnsc));
 		fprintf(f, ",\"zone\":");
-		json_str(f, w->zone);
+		report_json_str(f, w->zone);
 		fprintf(f, ",\"domain\":");
-		json_str(f, w->domain);
+		report_json_str(f, w->domain);
 		fprintf(f, ",\"state\":\"%s\",\"since\":\"%s\"", ex->up ? "up" : "down",
 		        since);
 		fprintf(f, ",\"last_error\":");
-		json_str(f, ex->last_error);
+		report_json_str(f, ex->last_error);
 		fprintf(f,
 		        ",\"error_since\":\"%s\",\"records_published\":%zu,"
 		        "\"records_rejected\":%zu,\"updates_sent\":%llu,"
@@ -1012,9 +998,9 @@ void wad_report(const struct wad *w, FILE *f, int json)
 		for (size_t i = 0; i < w->nimports; i++) {
 			const struct wad_import *im = w->imports[i];
 			fprintf(f, "%s{\"site\":", i ? "," : "");
-			json_str(f, im->site);
+			report_json_str(f, im->site);
 			fprintf(f, ",\"domain\":");
-			json_str(f, im->domain);
+			report_json_str(f, im->domain);
 			fprintf(
 			    f,
 			    ",\"state\":\"%s\",\"serial\":%llu,\"records_imported\":%zu}",
@@ -1023,7 +1009,7 @@ void wad_report(const struct wad *w, FILE *f, int json)
 			    im->imported ? ldns_rr_list_rr_count(im->imported) : 0);
 		}
 		fprintf(f, "],\"import_error\":");
-		json_str(f, w->import_error);
+		report_json_str(f, w->import_error);
 		fprintf(f, "}");
 		return;
 	}
@@ -1054,53 +1040,48 @@ void wad_report(const struct wad *w, FILE *f, int json)
 	        (unsigned long long)w->transfers);
 }
 
-static void metric(FILE *f, const char *name, const char *type, const char *help,
-                   unsigned long long v)
-{
-	fprintf(f, "# HELP %s %s\n# TYPE %s %s\n%s %llu\n", name, help, name, type, name,
-	        v);
-}
-
 void wad_metrics(const struct wad *w, FILE *f)
 {
 	const struct wad_export *ex = &w->ex;
 	struct dnsc_stats cs;
 	dnsc_get_stats(w->dnsc, &cs);
-	metric(f, "sitecast_dns_up", "gauge",
-	       "Whether the DNS server took this site's domain (1) or not (0).", ex->up);
-	metric(f, "sitecast_dns_records_published", "gauge",
-	       "Records this gateway holds in its domain on the DNS server.",
-	       ldns_rr_list_rr_count(ex->have));
-	metric(f, "sitecast_dns_records_rejected", "gauge",
-	       "Records the DNS server would not take (SERVFAIL alone).",
-	       ldns_rr_list_rr_count(ex->rejected));
-	metric(f, "sitecast_dns_updates_total", "counter", "UPDATE messages sent.",
-	       ex->updates_sent);
-	metric(f, "sitecast_dns_updates_failed_total", "counter",
-	       "UPDATE messages refused or unanswered.", ex->updates_failed);
-	metric(f, "sitecast_dns_requests_total", "counter",
-	       "Messages sent to the DNS server (UPDATE, SOA, AXFR).", cs.requests);
-	metric(f, "sitecast_dns_bytes_out_total", "counter",
-	       "Bytes sent to the DNS server (DNS messages with their TCP length).",
-	       cs.bytes_out);
-	metric(f, "sitecast_dns_bytes_in_total", "counter",
-	       "Bytes received from the DNS server.", cs.bytes_in);
-	metric(f, "sitecast_dns_polls_total", "counter",
-	       "SOA serial queries for the imported domains.", w->polls);
-	metric(f, "sitecast_dns_transfers_total", "counter",
-	       "Zone transfers for the imported domains.", w->transfers);
-	fprintf(f,
-	        "# HELP sitecast_dns_import_up Whether the imported domain is read (1) "
-	        "or not (0).\n# TYPE sitecast_dns_import_up gauge\n");
+	report_prom_single(
+	    f, "sitecast_dns_up", "gauge",
+	    "Whether the DNS server took this site's domain (1) or not (0).", ex->up);
+	report_prom_single(f, "sitecast_dns_records_published", "gauge",
+	                   "Records this gateway holds in its domain on the DNS server.",
+	                   ldns_rr_list_rr_count(ex->have));
+	report_prom_single(f, "sitecast_dns_records_rejected", "gauge",
+	                   "Records the DNS server would not take (SERVFAIL alone).",
+	                   ldns_rr_list_rr_count(ex->rejected));
+	report_prom_single(f, "sitecast_dns_updates_total", "counter",
+	                   "UPDATE messages sent.", ex->updates_sent);
+	report_prom_single(f, "sitecast_dns_updates_failed_total", "counter",
+	                   "UPDATE messages refused or unanswered.", ex->updates_failed);
+	report_prom_single(f, "sitecast_dns_requests_total", "counter",
+	                   "Messages sent to the DNS server (UPDATE, SOA, AXFR).",
+	                   cs.requests);
+	report_prom_single(
+	    f, "sitecast_dns_bytes_out_total", "counter",
+	    "Bytes sent to the DNS server (DNS messages with their TCP length).",
+	    cs.bytes_out);
+	report_prom_single(f, "sitecast_dns_bytes_in_total", "counter",
+	                   "Bytes received from the DNS server.", cs.bytes_in);
+	report_prom_single(f, "sitecast_dns_polls_total", "counter",
+	                   "SOA serial queries for the imported domains.", w->polls);
+	report_prom_single(f, "sitecast_dns_transfers_total", "counter",
+	                   "Zone transfers for the imported domains.", w->transfers);
+	report_prom_head(f, "sitecast_dns_import_up", "gauge",
+	                 "Whether the imported domain is read (1) or not (0).");
 	for (size_t i = 0; i < w->nimports; i++)
-		fprintf(f, "sitecast_dns_import_up{site=\"%s\"} %d\n",
-		        w->imports[i]->site, w->imports[i]->up ? 1 : 0);
-	fprintf(f, "# HELP sitecast_dns_import_records Records of the imported domain "
-	           "given to this LAN.\n# TYPE sitecast_dns_import_records gauge\n");
+		report_prom_value(f, "sitecast_dns_import_up", "site",
+		                  w->imports[i]->site, w->imports[i]->up ? 1 : 0);
+	report_prom_head(f, "sitecast_dns_import_records", "gauge",
+	                 "Records of the imported domain given to this LAN.");
 	for (size_t i = 0; i < w->nimports; i++)
-		fprintf(f, "sitecast_dns_import_records{site=\"%s\"} %zu\n",
-		        w->imports[i]->site,
-		        w->imports[i]->imported
-		            ? ldns_rr_list_rr_count(w->imports[i]->imported)
-		            : 0);
+		report_prom_value(f, "sitecast_dns_import_records", "site",
+		                  w->imports[i]->site,
+		                  w->imports[i]->imported
+		                      ? ldns_rr_list_rr_count(w->imports[i]->imported)
+		                      : 0);
 }
