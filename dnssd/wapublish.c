@@ -13,30 +13,7 @@
 /* Records of an UPDATE message of at most this size (DNS over TCP). */
 #define WA_MSG_MAX 65535
 
-/* ------------------------------------------------------------ sorted lookups */
-
-static int rr_cmp_ptr(const void *a, const void *b)
-{
-	return dnssd_wa_rr_cmp(*(ldns_rr *const *)a, *(ldns_rr *const *)b);
-}
-
-/* l's records sorted (pointers into l, the caller frees the array); NULL on ENOMEM. */
-static ldns_rr **sorted(const ldns_rr_list *l, size_t *n)
-{
-	*n = l ? ldns_rr_list_rr_count(l) : 0;
-	ldns_rr **v = malloc((*n ? *n : 1) * sizeof(*v));
-	if (!v)
-		return NULL;
-	for (size_t i = 0; i < *n; i++)
-		v[i] = ldns_rr_list_rr(l, i);
-	qsort(v, *n, sizeof(*v), rr_cmp_ptr);
-	return v;
-}
-
-static bool in_sorted(ldns_rr *const *v, size_t n, const ldns_rr *rr)
-{
-	return n && bsearch(&rr, v, n, sizeof(*v), rr_cmp_ptr);
-}
+/* ------------------------------------------------------------ lists */
 
 /* Push a copy of rr; false on ENOMEM. */
 static bool push_copy(ldns_rr_list *l, const ldns_rr *rr)
@@ -185,7 +162,7 @@ int dnssd_wa_have_apply(ldns_rr_list **have, const ldns_rr_list *add,
                         const ldns_rr_list *del)
 {
 	size_t nh = ldns_rr_list_rr_count(*have), nd = 0, na = count(add);
-	ldns_rr **dv = sorted(del, &nd);
+	ldns_rr **dv = dnssd_wa_sorted(del, &nd);
 	ldns_rr_list *n = ldns_rr_list_new();
 	int rc = 0;
 	if (!dv || !n) {
@@ -195,7 +172,7 @@ int dnssd_wa_have_apply(ldns_rr_list **have, const ldns_rr_list *add,
 	}
 	for (size_t i = 0; i < nh && rc == 0; i++) {
 		ldns_rr *rr = ldns_rr_list_rr(*have, i);
-		if (in_sorted(dv, nd, rr)) {
+		if (dnssd_wa_sorted_has(dv, nd, rr)) {
 			ldns_rr_free(rr);
 			continue;
 		}
@@ -241,7 +218,7 @@ bool dnssd_wa_same_records(const ldns_rr_list *a, const ldns_rr_list *b)
 	size_t na = 0, nb = 0;
 	if (count(a) != count(b))
 		return false;
-	ldns_rr **va = sorted(a, &na), **vb = sorted(b, &nb);
+	ldns_rr **va = dnssd_wa_sorted(a, &na), **vb = dnssd_wa_sorted(b, &nb);
 	bool same = va && vb;
 	for (size_t i = 0; same && i < na; i++)
 		same = dnssd_wa_rr_cmp(va[i], vb[i]) == 0;
@@ -253,12 +230,12 @@ bool dnssd_wa_same_records(const ldns_rr_list *a, const ldns_rr_list *b)
 int dnssd_wa_gone(const ldns_rr_list *old, const ldns_rr_list *now, ldns_rr_list **out)
 {
 	size_t nn = 0;
-	ldns_rr **v = sorted(now, &nn);
+	ldns_rr **v = dnssd_wa_sorted(now, &nn);
 	ldns_rr_list *gone = ldns_rr_list_new();
 	bool ok = v && gone;
 	for (size_t i = 0; ok && i < count(old); i++) {
 		ldns_rr *rr = ldns_rr_list_rr(old, i);
-		if (in_sorted(v, nn, rr))
+		if (dnssd_wa_sorted_has(v, nn, rr))
 			continue;
 		ok = push_copy(gone, rr);
 		if (ok)
@@ -475,7 +452,7 @@ int dnssd_wa_rejected_filter(const ldns_rr_list *rejected, ldns_rr_list **add)
 	size_t nrej = 0;
 	if (!ldns_rr_list_rr_count(rejected))
 		return 0;
-	ldns_rr **rej = sorted(rejected, &nrej);
+	ldns_rr **rej = dnssd_wa_sorted(rejected, &nrej);
 	ldns_rr_list *keep = ldns_rr_list_new();
 	if (!rej || !keep) {
 		free(rej);
@@ -484,7 +461,7 @@ int dnssd_wa_rejected_filter(const ldns_rr_list *rejected, ldns_rr_list **add)
 	}
 	for (size_t i = 0; i < count(*add); i++) {
 		ldns_rr *rr = ldns_rr_list_rr(*add, i);
-		if (in_sorted(rej, nrej, rr) || !ldns_rr_list_push_rr(keep, rr))
+		if (dnssd_wa_sorted_has(rej, nrej, rr) || !ldns_rr_list_push_rr(keep, rr))
 			ldns_rr_free(rr);
 	}
 	list_free_shallow(*add);

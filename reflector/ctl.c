@@ -423,23 +423,27 @@ char *ctl_metrics(const struct ctl *c)
 	                  ps.answers_multicast);
 	report_prom_value(f, "sitecast_cache_answers_total", "kind", "unicast",
 	                  ps.answers_unicast);
-	report_prom_single(f, "sitecast_questions_forwarded_total", "counter",
-	                   "LAN questions forwarded to other sites.",
-	                   ps.questions_forwarded);
-	report_prom_single(f, "sitecast_lan_shed_questions_total", "counter",
-	                   "Questions asked on the LAN for responses shed over a budget.",
-	                   ps.shed_questions);
-	report_prom_single(f, "sitecast_lan_shed_recovered_total", "counter",
-	                   "Records new in the cache in answer to those questions.",
-	                   ps.shed_recovered);
-	report_prom_single(f, "sitecast_peer_connections_refused_total", "counter",
-	                   "Peer links refused (key, site name, TLS or HELLO).",
-	                   ms.refused);
-	report_prom_single(f, "sitecast_peer_connections_overflow_total", "counter",
-	                   "Incoming connections closed at once: too many pending.",
-	                   ms.overflow);
-	report_prom_single(f, "sitecast_peer_connections_pending", "gauge",
-	                   "Incoming connections not yet authenticated.", ms.pending);
+	const struct {
+		const char *name, *type, *help;
+		unsigned long long v;
+	} singles[] = {
+	    {"sitecast_questions_forwarded_total", "counter",
+	     "LAN questions forwarded to other sites.", ps.questions_forwarded},
+	    {"sitecast_lan_shed_questions_total", "counter",
+	     "Questions asked on the LAN for responses shed over a budget.",
+	     ps.shed_questions},
+	    {"sitecast_lan_shed_recovered_total", "counter",
+	     "Records new in the cache in answer to those questions.", ps.shed_recovered},
+	    {"sitecast_peer_connections_refused_total", "counter",
+	     "Peer links refused (key, site name, TLS or HELLO).", ms.refused},
+	    {"sitecast_peer_connections_overflow_total", "counter",
+	     "Incoming connections closed at once: too many pending.", ms.overflow},
+	    {"sitecast_peer_connections_pending", "gauge",
+	     "Incoming connections not yet authenticated.", ms.pending},
+	};
+	for (size_t k = 0; k < sizeof(singles) / sizeof(singles[0]); k++)
+		report_prom_single(f, singles[k].name, singles[k].type, singles[k].help,
+		                   singles[k].v);
 
 	struct ctl_drop drops[CTL_DROPS_MAX];
 	size_t nd = ctl_drops(&ls, &ps, drops);
