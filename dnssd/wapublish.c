@@ -251,6 +251,28 @@ int dnssd_wa_gone(const ldns_rr_list *old, const ldns_rr_list *now, ldns_rr_list
 	return 0;
 }
 
+bool dnssd_wa_has_upper(const ldns_rdf *name)
+{
+	const uint8_t *d = ldns_rdf_data(name);
+	for (size_t i = 0; i < ldns_rdf_size(name); i++)
+		if (d[i] >= 'A' && d[i] <= 'Z')
+			return true;
+	return false;
+}
+
+int dnssd_wa_case_folded(const ldns_rr_list *zone_rrs, const ldns_rr *sample)
+{
+	for (size_t i = 0; i < count(zone_rrs); i++) {
+		const ldns_rr *rr = ldns_rr_list_rr(zone_rrs, i);
+		if (dnssd_wa_rr_cmp(rr, sample) != 0)
+			continue;
+		const ldns_rdf *a = ldns_rr_owner(rr), *b = ldns_rr_owner(sample);
+		return ldns_rdf_size(a) == ldns_rdf_size(b) &&
+		       memcmp(ldns_rdf_data(a), ldns_rdf_data(b), ldns_rdf_size(a)) != 0;
+	}
+	return -ENOENT;
+}
+
 /* ------------------------------------------------------------ queue */
 
 struct dnssd_wa_queue {

@@ -79,6 +79,15 @@ bool dnssd_wa_same_records(const ldns_rr_list *a, const ldns_rr_list *b);
  */
 int dnssd_wa_gone(const ldns_rr_list *old, const ldns_rr_list *now, ldns_rr_list **out);
 
+/*
+ * Some servers (Knot DNS) fold names to lower case. A record published with a
+ * capital in its owner name (dnssd_wa_has_upper) is looked up in a transfer:
+ * 1 when the server holds it with its owner's case folded, 0 when spelt as
+ * published, -ENOENT when the zone does not have it.
+ */
+bool dnssd_wa_has_upper(const ldns_rdf *name);
+int dnssd_wa_case_folded(const ldns_rr_list *zone_rrs, const ldns_rr *sample);
+
 /* ---- queue: the UPDATEs of a round ---- */
 
 struct dnssd_wa_batch {

@@ -1,7 +1,6 @@
 /* wadomain.c: this site's domain on the DNS server, and other sites' (see wadomain.h). */
 #include <config.h>
 
-#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -116,15 +115,6 @@ static void batches_free(struct wad_export *ex)
 	ex->inflight = false;
 }
 
-static bool has_upper(const ldns_rdf *name)
-{
-	const uint8_t *d = ldns_rdf_data(name);
-	for (size_t i = 0; i < ldns_rdf_size(name); i++)
-		if (isupper(d[i]))
-			return true;
-	return false;
-}
-
 static void on_update(void *arg, const struct dnsc_result *r);
 
 /* Send the first batch of the round, or end the round. */
@@ -199,7 +189,7 @@ static void on_update(void *arg, const struct dnsc_result *r)
 		ex->records_deleted += b->del ? ldns_rr_list_rr_count(b->del) : 0;
 		for (size_t i = 0;
 		     !ex->case_sample && b->add && i < ldns_rr_list_rr_count(b->add); i++)
-			if (has_upper(ldns_rr_owner(ldns_rr_list_rr(b->add, i))))
+			if (dnssd_wa_has_upper(ldns_rr_owner(ldns_rr_list_rr(b->add, i))))
 				ex->case_sample =
 				    ldns_rr_clone(ldns_rr_list_rr(b->add, i));
 		dnssd_wa_queue_pop(ex->queue);
@@ -307,23 +297,12 @@ static void ex_schedule(struct wad *w, uint64_t ms)
 /* The sample published with capitals, as the transfer has it: folded or not. */
 static void ex_check_case(struct wad *w, const ldns_rr_list *zone)
 {
-	struct wad_export *ex = &w->ex;
-	for (size_t i = 0; i < ldns_rr_list_rr_count(zone); i++) {
-		const ldns_rr *rr = ldns_rr_list_rr(zone, i);
-		if (dnssd_wa_rr_cmp(rr, ex->case_sample) != 0)
-			continue;
-		const ldns_rdf *a = ldns_rr_owner(rr),
-		               *b = ldns_rr_owner(ex->case_sample);
-		if (ldns_rdf_size(a) == ldns_rdf_size(b) &&
-		    memcmp(ldns_rdf_data(a), ldns_rdf_data(b), ldns_rdf_size(a)) != 0)
-			log_info(
-			    "dns: %s stores names in lower case (as Knot DNS does): "
-			    "instance names of %s show in lower case at sites and "
-			    "clients reading it; use a server that keeps case (BIND) "
-			    "where people read them",
-			    dnsc_server(w->dnsc), w->domain);
-		return;
-	}
+	if (dnssd_wa_case_folded(zone, w->ex.case_sample) == 1)
+		log_info("dns: %s stores names in lower case (as Knot DNS does): "
+		         "instance names of %s show in lower case at sites and "
+		         "clients reading it; use a server that keeps case (BIND) "
+		         "where people read them",
+		         dnsc_server(w->dnsc), w->domain);
 }
 
 /* Copies of the records of zone this gateway owns; NULL on ENOMEM. */

@@ -347,6 +347,30 @@ static void test_rejected_again(void)
 	ldns_rr_list_deep_free(rejected);
 }
 
+static void test_case_folded(void)
+{
+	ldns_rr *sample =
+	    rr("Printer\\032A._ipp._tcp.manhattan.sites.example.com. 60 IN TXT \"x\"");
+	ldns_rr *lower =
+	    rr("printer\\032a._ipp._tcp.manhattan.sites.example.com. 60 IN TXT \"x\"");
+	CU_ASSERT(dnssd_wa_has_upper(ldns_rr_owner(sample)));
+	CU_ASSERT(!dnssd_wa_has_upper(ldns_rr_owner(lower)));
+	ldns_rr_list *folded = ldns_rr_list_new(), *kept = ldns_rr_list_new(),
+	             *none = ldns_rr_list_new();
+	ldns_rr_list_push_rr(folded, ldns_rr_clone(lower));
+	ldns_rr_list_push_rr(kept, ldns_rr_clone(sample));
+	ldns_rr_list_push_rr(none,
+	                     rr("other.manhattan.sites.example.com. 60 IN A 10.0.0.1"));
+	CU_ASSERT_EQUAL(dnssd_wa_case_folded(folded, sample), 1);
+	CU_ASSERT_EQUAL(dnssd_wa_case_folded(kept, sample), 0);
+	CU_ASSERT_EQUAL(dnssd_wa_case_folded(none, sample), -ENOENT);
+	ldns_rr_list_deep_free(folded);
+	ldns_rr_list_deep_free(kept);
+	ldns_rr_list_deep_free(none);
+	ldns_rr_free(sample);
+	ldns_rr_free(lower);
+}
+
 static CU_TestInfo wapublish_tests[] = {
     {"local records kept, replaced, dropped", test_local_put},
     {"an UPDATE's adds and deletes applied to what is held", test_have_apply},
@@ -356,6 +380,7 @@ static CU_TestInfo wapublish_tests[] = {
     {"messages fit 64 KB", test_messages_fit},
     {"a refused batch is halved down to the refused records", test_split_converges},
     {"rejected records tried again after a delete in their RRset", test_rejected_again},
+    {"a server that folds names to lower case is noticed", test_case_folded},
     CU_TEST_INFO_NULL};
 
 static CU_SuiteInfo suites[] = {{"wapublish", NULL, NULL, NULL, NULL, wapublish_tests},
