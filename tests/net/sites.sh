@@ -47,6 +47,14 @@
 #   SITES_AVAHI            1: Avahi mode; each gateway runs its own avahi-daemon (host
 #                          name gw-SITE, on lan0; started before its sitecastd) and
 #                          sitecastd has avahi: {publish: true, browse: true}
+#   SITES_PEERS            0: no peers and no listener (a site that uses DNS alone)
+#   SITES_DNS              1: each gateway has a dns section (wide-area, tests/net/dns.sh
+#                          sourced, its keys made): the server and zone of dns.sh, the
+#                          site's TSIG key, export SITES_EXPORT[SITE] with the address
+#                          map of the peers, and an import entry (SITES_IMPORT[SITE])
+#                          for each site of SITES_DNS_IMPORT[SITE] (default: all others)
+#   SITES_DNS_POLL, SITES_DNS_TTL  dns.poll and dns.ttl (default: the daemon's)
+#   SITES_LIMITS           more YAML lines under limits: ("  lan-records-total: 90000")
 # Programs: $SITECASTD and $SITECASTCTL, default $top_builddir/sitecastd and
 # $top_builddir/sitecastctl ($top_builddir as make check exports it, else the
 # source tree's root).
@@ -69,6 +77,11 @@ SITES_MAX_RECORDS=${SITES_MAX_RECORDS:-}
 SITES_LINK_LOCAL=${SITES_LINK_LOCAL:-drop}
 SITES_PEER_UP_RE=${SITES_PEER_UP_RE:-'(^|[^[:alnum:]_-])up([^[:alnum:]_-]|$)'}
 SITES_AVAHI=${SITES_AVAHI:-0}
+SITES_PEERS=${SITES_PEERS:-1}
+SITES_DNS=${SITES_DNS:-0}
+SITES_DNS_POLL=${SITES_DNS_POLL:-}
+SITES_DNS_TTL=${SITES_DNS_TTL:-}
+SITES_LIMITS=${SITES_LIMITS:-}
 SITES_PORT=5358
 SITES_MAP4=10.101  # 192.168.N.0/24 -> $SITES_MAP4.N.0/24
 SITES_MAP6=fd51    # fd00:N::/64 -> $SITES_MAP6:N::/64
@@ -80,6 +93,7 @@ declare -A SITES_IMPORT=()
 declare -A SITES_KEY=()
 declare -A SITES_USER=()
 declare -A SITES_CONTROL=()
+declare -A SITES_DNS_IMPORT=() # site -> the sites whose domains it imports (dns mode)
 SITES_POLICY=${SITES_POLICY:-}
 declare -A SITES_FP=()         # site -> fingerprint of its own key
 declare -A SITES_CONF=()
@@ -278,13 +292,13 @@ sites_config() {
 		echo "# sitecastd of site $site (tests/net/sites.sh)"
 		echo "site: $site"
 		echo "interfaces: [lan0]"
-		echo "listen: \"$(_sites_addr "$site")\""
+		[ "$SITES_PEERS" = 1 ] && echo "listen: \"$(_sites_addr "$site")\""
 		echo "key: \"${SITES_KEY[$site]}\""
 		echo "control: \"$(sites_control "$site")\""
 		[ -n "${SITES_USER[$site]:-}" ] && echo "user: ${SITES_USER[$site]}"
-		echo "peers:"
+		[ "$SITES_PEERS" = 1 ] && echo "peers:"
 		for peer in "${SITES[@]}"; do
-			[ "$peer" = "$site" ] && continue
+			[ "$peer" = "$site" ] || [ "$SITES_PEERS" != 1 ] && continue
 			m=${SITES_NUM[$peer]}
 			echo "  - name: $peer"
 			[ "$n" -lt "$m" ] && echo "    connect: \"$(_sites_addr "$peer")\""
@@ -302,9 +316,12 @@ sites_config() {
 			echo "        - { from: \"fd00:$n::/64\", to: \"$SITES_MAP6:$n::/64\" }"
 			echo "      link-local: $SITES_LINK_LOCAL"
 		done
+		[ "$SITES_DNS" = 1 ] && _sites_dns_config "$site"
 		_sites_policy
-		if [ -n "$SITES_GRACE" ] || [ -n "$SITES_MAX_RECORDS" ] || [ -n "$SITES_PEER_TIMEOUT" ]; then
+		if [ -n "$SITES_GRACE" ] || [ -n "$SITES_MAX_RECORDS" ] || [ -n "$SITES_PEER_TIMEOUT" ] ||
+			[ -n "$SITES_LIMITS" ]; then
 			echo "limits:"
+			[ -n "$SITES_LIMITS" ] && printf '%s\n' "$SITES_LIMITS"
 			if [ -n "$SITES_PEER_TIMEOUT" ]; then
 				echo "  peer-timeout: $SITES_PEER_TIMEOUT"
 			fi
@@ -732,4 +749,94 @@ sites_flood_bg() {
 # sites_field NAME LINE: the value of NAME=VALUE in a line such as flood's summary.
 sites_field() {
 	sed -n "s/.*\<$1=\([^ ]*\).*/\1/p" <<<"$2"
+}
+
+# ---------------------------------------------------------------- wide area
+# Added for the wide-area scenarios (w_*.sh) and tests/bench/wide_area.sh: gateways
+# that publish into and import from a zone on a real DNS server (tests/net/dns.sh,
+# sourced by the test); nothing above uses them but sites_config.
+
+# _sites_dns_config SITE: the dns section of SITE's configuration (SITES_DNS=1).
+_sites_dns_config() {
+	local site=$1 n=${SITES_NUM[$1]} other others
+	[ -n "${DNS_SECRET_FILE[$site]:-}" ] || net_fail "no TSIG key for $site (dns_keys)"
+	echo "dns:"
+	echo "  server: \"$DNS_ADDR:$DNS_PORT\""
+	echo "  zone: $DNS_ZONE"
+	echo "  tsig:"
+	echo "    name: ${DNS_KEY_NAME[$site]}"
+	echo "    algorithm: $DNS_ALG"
+	echo "    secret-file: \"${DNS_SECRET_FILE[$site]}\""
+	echo "  export: ${SITES_EXPORT[$site]}"
+	echo "  addresses:"
+	echo "    map:"
+	echo "      - { from: 192.168.$n.0/24, to: $SITES_MAP4.$n.0/24 }"
+	echo "      - { from: \"fd00:$n::/64\", to: \"$SITES_MAP6:$n::/64\" }"
+	echo "    link-local: $SITES_LINK_LOCAL"
+	[ -n "$SITES_DNS_TTL" ] && echo "  ttl: $SITES_DNS_TTL"
+	[ -n "$SITES_DNS_POLL" ] && echo "  poll: $SITES_DNS_POLL"
+	if [ -n "${SITES_DNS_IMPORT[$site]+set}" ]; then
+		others=${SITES_DNS_IMPORT[$site]}
+	else
+		others=$(printf '%s\n' "${SITES[@]}" | grep -vx -- "$site")
+	fi
+	if [ -z "${others//[[:space:]]/}" ]; then
+		echo "  import: []"
+		return 0
+	fi
+	echo "  import:"
+	for other in $others; do
+		echo "    - { site: $other, domain: $other.$DNS_ZONE, import: ${SITES_IMPORT[$site]} }"
+	done
+}
+
+# sites_many N [knot|bind]: N sites (manhattan, brooklyn, queens, then site4...siteN)
+# that use DNS alone (SITES_DNS=1, SITES_PEERS=0): each with one LAN host h1 running
+# avahi-daemon (host name "printer"), a gateway importing every other site's domain,
+# and one server (Knot DNS unless "bind") on the WAN router "wan", a TSIG key per
+# site confined to its domain. The gateways are started; nothing is published.
+sites_many() {
+	local count=$1 kind=${2:-knot} names=(manhattan brooklyn queens) i site args=()
+	for ((i = 4; i <= count; i++)); do names+=("site$i"); done
+	SITES_DNS=1 SITES_PEERS=0
+	sites_init "${names[@]:0:count}"
+	for site in "${SITES[@]}"; do
+		sites_host "$site-h1"
+		args+=("$site-h1" printer)
+	done
+	sites_avahi "${args[@]}"
+	# Without peers the node key is never shown to anyone: one for all gateways.
+	sites_keygen "$NET_TMP/key.pem"
+	for site in "${SITES[@]}"; do
+		: "${SITES_KEY[$site]:=$NET_TMP/key.pem}"
+	done
+	sites_dns_server "$kind"
+	sites_gw_start_all
+}
+
+# sites_dns_server [knot|bind]: after sites_init, the sites use DNS alone
+# (SITES_DNS=1, SITES_PEERS=0): a TSIG key per site (dns_keys) and the server (Knot DNS
+# unless "bind") on the WAN router "wan", serving the zone with those keys. The
+# gateways still need their node keys (sites_keys or SITES_KEY).
+sites_dns_server() {
+	SITES_DNS=1 SITES_PEERS=0
+	dns_keys "${SITES[@]}"
+	dns_server_node wan
+	if [ "${1:-knot}" = bind ]; then dns_named wan "${SITES[@]}"; else dns_knotd wan "${SITES[@]}"; fi
+}
+
+# sites_names KEY TYPE: the instance names the watcher (sites_watch) at KEY lists now
+# (browse.py names: one line per name, "NAME<TAB>resolved ADDR,..." or
+# "NAME<TAB>listed"; names once listed and since removed are left out).
+sites_names() {
+	[ -n "${SITES_WATCH[$1 $2]:-}" ] || net_fail "sites_names: no sites_watch $1 $2"
+	"$NET_PYTHON" "$NET_LIBDIR/browse.py" names "${SITES_WATCH[$1 $2]}"
+}
+
+# sites_zone_has SITE EXTENDED-REGEXP [COUNT]: the zone, transferred with SITE's key,
+# has COUNT (default: at least one) lines matching, without case (Knot folds names).
+sites_zone_has() {
+	local n
+	n=$(dns_axfr "$1" 2>/dev/null | grep -ciE -- "$2")
+	if [ -n "${3:-}" ]; then [ "$n" -eq "$3" ]; else [ "$n" -gt 0 ]; fi
 }
