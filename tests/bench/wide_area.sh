@@ -70,9 +70,9 @@ drops() {
 
 # ---------------------------------------------------------------- set-up
 SITES_VERBOSE=
-SITES_DNS_POLL=$POLL
+DNS_POLL=$POLL
 SITES_MAX_RECORDS=$((SERVICES * 5 + 1000))
-SITES_EXPORT[manhattan]=everything
+DNS_EXPORT[manhattan]=everything
 sites_init manhattan brooklyn
 sites_host manhattan-h1
 sites_host manhattan-h2
@@ -82,14 +82,16 @@ sites_avahi manhattan-h1 printer brooklyn-h1 laptop
 sites_keys
 DOMS=()
 for ((i = 1; i <= DOMAINS; i++)); do DOMS+=("d$i"); done
-SITES_DNS=1 SITES_PEERS=0
+SITES_PEERS=0
 DNS_KNOT_STATS=1
 dns_keys manhattan brooklyn "${DOMS[@]}"
 dns_server_node wan
 dns_knotd wan manhattan brooklyn "${DOMS[@]}"
-SITES_DNS_IMPORT[manhattan]=""
-SITES_DNS_IMPORT[brooklyn]=manhattan
+dns_gw_config manhattan
+dns_gw_config brooklyn manhattan
 sites_gw_start_all
+dns_wait_gw_up manhattan
+dns_wait_gw_up brooklyn
 
 # ---------------------------------------------------------------- (f)
 STAMP='while IFS= read -r l; do printf "%s %s\n" "$EPOCHREALTIME" "$l"; done'
@@ -237,7 +239,7 @@ idle one 1
 sites_gw_kill brooklyn TERM
 populate
 net_log "$DOMAINS domains of 3 printers each in the zone ($(dns_axfr brooklyn | grep -c .) records)"
-SITES_DNS_IMPORT[brooklyn]="${DOMS[*]}"
+dns_gw_config brooklyn "${DOMS[@]}"
 sites_gw_start brooklyn
 t0=$(sites_now)
 net_wait 120 _imported $((DOMAINS * 3)) ||

@@ -44,17 +44,13 @@
 #   SITES_VERBOSE          sitecastd's verbosity flags (default -v)
 #   SITES_PEER_UP_RE       what a log line that names a peer must also match to say the
 #                          link to that peer is up (extended regexp, case-insensitive)
+#   SITES_PEERS            0: no peer links (no listen, no peers; a site on dns alone)
+#   SITES_DNS[SITE]        YAML lines added to SITE's configuration (the dns section:
+#                          dns_gw_config of dns.sh writes it)
+#   SITES_LIMITS           more YAML lines under limits: ("  lan-records-total: 90000")
 #   SITES_AVAHI            1: Avahi mode; each gateway runs its own avahi-daemon (host
 #                          name gw-SITE, on lan0; started before its sitecastd) and
 #                          sitecastd has avahi: {publish: true, browse: true}
-#   SITES_PEERS            0: no peers and no listener (a site that uses DNS alone)
-#   SITES_DNS              1: each gateway has a dns section (wide-area, tests/net/dns.sh
-#                          sourced, its keys made): the server and zone of dns.sh, the
-#                          site's TSIG key, export SITES_EXPORT[SITE] with the address
-#                          map of the peers, and an import entry (SITES_IMPORT[SITE])
-#                          for each site of SITES_DNS_IMPORT[SITE] (default: all others)
-#   SITES_DNS_POLL, SITES_DNS_TTL  dns.poll and dns.ttl (default: the daemon's)
-#   SITES_LIMITS           more YAML lines under limits: ("  lan-records-total: 90000")
 # Programs: $SITECASTD and $SITECASTCTL, default $top_builddir/sitecastd and
 # $top_builddir/sitecastctl ($top_builddir as make check exports it, else the
 # source tree's root).
@@ -78,9 +74,6 @@ SITES_LINK_LOCAL=${SITES_LINK_LOCAL:-drop}
 SITES_PEER_UP_RE=${SITES_PEER_UP_RE:-'(^|[^[:alnum:]_-])up([^[:alnum:]_-]|$)'}
 SITES_AVAHI=${SITES_AVAHI:-0}
 SITES_PEERS=${SITES_PEERS:-1}
-SITES_DNS=${SITES_DNS:-0}
-SITES_DNS_POLL=${SITES_DNS_POLL:-}
-SITES_DNS_TTL=${SITES_DNS_TTL:-}
 SITES_LIMITS=${SITES_LIMITS:-}
 SITES_PORT=5358
 SITES_MAP4=10.101  # 192.168.N.0/24 -> $SITES_MAP4.N.0/24
@@ -93,7 +86,7 @@ declare -A SITES_IMPORT=()
 declare -A SITES_KEY=()
 declare -A SITES_USER=()
 declare -A SITES_CONTROL=()
-declare -A SITES_DNS_IMPORT=() # site -> the sites whose domains it imports (dns mode)
+declare -A SITES_DNS=()
 SITES_POLICY=${SITES_POLICY:-}
 declare -A SITES_FP=()         # site -> fingerprint of its own key
 declare -A SITES_CONF=()
@@ -316,7 +309,6 @@ sites_config() {
 			echo "        - { from: \"fd00:$n::/64\", to: \"$SITES_MAP6:$n::/64\" }"
 			echo "      link-local: $SITES_LINK_LOCAL"
 		done
-		[ "$SITES_DNS" = 1 ] && _sites_dns_config "$site"
 		_sites_policy
 		if [ -n "$SITES_GRACE" ] || [ -n "$SITES_MAX_RECORDS" ] || [ -n "$SITES_PEER_TIMEOUT" ] ||
 			[ -n "$SITES_LIMITS" ]; then
@@ -337,6 +329,7 @@ sites_config() {
 			echo "  publish: true"
 			echo "  browse: true"
 		fi
+		[ -n "${SITES_DNS[$site]:-}" ] && printf '%s\n' "${SITES_DNS[$site]}"
 	} >"$conf"
 	SITES_CONF[$site]=$conf
 	local err
@@ -751,78 +744,50 @@ sites_field() {
 	sed -n "s/.*\<$1=\([^ ]*\).*/\1/p" <<<"$2"
 }
 
-# ---------------------------------------------------------------- wide area
-# Added for the wide-area scenarios (w_*.sh) and tests/bench/wide_area.sh: gateways
-# that publish into and import from a zone on a real DNS server (tests/net/dns.sh,
-# sourced by the test); nothing above uses them but sites_config.
+# ---------------------------------------------------------------- wide area at scale
+# Added for the wide-area scenarios (w_scale.sh, w_server_restart.sh, w_bind.sh) and
+# tests/bench/wide_area.sh, with tests/net/dns.sh sourced; nothing above uses them.
 
-# _sites_dns_config SITE: the dns section of SITE's configuration (SITES_DNS=1).
-_sites_dns_config() {
-	local site=$1 n=${SITES_NUM[$1]} other others
-	[ -n "${DNS_SECRET_FILE[$site]:-}" ] || net_fail "no TSIG key for $site (dns_keys)"
-	echo "dns:"
-	echo "  server: \"$DNS_ADDR:$DNS_PORT\""
-	echo "  zone: $DNS_ZONE"
-	echo "  tsig:"
-	echo "    name: ${DNS_KEY_NAME[$site]}"
-	echo "    algorithm: $DNS_ALG"
-	echo "    secret-file: \"${DNS_SECRET_FILE[$site]}\""
-	echo "  export: ${SITES_EXPORT[$site]}"
-	echo "  addresses:"
-	echo "    map:"
-	echo "      - { from: 192.168.$n.0/24, to: $SITES_MAP4.$n.0/24 }"
-	echo "      - { from: \"fd00:$n::/64\", to: \"$SITES_MAP6:$n::/64\" }"
-	echo "    link-local: $SITES_LINK_LOCAL"
-	[ -n "$SITES_DNS_TTL" ] && echo "  ttl: $SITES_DNS_TTL"
-	[ -n "$SITES_DNS_POLL" ] && echo "  poll: $SITES_DNS_POLL"
-	if [ -n "${SITES_DNS_IMPORT[$site]+set}" ]; then
-		others=${SITES_DNS_IMPORT[$site]}
-	else
-		others=$(printf '%s\n' "${SITES[@]}" | grep -vx -- "$site")
-	fi
-	if [ -z "${others//[[:space:]]/}" ]; then
-		echo "  import: []"
-		return 0
-	fi
-	echo "  import:"
-	for other in $others; do
-		echo "    - { site: $other, domain: $other.$DNS_ZONE, import: ${SITES_IMPORT[$site]} }"
-	done
+# sites_dns_server [knot|bind]: after sites_init, the sites use DNS alone
+# (SITES_PEERS=0): a TSIG key per site (dns_keys) and the server (Knot DNS unless
+# "bind") on the WAN router "wan", serving the zone with those keys. Each site's dns
+# section is then written with dns_gw_config; the gateways still need their node keys
+# (sites_keys, or SITES_KEY).
+sites_dns_server() {
+	SITES_PEERS=0
+	dns_keys "${SITES[@]}"
+	dns_server_node wan
+	if [ "${1:-knot}" = bind ]; then dns_named wan "${SITES[@]}"; else dns_knotd wan "${SITES[@]}"; fi
 }
 
 # sites_many N [knot|bind]: N sites (manhattan, brooklyn, queens, then site4...siteN)
-# that use DNS alone (SITES_DNS=1, SITES_PEERS=0): each with one LAN host h1 running
-# avahi-daemon (host name "printer"), a gateway importing every other site's domain,
-# and one server (Knot DNS unless "bind") on the WAN router "wan", a TSIG key per
-# site confined to its domain. The gateways are started; nothing is published.
+# on DNS alone, as light as they can be: each with one LAN host h1 running
+# avahi-daemon (host name "printer"), a gateway that exports into its domain and
+# imports every other site's, one server on the WAN router, a TSIG key per site
+# confined to its domain, one node key for all gateways (no peer ever sees it). The
+# gateways are started and their server up; nothing is published.
 sites_many() {
 	local count=$1 kind=${2:-knot} names=(manhattan brooklyn queens) i site args=()
 	for ((i = 4; i <= count; i++)); do names+=("site$i"); done
-	SITES_DNS=1 SITES_PEERS=0
 	sites_init "${names[@]:0:count}"
 	for site in "${SITES[@]}"; do
 		sites_host "$site-h1"
 		args+=("$site-h1" printer)
 	done
 	sites_avahi "${args[@]}"
-	# Without peers the node key is never shown to anyone: one for all gateways.
 	sites_keygen "$NET_TMP/key.pem"
 	for site in "${SITES[@]}"; do
 		: "${SITES_KEY[$site]:=$NET_TMP/key.pem}"
 	done
 	sites_dns_server "$kind"
+	for site in "${SITES[@]}"; do
+		# shellcheck disable=SC2046 # one word per other site
+		dns_gw_config "$site" $(printf '%s\n' "${SITES[@]}" | grep -vx -- "$site")
+	done
 	sites_gw_start_all
-}
-
-# sites_dns_server [knot|bind]: after sites_init, the sites use DNS alone
-# (SITES_DNS=1, SITES_PEERS=0): a TSIG key per site (dns_keys) and the server (Knot DNS
-# unless "bind") on the WAN router "wan", serving the zone with those keys. The
-# gateways still need their node keys (sites_keys or SITES_KEY).
-sites_dns_server() {
-	SITES_DNS=1 SITES_PEERS=0
-	dns_keys "${SITES[@]}"
-	dns_server_node wan
-	if [ "${1:-knot}" = bind ]; then dns_named wan "${SITES[@]}"; else dns_knotd wan "${SITES[@]}"; fi
+	for site in "${SITES[@]}"; do
+		dns_wait_gw_up "$site" 20
+	done
 }
 
 # sites_names KEY TYPE: the instance names the watcher (sites_watch) at KEY lists now
@@ -833,10 +798,8 @@ sites_names() {
 	"$NET_PYTHON" "$NET_LIBDIR/browse.py" names "${SITES_WATCH[$1 $2]}"
 }
 
-# sites_zone_has SITE EXTENDED-REGEXP [COUNT]: the zone, transferred with SITE's key,
-# has COUNT (default: at least one) lines matching, without case (Knot folds names).
-sites_zone_has() {
-	local n
-	n=$(dns_axfr "$1" 2>/dev/null | grep -ciE -- "$2")
-	if [ -n "${3:-}" ]; then [ "$n" -eq "$3" ]; else [ "$n" -gt 0 ]; fi
+# sites_zone_count SITE EXTENDED-REGEXP: how many lines of the zone (transferred with
+# SITE's key) match, without case (Knot folds names).
+sites_zone_count() {
+	dns_axfr "$1" 2>/dev/null | grep -ciE -- "$2"
 }

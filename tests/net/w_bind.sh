@@ -12,14 +12,15 @@ set -u
 . "$(dirname "$0")/dns.sh"
 
 dns_require
-SITES_EXPORT[manhattan]=everything
+DNS_EXPORT[manhattan]=everything
 sites_init manhattan
 sites_host manhattan-h1
 sites_avahi manhattan-h1 printer
 sites_keys
-SITES_DNS_IMPORT[manhattan]=""
 sites_dns_server bind
+dns_gw_config manhattan
 sites_gw_start manhattan
+dns_wait_gw_up manhattan
 M=manhattan.$DNS_ZONE
 Mre=${M//./\\.}
 

@@ -11,7 +11,7 @@ set -u
 . "$(dirname "$0")/dns.sh"
 
 N=${W_SCALE_SITES:-20}
-SITES_DNS_POLL=${SITES_DNS_POLL:-2}
+DNS_POLL=${DNS_POLL:-2}
 dns_require
 
 t0=$(sites_now)
@@ -90,8 +90,8 @@ done
 net_pass "the zone holds each site's printer once ($(wc -l <<<"$zone") records)"
 
 # Nothing changed meanwhile: a second look a few polls later lists the same.
-sleep $((2 * ${SITES_DNS_POLL:-10}))
+sleep $((2 * DNS_POLL))
 converged || net_fail "the listings changed after convergence:$LAGGING"
 if sites_avahi_conflicts; then net_fail "name conflicts at the LAN hosts"; fi
-net_pass "still the same $((2 * ${SITES_DNS_POLL:-10}))s later, no name conflict"
+net_pass "still the same $((2 * DNS_POLL))s later, no name conflict"
 sites_done

@@ -13,16 +13,19 @@ set -u
 
 dns_require
 SITES_GRACE=60
-SITES_DNS_POLL=2
+DNS_POLL=2
 OUTAGE=${W_OUTAGE:-20}
 sites_init manhattan brooklyn
 sites_host manhattan-h1
 sites_host brooklyn-h1
 sites_avahi manhattan-h1 printer brooklyn-h1 printer
 sites_keys
-SITES_DNS_IMPORT[manhattan]=""
 sites_dns_server knot
+dns_gw_config manhattan
+dns_gw_config brooklyn manhattan
 sites_gw_start_all
+dns_wait_gw_up manhattan
+dns_wait_gw_up brooklyn
 M=manhattan.$DNS_ZONE
 
 # srv NAME: the zone's SRV line pattern for instance NAME of Manhattan (without case).
@@ -41,9 +44,9 @@ manhattan_records() { dns_axfr manhattan | grep -iF "$M." | grep -v 'SOA' | sort
 sites_watch brooklyn-h1 _ipp._tcp
 sites_publish manhattan-h1 "Printer A" _ipp._tcp 631 rp=a
 sites_publish manhattan-h1 "Printer C" _ipp._tcp 631 rp=c
-net_wait 10 sites_zone_has manhattan "$(srv "Printer A")" ||
+net_wait 10 dns_zone_has manhattan "$(srv "Printer A")" ||
 	net_fail "Printer A not in the zone: $(dns_axfr manhattan)"
-net_wait 10 sites_zone_has manhattan "$(srv "Printer C")" || net_fail "Printer C not in the zone"
+net_wait 10 dns_zone_has manhattan "$(srv "Printer C")" || net_fail "Printer C not in the zone"
 net_wait 15 listed brooklyn-h1 "Printer A \(manhattan\)" || net_fail "Brooklyn does not show Printer A"
 net_wait 15 listed brooklyn-h1 "Printer C \(manhattan\)" || net_fail "Brooklyn does not show Printer C"
 before=$(manhattan_records)
@@ -78,20 +81,20 @@ net_pass "both gateways ran through the ${OUTAGE}s outage, each logging it once 
 dns_server_start wan
 t_back=$(sites_now)
 net_log "knotd started again"
-net_wait 60 sites_zone_has manhattan "$(srv "Printer B")" ||
+net_wait 60 dns_zone_has manhattan "$(srv "Printer B")" ||
 	net_fail "Printer B, published during the outage, not in the zone 60 s after knotd came back"
-net_wait 30 eval '! sites_zone_has manhattan "$(srv "Printer C")"' ||
+net_wait 30 eval '! dns_zone_has manhattan "$(srv "Printer C")"' ||
 	net_fail "Printer C, withdrawn during the outage, still in the zone"
 net_pass "the zone caught up $(sites_secs $(($(sites_now) - t_back)))s after knotd came back: B in, C out"
 after=$(manhattan_records)
 dups=$(uniq -di <<<"$after")
 [ -z "$dups" ] || net_fail "records twice in the zone: $dups"
 for name in "Printer A" "Printer B"; do
-	sites_zone_has manhattan "$(srv "$name")" 1 || net_fail "$name's SRV is not in the zone exactly once"
-	sites_zone_has manhattan "^_ipp\._tcp\.$M\.\s+[0-9]+\s+IN\s+PTR\s+${name// /\\\\032}\._ipp" 1 ||
+	[ "$(sites_zone_count manhattan "$(srv "$name")")" -eq 1 ] || net_fail "$name's SRV is not in the zone exactly once"
+	[ "$(sites_zone_count manhattan "^_ipp\._tcp\.$M\.\s+[0-9]+\s+IN\s+PTR\s+${name// /\\\\032}\._ipp")" -eq 1 ] ||
 		net_fail "$name's PTR is not in the zone exactly once"
 done
-sites_zone_has manhattan "^printer\.$M\.\s+[0-9]+\s+IN\s+A\s" 1 || net_fail "the host's A record is not there once"
+[ "$(sites_zone_count manhattan "^printer\.$M\.\s+[0-9]+\s+IN\s+A\s")" -eq 1 ] || net_fail "the host's A record is not there once"
 # Same records as before but for C's PTR, SRV and TXT, which are B's now.
 [ "$(wc -l <<<"$after")" -eq "$(wc -l <<<"$before")" ] ||
 	net_fail "Manhattan had $(wc -l <<<"$before") records before the outage, $(wc -l <<<"$after") after:
