@@ -118,7 +118,7 @@ _dns_knot_conf() {
 		    storage: "$dir"
 		    file: $DNS_ZONE.zone
 		    zonefile-sync: -1
-		    zonefile-load: difference-no-serial
+		    zonefile-load: difference
 		    journal-content: all
 		    acl: [$(IFS=,; echo "$*" | sed 's/,/, /g')]
 	EOF

@@ -6,6 +6,9 @@
 # Both gateways keep running and log the outage a few times at most, not per retry;
 # Brooklyn keeps "Printer A (manhattan)" all along. Once knotd is back the zone holds
 # what Manhattan has, each record once: A and B, not C, and Brooklyn shows the same.
+# Then knotd is away once more, comes back without its journal (its data lost), and
+# Printer D was published meanwhile: Manhattan publishes all again, each record once,
+# and Brooklyn shows A, B and D.
 # Knot folds names to lower case: names are compared without case.
 set -u
 . "$(dirname "$0")/sites.sh"
@@ -107,4 +110,32 @@ listed brooklyn-h1 "Printer A \(manhattan\)" || net_fail "Brooklyn lost Printer 
 [ "$(removals "Printer A (manhattan)")" -eq 0 ] ||
 	net_fail "Printer A (manhattan) disappeared at Brooklyn at some point"
 net_pass "Brooklyn shows A and B, not C; A never disappeared"
+
+# A server that comes back without its data (restored from the zone file alone: the
+# journal lost), after an outage that Manhattan noticed (Printer D was published
+# meanwhile): everything is published again, each record once.
+unreachable() { grep -c 'unreachable' "${SITES_GW_LOG[manhattan]}"; }
+u0=$(unreachable)
+dns_server_stop
+rm -rf "$DNS_DIR/journal" "$DNS_DIR/timers"
+sites_publish manhattan-h1 "Printer D" _ipp._tcp 631 rp=d
+net_wait 15 eval '[ "$(unreachable)" -gt "$u0" ]' || net_fail "Manhattan did not notice the server away"
+dns_server_start wan
+t_back=$(sites_now)
+net_log "knotd started again without its journal"
+# D's records are B's with another name and TXT.
+want=$({
+	echo "$after"
+	grep -i 'printer\\032b' <<<"$after" | sed 's/printer\\032b/printer\\032d/I; s/"rp=b"/"rp=d"/'
+} | sort)
+net_wait 60 eval '[ "$(manhattan_records)" = "$want" ]' ||
+	net_fail "Manhattan's records not all published again 60 s after knotd came back empty:
+$(diff <(echo "$want") <(manhattan_records))"
+net_pass "all $(wc -l <<<"$want") records of Manhattan published again (D added), each once, $(sites_secs $(($(sites_now) - t_back)))s after knotd came back empty"
+net_wait 30 listed brooklyn-h1 "Printer A \(manhattan\)" || net_fail "Brooklyn does not show Printer A again"
+net_wait 30 listed brooklyn-h1 "Printer B \(manhattan\)" || net_fail "Brooklyn does not show Printer B again"
+net_wait 30 listed brooklyn-h1 "Printer D \(manhattan\)" || net_fail "Brooklyn does not show Printer D"
+sites_gw_alive manhattan
+sites_gw_alive brooklyn
+net_pass "Brooklyn shows A, B and D"
 sites_done
