@@ -20,6 +20,7 @@
 #include "reflector/lan.h"
 #include "reflector/log.h"
 #include "reflector/peer.h"
+#include "reflector/wadomain.h"
 #include "engine/proxy.h"
 
 #define CTL_CLIENT_TIMEOUT_S 2
@@ -46,6 +47,7 @@ struct ctl {
 	struct event *ev;
 	struct ctl_client *clients_head;
 	unsigned clients;
+	const struct wad *wad; /* wide-area DNS-SD, NULL without dns */
 };
 
 /* ---- report ---- */
@@ -180,6 +182,13 @@ static size_t ctl_drops(const struct lan_stats *ls, const struct proxy_stats *ps
 	return nd;
 }
 
+/* The dns section (wadomain.c writes it): after the counters, in both forms. */
+static void report_dns(const struct ctl *c, FILE *f, int json)
+{
+	if (c->wad)
+		wad_report(c->wad, f, json);
+}
+
 char *ctl_status(const struct ctl *c, int json)
 {
 	char *buf = NULL;
@@ -227,7 +236,9 @@ char *ctl_status(const struct ctl *c, int json)
 		for (size_t i = 0; i < nd; i++)
 			fprintf(f, "%s\"%s\":%llu", i ? "," : "", drops[i].name,
 			        drops[i].n);
-		fprintf(f, "}}\n");
+		fprintf(f, "}");
+		report_dns(c, f, json);
+		fprintf(f, "}\n");
 	} else {
 		fprintf(f, "site %s\ninterfaces:", policy_config_site(c->cfg));
 		lan_foreach_interface(c->lan, report_iface, &r);
@@ -262,6 +273,7 @@ char *ctl_status(const struct ctl *c, int json)
 				any = 1;
 			}
 		fprintf(f, "%s\n", any ? "" : " none");
+		report_dns(c, f, json);
 	}
 	if (fclose(f) != 0) {
 		free(buf);
@@ -469,6 +481,9 @@ char *ctl_metrics(const struct ctl *c)
 	for (size_t i = 0; i < nd; i++)
 		prom_value(f, "sitecast_dropped_total", "reason", drops[i].name,
 		           drops[i].n);
+
+	if (c->wad)
+		wad_metrics(c->wad, f);
 
 	free(mp.st);
 	free(mp.cached);
@@ -685,6 +700,11 @@ void ctl_set_config(struct ctl *c, const struct policy_config *cfg)
 {
 	if (c)
 		c->cfg = cfg;
+}
+
+void ctl_set_dns(struct ctl *c, const struct wad *w)
+{
+	c->wad = w;
 }
 
 void ctl_free(struct ctl *c)

@@ -29,6 +29,9 @@ struct ctl *ctl_new(struct event_base *base, const char *path,
                     const struct policy_config *cfg, struct lan *lan,
                     struct peer_mgr *peers, struct proxy *proxy);
 void ctl_set_config(struct ctl *c, const struct policy_config *cfg);
+/* The wide-area domains whose state status shows (NULL: no dns section). */
+struct wad;
+void ctl_set_dns(struct ctl *c, const struct wad *w);
 /*
  * Give the socket, and its directory when ctl_new() created it, to the user the
  * daemon is about to become, so that it can remove them at exit (root can connect

@@ -139,6 +139,7 @@ _dns_named_conf() {
 		    listen-on-v6 { none; };
 		    recursion no;
 		    dnssec-validation no;
+		    ${DNS_NAMED_OPTIONS:-}
 		};
 		controls { };
 	EOF
@@ -182,6 +183,8 @@ dns_knotd() {
 }
 
 # dns_named KEY SITE...: the same with BIND's named. Log: $NET_TMP/named.log.
+# DNS_NAMED_OPTIONS: more statements for its options block (such as
+# "max-records-per-type 3;").
 dns_named() {
 	local key=$1
 	shift
@@ -266,7 +269,11 @@ dns_update() {
 #
 # Knobs: DNS_EXPORT[SITE] / DNS_IMPORT[SITE] (rule sets, default offices), DNS_TTL,
 # DNS_POLL (dns.ttl, dns.poll; default the daemon's), DNS_SECRET_OF[SITE] (the secret
-# file SITE's gateway is given, default its own).
+# file SITE's gateway is given, default its own), DNS_KEY_OF[SITE] (the site whose key
+# name and secret SITE's gateway uses, default its own), DNS_DOMAIN[SITE] (dns.domain,
+# default the daemon's {site}.{zone}).
+declare -A DNS_KEY_OF=()
+declare -A DNS_DOMAIN=()
 declare -A DNS_EXPORT=()
 declare -A DNS_IMPORT=()
 declare -A DNS_SECRET_OF=()
@@ -277,16 +284,17 @@ DNS_POLL=${DNS_POLL:-}
 # sitecast.yaml: this server and zone, SITE's key, its addresses mapped as for its
 # peers (192.168.N.0/24 as 10.101.N.0/24), the domains of IMPORTED-SITEs imported.
 dns_gw_config() {
-	local site=$1 n=${SITES_NUM[$1]} im
+	local site=$1 n=${SITES_NUM[$1]} im k=${DNS_KEY_OF[$1]:-$1}
 	shift
 	SITES_DNS[$site]=$(
 		echo "dns:"
 		echo "  server: \"$DNS_ADDR:$DNS_PORT\""
 		echo "  zone: $DNS_ZONE"
+		[ -n "${DNS_DOMAIN[$site]:-}" ] && echo "  domain: ${DNS_DOMAIN[$site]}"
 		echo "  tsig:"
-		echo "    name: ${DNS_KEY_NAME[$site]}"
+		echo "    name: ${DNS_KEY_NAME[$k]}"
 		echo "    algorithm: $DNS_ALG"
-		echo "    secret-file: \"${DNS_SECRET_OF[$site]:-${DNS_SECRET_FILE[$site]}}\""
+		echo "    secret-file: \"${DNS_SECRET_OF[$site]:-${DNS_SECRET_FILE[$k]}}\""
 		echo "  export: ${DNS_EXPORT[$site]:-offices}"
 		echo "  addresses:"
 		echo "    map:"
