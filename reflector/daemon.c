@@ -51,8 +51,8 @@ struct daemon {
 	struct peer_mgr *peers;
 	struct proxy *proxy;
 	struct ctl *ctl;
-	struct avh *avh; /* avahi.publish or avahi.browse */
-	struct wad *wad; /* wide-area DNS-SD (dns), NULL without it */
+	struct avh *avh;             /* avahi.publish or avahi.browse */
+	struct wad *wad;             /* wide-area DNS-SD (dns), NULL without it */
 	struct cfgfile_secret *tsig; /* its TSIG secret as last read */
 	bool avahi_publish;
 	struct event *timer;

@@ -49,8 +49,8 @@ struct dnsc {
 	struct dnsc_events ev;
 	void *arg;
 	enum dnsc_state state;
-	bool ever_up;      /* events.up has been called once */
-	bool reported;     /* events.down called for the current outage */
+	bool ever_up;  /* events.up has been called once */
+	bool reported; /* events.down called for the current outage */
 	struct bufferevent *bev;
 	struct event *retry, *idle, *connect_to;
 	uint64_t backoff_ms;
@@ -317,8 +317,11 @@ static void on_retry(evutil_socket_t fd, short what, void *arg)
 	struct dnsc *c = arg;
 	(void)fd;
 	(void)what;
-	if (c->state == ST_DOWN)
-		open_conn(c);
+	if (c->state == ST_DOWN && open_conn(c) == -ENOMEM) {
+		struct timeval tv;
+		tv_ms(&tv, c->backoff_ms);
+		evtimer_add(c->retry, &tv);
+	}
 }
 
 static void on_idle(evutil_socket_t fd, short what, void *arg)
@@ -465,7 +468,14 @@ int dnsc_send(struct dnsc *c, enum dnsc_kind kind, struct dnssd_wa_msg *msg, dns
 	*tail = r;
 	switch (c->state) {
 	case ST_IDLE:
-		open_conn(c); /* a failure calls r's callback through go_down */
+		/* A connect() failure reaches r's callback from the loop, through
+		 * go_down. */
+		if (open_conn(c) == -ENOMEM) {
+			c->state = ST_IDLE;
+			unlink_req(c, r);
+			req_free(r);
+			return -ENOMEM;
+		}
 		break;
 	case ST_UP:
 		if (write_req(c, r) < 0)

@@ -57,12 +57,12 @@ struct wad_export {
 	uint64_t up_at;
 	time_t since; /* wall clock of the last change of up, for status */
 	struct dnssd_table local;
-	uint64_t seed; /* of local's hashes (dnssd_hash_seed differs at each call) */
-	ldns_rr_list *have;     /* owned records the server holds */
+	uint64_t seed;      /* of local's hashes (dnssd_hash_seed differs at each call) */
+	ldns_rr_list *have; /* owned records the server holds */
 	ldns_rr_list *rejected; /* records the server would not take (SERVFAIL alone) */
 	bool dirty, xfr_busy, need_xfr;
-	struct event *flush;  /* batching and retry timer */
-	struct event *retry;  /* the transfer's retry timer */
+	struct event *flush; /* batching and retry timer */
+	struct event *retry; /* the transfer's retry timer */
 	uint64_t backoff_ms;
 	struct batch *batches; /* of the round under way */
 	size_t nbatches, capbatches;
@@ -70,6 +70,7 @@ struct wad_export {
 	char last_error[256];
 	time_t error_since;
 	uint64_t updates_sent, updates_failed, records_added, records_deleted;
+	uint64_t gen; /* changes of have: a transfer older than the last is not used */
 	/* Knot folds names to lower case: seen once by reading a published name back */
 	ldns_rr *case_sample;
 	bool case_checked;
@@ -106,6 +107,7 @@ struct wad {
 	bool poll_busy, have_serial;
 	uint32_t serial;
 	uint64_t polls, transfers;
+	uint64_t xfr_gen; /* ex.gen when the poll's transfer was asked for */
 	char import_error[256];
 	time_t import_error_since;
 };
@@ -134,8 +136,9 @@ static void run_engine(struct wad *w)
 static void result_text(const struct dnsc_result *r, char *buf, size_t n)
 {
 	if (r->err)
-		snprintf(buf, n, "%s", r->err == -EBADMSG ? "answer not signed with the key"
-		                                          : strerror(-r->err));
+		snprintf(buf, n, "%s",
+		         r->err == -EBADMSG ? "answer not signed with the key"
+		                            : strerror(-r->err));
 	else
 		dnssd_wa_error_str(r->rcode, r->tsig_error, buf, n);
 }
@@ -228,21 +231,15 @@ static int rr_cmp_ptr(const void *a, const void *b)
 	return dnssd_wa_rr_cmp(*(ldns_rr *const *)a, *(ldns_rr *const *)b);
 }
 
-static bool list_holds(const ldns_rr_list *l, const ldns_rr *rr)
-{
-	for (size_t i = 0; l && i < ldns_rr_list_rr_count(l); i++)
-		if (dnssd_wa_rr_cmp(ldns_rr_list_rr(l, i), rr) == 0)
-			return true;
-	return false;
-}
-
 /*
  * have after an UPDATE that took add and del: del's records out, add's in. In
  * one sorted pass, since have may hold the whole domain.
  */
-static int have_apply(ldns_rr_list **have, const ldns_rr_list *add, const ldns_rr_list *del)
+static int have_apply(ldns_rr_list **have, const ldns_rr_list *add,
+                      const ldns_rr_list *del)
 {
-	size_t nh = ldns_rr_list_rr_count(*have), nd = del ? ldns_rr_list_rr_count(del) : 0;
+	size_t nh = ldns_rr_list_rr_count(*have),
+	       nd = del ? ldns_rr_list_rr_count(del) : 0;
 	size_t na = add ? ldns_rr_list_rr_count(add) : 0;
 	ldns_rr **dv = malloc((nd ? nd : 1) * sizeof(*dv));
 	ldns_rr_list *n = ldns_rr_list_new();
@@ -286,6 +283,7 @@ out:
 /* ------------------------------------------------------------ export */
 
 static void ex_schedule(struct wad *w, uint64_t ms);
+static void poll_schedule(struct wad *w);
 static void ex_flush(struct wad *w);
 static void ex_transfer(struct wad *w);
 
@@ -455,6 +453,23 @@ static void log_rejected(struct wad *w, const ldns_rr_list *l)
 	}
 }
 
+static bool same_rrset(const ldns_rr *a, const ldns_rr *b)
+{
+	return ldns_rr_get_type(a) == ldns_rr_get_type(b) &&
+	       ldns_dname_compare(ldns_rr_owner(a), ldns_rr_owner(b)) == 0;
+}
+
+/* Whether held has a record of the RRset of add's (one) record. */
+static bool same_rrset_held(const ldns_rr_list *held, const ldns_rr_list *add)
+{
+	if (!add || ldns_rr_list_rr_count(add) != 1)
+		return false;
+	for (size_t i = 0; i < ldns_rr_list_rr_count(held); i++)
+		if (same_rrset(ldns_rr_list_rr(held, i), ldns_rr_list_rr(add, 0)))
+			return true;
+	return false;
+}
+
 /*
  * Records refused for want of room in their RRset may go in once a record of that
  * RRset was deleted: they are tried again (and logged again if refused again).
@@ -466,9 +481,7 @@ static void forgive_rejected(struct wad_export *ex, const ldns_rr_list *del)
 		ldns_rr *rr = ldns_rr_list_rr(ex->rejected, i);
 		bool freed = false;
 		for (size_t j = 0; del && j < ldns_rr_list_rr_count(del) && !freed; j++) {
-			const ldns_rr *d = ldns_rr_list_rr(del, j);
-			freed = ldns_rr_get_type(d) == ldns_rr_get_type(rr) &&
-			        ldns_dname_compare(ldns_rr_owner(d), ldns_rr_owner(rr)) == 0;
+			freed = same_rrset(ldns_rr_list_rr(del, j), rr);
 		}
 		if (freed) {
 			ldns_rr_free(rr);
@@ -490,15 +503,17 @@ static void on_update(void *arg, const struct dnsc_result *r)
 	struct batch *b = &ex->batches[0];
 	if (r->err == 0 && r->rcode == LDNS_RCODE_NOERROR && r->tsig_error == 0) {
 		ex_clear_error(w);
+		ex->gen++;
 		if (have_apply(&ex->have, b->add, b->del) < 0)
 			ex->need_xfr = true; /* lost track: read the domain again */
 		forgive_rejected(ex, b->del);
 		ex->records_added += b->add ? ldns_rr_list_rr_count(b->add) : 0;
 		ex->records_deleted += b->del ? ldns_rr_list_rr_count(b->del) : 0;
-		for (size_t i = 0; !ex->case_sample && b->add && i < ldns_rr_list_rr_count(b->add);
-		     i++)
+		for (size_t i = 0;
+		     !ex->case_sample && b->add && i < ldns_rr_list_rr_count(b->add); i++)
 			if (has_upper(ldns_rr_owner(ldns_rr_list_rr(b->add, i))))
-				ex->case_sample = ldns_rr_clone(ldns_rr_list_rr(b->add, i));
+				ex->case_sample =
+				    ldns_rr_clone(ldns_rr_list_rr(b->add, i));
 		ldns_rr_list_deep_free(b->add);
 		ldns_rr_list_deep_free(b->del);
 		memmove(&ex->batches[0], &ex->batches[1],
@@ -514,8 +529,11 @@ static void on_update(void *arg, const struct dnsc_result *r)
 			return;
 		}
 		if (batch_size(b) == 1) {
-			log_rejected(w, b->add);
-			for (size_t i = 0; b->add && i < ldns_rr_list_rr_count(b->add); i++) {
+			/* One line per RRset, however many of its records do not fit. */
+			if (!same_rrset_held(ex->rejected, b->add))
+				log_rejected(w, b->add);
+			for (size_t i = 0; b->add && i < ldns_rr_list_rr_count(b->add);
+			     i++) {
 				ldns_rr *c = ldns_rr_clone(ldns_rr_list_rr(b->add, i));
 				if (c && !ldns_rr_list_push_rr(ex->rejected, c))
 					ldns_rr_free(c);
@@ -569,11 +587,17 @@ static void ex_flush(struct wad *w)
 		goto out;
 	}
 	/* What the server would not take stays out, rather than fail again. */
-	if (ldns_rr_list_rr_count(ex->rejected)) {
+	size_t nrej = ldns_rr_list_rr_count(ex->rejected);
+	ldns_rr **rej = nrej ? malloc(nrej * sizeof(*rej)) : NULL;
+	if (rej) {
+		for (size_t i = 0; i < nrej; i++)
+			rej[i] = ldns_rr_list_rr(ex->rejected, i);
+		qsort(rej, nrej, sizeof(*rej), rr_cmp_ptr);
 		ldns_rr_list *keep = ldns_rr_list_new();
 		for (size_t i = 0; keep && i < ldns_rr_list_rr_count(add); i++) {
 			ldns_rr *rr = ldns_rr_list_rr(add, i);
-			if (list_holds(ex->rejected, rr) || !ldns_rr_list_push_rr(keep, rr))
+			if (bsearch(&rr, rej, nrej, sizeof(*rej), rr_cmp_ptr) ||
+			    !ldns_rr_list_push_rr(keep, rr))
 				ldns_rr_free(rr);
 		}
 		if (keep) {
@@ -581,6 +605,7 @@ static void ex_flush(struct wad *w)
 			ldns_rr_list_free(add);
 			add = keep;
 		}
+		free(rej);
 	}
 	/* Right after coming up, deletions wait for the LAN to answer again. */
 	uint64_t now = mono_ms();
@@ -592,10 +617,13 @@ static void ex_flush(struct wad *w)
 	}
 	size_t nd = del ? ldns_rr_list_rr_count(del) : 0, na = ldns_rr_list_rr_count(add);
 	if (nd + na)
-		log_debug("dns: %s: %zu records to add, %zu to delete", w->domain, na, nd);
-	/* Deletions first, so that a replaced record never meets a limit beside its old copy. */
+		log_debug("dns: %s: %zu records to add, %zu to delete", w->domain, na,
+		          nd);
+	/* Deletions first, so that a replaced record never meets a limit beside its old
+	 * copy. */
 	for (size_t s0 = 0; s0 < nd + na; s0 += WAD_BATCH_RECORDS) {
-		size_t e = s0 + WAD_BATCH_RECORDS < nd + na ? s0 + WAD_BATCH_RECORDS : nd + na;
+		size_t e =
+		    s0 + WAD_BATCH_RECORDS < nd + na ? s0 + WAD_BATCH_RECORDS : nd + na;
 		struct batch b = {NULL, NULL};
 		bool ok = true;
 		if (s0 < nd)
@@ -604,8 +632,8 @@ static void ex_flush(struct wad *w)
 			size_t a0 = s0 > nd ? s0 - nd : 0;
 			ok = (b.add = slice(add, a0, e - nd - a0)) != NULL;
 		}
-		if (!ok || dnssd_grow((void **)&ex->batches, &ex->capbatches, ex->nbatches + 1,
-		                      sizeof(*ex->batches)) < 0) {
+		if (!ok || dnssd_grow((void **)&ex->batches, &ex->capbatches,
+		                      ex->nbatches + 1, sizeof(*ex->batches)) < 0) {
 			ldns_rr_list_deep_free(b.add);
 			ldns_rr_list_deep_free(b.del);
 			batches_free(ex);
@@ -642,16 +670,97 @@ static void ex_check_case(struct wad *w, const ldns_rr_list *zone)
 		const ldns_rr *rr = ldns_rr_list_rr(zone, i);
 		if (dnssd_wa_rr_cmp(rr, ex->case_sample) != 0)
 			continue;
-		const ldns_rdf *a = ldns_rr_owner(rr), *b = ldns_rr_owner(ex->case_sample);
+		const ldns_rdf *a = ldns_rr_owner(rr),
+		               *b = ldns_rr_owner(ex->case_sample);
 		if (ldns_rdf_size(a) == ldns_rdf_size(b) &&
 		    memcmp(ldns_rdf_data(a), ldns_rdf_data(b), ldns_rdf_size(a)) != 0)
-			log_info("dns: %s stores names in lower case (as Knot DNS does): "
-			         "instance names of %s show in lower case at sites and "
-			         "clients reading it; use a server that keeps case (BIND) "
-			         "where people read them",
-			         dnsc_server(w->dnsc), w->domain);
+			log_info(
+			    "dns: %s stores names in lower case (as Knot DNS does): "
+			    "instance names of %s show in lower case at sites and "
+			    "clients reading it; use a server that keeps case (BIND) "
+			    "where people read them",
+			    dnsc_server(w->dnsc), w->domain);
 		return;
 	}
+}
+
+/* Copies of the records of zone this gateway owns; NULL on ENOMEM. */
+static ldns_rr_list *owned_of(const struct wad *w, const ldns_rr_list *zone)
+{
+	ldns_rr_list *owned = ldns_rr_list_new();
+	ldns_rdf *dom = ldns_dname_new_frm_str(w->domain),
+	         *zn = ldns_dname_new_frm_str(w->zone);
+	bool ok = owned && dom && zn;
+	for (size_t i = 0; ok && i < ldns_rr_list_rr_count(zone); i++) {
+		const ldns_rr *rr = ldns_rr_list_rr(zone, i);
+		if (!dnssd_wa_owned(rr, dom, zn))
+			continue;
+		ldns_rr *c = ldns_rr_clone(rr);
+		ok = c && ldns_rr_list_push_rr(owned, c);
+		if (!ok)
+			ldns_rr_free(c);
+	}
+	ldns_rdf_deep_free(dom);
+	ldns_rdf_deep_free(zn);
+	if (!ok) {
+		ldns_rr_list_deep_free(owned);
+		return NULL;
+	}
+	return owned;
+}
+
+/* Whether a and b hold the same records (as DNS compares them), in any order. */
+static bool same_records(const ldns_rr_list *a, const ldns_rr_list *b)
+{
+	size_t n = ldns_rr_list_rr_count(a);
+	if (n != ldns_rr_list_rr_count(b))
+		return false;
+	ldns_rr **va = malloc((n ? n : 1) * sizeof(*va)),
+	        **vb = malloc((n ? n : 1) * sizeof(*vb));
+	bool same = va && vb;
+	for (size_t i = 0; same && i < n; i++) {
+		va[i] = ldns_rr_list_rr(a, i);
+		vb[i] = ldns_rr_list_rr(b, i);
+	}
+	if (same) {
+		qsort(va, n, sizeof(*va), rr_cmp_ptr);
+		qsort(vb, n, sizeof(*vb), rr_cmp_ptr);
+	}
+	for (size_t i = 0; same && i < n; i++)
+		same = dnssd_wa_rr_cmp(va[i], vb[i]) == 0;
+	free(va);
+	free(vb);
+	return same;
+}
+
+/*
+ * The zone as a poll read it: if what this gateway holds there is not what it
+ * thinks (a server restarted on an older zone file, someone else's edit), the
+ * next round brings it back. Only when no change of its own happened since the
+ * transfer was asked for.
+ */
+static void ex_reconcile(struct wad *w, const ldns_rr_list *zone)
+{
+	struct wad_export *ex = &w->ex;
+	if (!ex->up || ex->inflight || ex->nbatches || ex->xfr_busy ||
+	    ex->gen != w->xfr_gen)
+		return;
+	ldns_rr_list *owned = owned_of(w, zone);
+	if (!owned)
+		return;
+	if (same_records(owned, ex->have)) {
+		ldns_rr_list_deep_free(owned);
+		return;
+	}
+	log_info(
+	    "dns: %s holds %zu records of %s, not the %zu published: bringing it back",
+	    dnsc_server(w->dnsc), ldns_rr_list_rr_count(owned), w->domain,
+	    ldns_rr_list_rr_count(ex->have));
+	ldns_rr_list_deep_free(ex->have);
+	ex->have = owned;
+	ex->gen++;
+	ex->dirty = true;
+	ex_schedule(w, WAD_BATCH_MS);
 }
 
 static void on_export_xfr(void *arg, const struct dnsc_result *r)
@@ -667,13 +776,10 @@ static void on_export_xfr(void *arg, const struct dnsc_result *r)
 		arm(ex->retry, ex_backoff(ex));
 		return;
 	}
-	ldns_rr_list *zone = dnssd_wa_xfr_take(r->xfr), *owned = ldns_rr_list_new();
-	ldns_rdf *dom = ldns_dname_new_frm_str(w->domain), *zn = ldns_dname_new_frm_str(w->zone);
-	if (!zone || !owned || !dom || !zn) {
+	ldns_rr_list *zone = dnssd_wa_xfr_take(r->xfr);
+	ldns_rr_list *owned = zone ? owned_of(w, zone) : NULL;
+	if (!owned) {
 		ldns_rr_list_deep_free(zone);
-		ldns_rr_list_free(owned);
-		ldns_rdf_deep_free(dom);
-		ldns_rdf_deep_free(zn);
 		arm(ex->retry, ex_backoff(ex));
 		return;
 	}
@@ -681,16 +787,8 @@ static void on_export_xfr(void *arg, const struct dnsc_result *r)
 		ex_check_case(w, zone);
 		ex->case_checked = true; /* once, found or not */
 	}
-	for (size_t i = 0; i < ldns_rr_list_rr_count(zone); i++) {
-		ldns_rr *rr = ldns_rr_list_rr(zone, i);
-		if (dnssd_wa_owned(rr, dom, zn) && ldns_rr_list_push_rr(owned, rr))
-			continue;
-		ldns_rr_free(rr);
-	}
-	ldns_rr_list_set_rr_count(zone, 0);
-	ldns_rr_list_free(zone);
-	ldns_rdf_deep_free(dom);
-	ldns_rdf_deep_free(zn);
+	ldns_rr_list_deep_free(zone);
+	ex->gen++;
 	ldns_rr_list_deep_free(ex->have);
 	ex->have = owned;
 	ex->need_xfr = false;
@@ -707,6 +805,8 @@ static void on_export_xfr(void *arg, const struct dnsc_result *r)
 		local_clear(ex);
 		proxy_peer_up(w->proxy, (unsigned)ex->id, mono_ms());
 		run_engine(w);
+		if (!w->poll_busy && !evtimer_pending(w->poll, NULL))
+			poll_schedule(w);
 	}
 	ex->dirty = true;
 	ex_schedule(w, WAD_BATCH_MS);
@@ -815,14 +915,16 @@ static struct wad_import *im_new(struct wad *w, const struct policy_dns_import *
 		return NULL;
 	}
 	im->id = id;
-	/* The zone's transfer is what is read: a domain elsewhere is never found in it. */
+	/* The zone's transfer is what is read: a domain elsewhere is never found in it.
+	 */
 	size_t dl = strlen(im->domain), zl = strlen(w->zone);
 	if (!(dl == zl && strcmp(im->domain, w->zone) == 0) &&
 	    !(dl > zl && im->domain[dl - zl - 1] == '.' &&
 	      strcmp(im->domain + dl - zl, w->zone) == 0))
-		log_warnx("dns: imported domain %s is not inside the zone %s: nothing of it "
-		          "will be found",
-		          im->domain, w->zone);
+		log_warnx(
+		    "dns: imported domain %s is not inside the zone %s: nothing of it "
+		    "will be found",
+		    im->domain, w->zone);
 	return im;
 }
 
@@ -908,7 +1010,7 @@ static void im_error(struct wad *w, const char *what, const struct dnsc_result *
 	char text[200], line[256];
 	result_text(r, text, sizeof(text));
 	snprintf(line, sizeof(line), "%s: %s", what, text);
-	if (strcmp(line, w->import_error) != 0) {
+	if (strcmp(line, w->import_error) != 0 && w->nimports) {
 		log_warnx("dns: %s of %s refused by %s: %s", what, w->zone,
 		          dnsc_server(w->dnsc), text);
 		w->import_error_since = time(NULL);
@@ -921,7 +1023,8 @@ static void im_error(struct wad *w, const char *what, const struct dnsc_result *
 static void poll_schedule(struct wad *w)
 {
 	evtimer_del(w->poll);
-	if (w->nimports)
+	/* The export is checked too: a server restarted on an old zone is noticed. */
+	if (w->nimports || w->ex.up)
 		arm(w->poll, (uint64_t)policy_dns_poll(w->dns) * 1000);
 }
 
@@ -947,6 +1050,8 @@ static void on_import_xfr(void *arg, const struct dnsc_result *r)
 	w->have_serial = true;
 	for (size_t i = 0; zone && i < w->nimports; i++)
 		im_apply(w, w->imports[i], zone);
+	if (zone)
+		ex_reconcile(w, zone);
 	ldns_rr_list_deep_free(zone);
 	run_engine(w);
 	poll_schedule(w);
@@ -959,6 +1064,7 @@ static void im_transfer(struct wad *w)
 	                        dnsc_key(w->dnsc), &m);
 	if (rc == 0)
 		rc = dnsc_send(w->dnsc, DNSC_XFR, m, on_import_xfr, w);
+	w->xfr_gen = w->ex.gen;
 	if (rc < 0) {
 		w->poll_busy = false;
 		if (rc != -ENOTCONN)
@@ -996,7 +1102,7 @@ static void on_soa(void *arg, const struct dnsc_result *r)
 static void poll_now(struct wad *w)
 {
 	struct dnssd_wa_msg *m = NULL;
-	if (!w->nimports || w->poll_busy || dnsc_is_down(w->dnsc))
+	if ((!w->nimports && !w->ex.up) || w->poll_busy || dnsc_is_down(w->dnsc))
 		return;
 	evtimer_del(w->poll);
 	w->polls++;
@@ -1064,13 +1170,15 @@ static int imports_sync(struct wad *w, const struct policy_dns *d)
 		struct wad_import *im = NULL;
 		for (size_t i = 0; i < w->nimports && !im; i++)
 			if (strcmp(w->imports[i]->site, policy_dns_import_site(c)) == 0 &&
-			    strcmp(w->imports[i]->domain, policy_dns_import_domain(c)) == 0)
+			    strcmp(w->imports[i]->domain, policy_dns_import_domain(c)) ==
+			        0)
 				im = w->imports[i];
 		if (im) {
 			struct proxy_remote_cfg rc = im_cfg(c);
 			im->cfg = c;
 			im->seen = true;
-			if (proxy_update_remote(w->proxy, (unsigned)im->id, &rc, mono_ms()) < 0)
+			if (proxy_update_remote(w->proxy, (unsigned)im->id, &rc,
+			                        mono_ms()) < 0)
 				return -ENOMEM;
 			continue;
 		}
@@ -1129,8 +1237,8 @@ struct wad *wad_new(struct event_base *base, struct proxy *p,
 	    !(w->ex.retry = evtimer_new(base, on_ex_retry, w)) ||
 	    !(w->poll = evtimer_new(base, on_poll, w)))
 		goto fail;
-	w->dnsc = dnsc_new(base, policy_dns_server_host(d), policy_dns_server_port(d), &key,
-	                   &ev, w);
+	w->dnsc = dnsc_new(base, policy_dns_server_host(d), policy_dns_server_port(d),
+	                   &key, &ev, w);
 	if (!w->dnsc) {
 		err = errno;
 		goto fail;
@@ -1223,7 +1331,8 @@ static void json_str(FILE *f, const char *s)
 static void fmt_time(time_t t, char *buf, size_t len)
 {
 	struct tm tm;
-	if (t == 0 || !gmtime_r(&t, &tm) || !strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm))
+	if (t == 0 || !gmtime_r(&t, &tm) ||
+	    !strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm))
 		snprintf(buf, len, "never");
 }
 
@@ -1243,7 +1352,8 @@ void wad_report(const struct wad *w, FILE *f, int json)
 		json_str(f, w->zone);
 		fprintf(f, ",\"domain\":");
 		json_str(f, w->domain);
-		fprintf(f, ",\"state\":\"%s\",\"since\":\"%s\"", ex->up ? "up" : "down", since);
+		fprintf(f, ",\"state\":\"%s\",\"since\":\"%s\"", ex->up ? "up" : "down",
+		        since);
 		fprintf(f, ",\"last_error\":");
 		json_str(f, ex->last_error);
 		fprintf(f,
@@ -1266,10 +1376,12 @@ void wad_report(const struct wad *w, FILE *f, int json)
 			json_str(f, im->site);
 			fprintf(f, ",\"domain\":");
 			json_str(f, im->domain);
-			fprintf(f, ",\"state\":\"%s\",\"serial\":%llu,\"records_imported\":%zu}",
-			        im->up ? "up" : "down",
-			        w->have_serial ? (unsigned long long)w->serial : 0ULL,
-			        im->imported ? ldns_rr_list_rr_count(im->imported) : 0);
+			fprintf(
+			    f,
+			    ",\"state\":\"%s\",\"serial\":%llu,\"records_imported\":%zu}",
+			    im->up ? "up" : "down",
+			    w->have_serial ? (unsigned long long)w->serial : 0ULL,
+			    im->imported ? ldns_rr_list_rr_count(im->imported) : 0);
 		}
 		fprintf(f, "],\"import_error\":");
 		json_str(f, w->import_error);
@@ -1280,8 +1392,10 @@ void wad_report(const struct wad *w, FILE *f, int json)
 	fprintf(f, "  export %s: %s since %s, %zu records published", w->domain,
 	        ex->up ? "up" : "down", since, published);
 	if (ldns_rr_list_rr_count(ex->rejected))
-		fprintf(f, " (%zu refused by the server)", ldns_rr_list_rr_count(ex->rejected));
-	fprintf(f, ", updates sent %llu failed %llu\n", (unsigned long long)ex->updates_sent,
+		fprintf(f, " (%zu refused by the server)",
+		        ldns_rr_list_rr_count(ex->rejected));
+	fprintf(f, ", updates sent %llu failed %llu\n",
+	        (unsigned long long)ex->updates_sent,
 	        (unsigned long long)ex->updates_failed);
 	if (ex->last_error[0])
 		fprintf(f, "  last error (since %s): %s\n", esince, ex->last_error);
@@ -1294,7 +1408,8 @@ void wad_report(const struct wad *w, FILE *f, int json)
 	}
 	if (w->import_error[0])
 		fprintf(f, "  import error: %s\n", w->import_error);
-	fprintf(f, "  requests %llu, bytes out %llu in %llu, polls %llu, transfers %llu\n",
+	fprintf(f,
+	        "  requests %llu, bytes out %llu in %llu, polls %llu, transfers %llu\n",
 	        (unsigned long long)cs.requests, (unsigned long long)cs.bytes_out,
 	        (unsigned long long)cs.bytes_in, (unsigned long long)w->polls,
 	        (unsigned long long)w->transfers);
@@ -1303,7 +1418,8 @@ void wad_report(const struct wad *w, FILE *f, int json)
 static void metric(FILE *f, const char *name, const char *type, const char *help,
                    unsigned long long v)
 {
-	fprintf(f, "# HELP %s %s\n# TYPE %s %s\n%s %llu\n", name, help, name, type, name, v);
+	fprintf(f, "# HELP %s %s\n# TYPE %s %s\n%s %llu\n", name, help, name, type, name,
+	        v);
 }
 
 void wad_metrics(const struct wad *w, FILE *f)
@@ -1334,16 +1450,18 @@ void wad_metrics(const struct wad *w, FILE *f)
 	       "SOA serial queries for the imported domains.", w->polls);
 	metric(f, "sitecast_dns_transfers_total", "counter",
 	       "Zone transfers for the imported domains.", w->transfers);
-	fprintf(f, "# HELP sitecast_dns_import_up Whether the imported domain is read (1) "
-	           "or not (0).\n# TYPE sitecast_dns_import_up gauge\n");
+	fprintf(f,
+	        "# HELP sitecast_dns_import_up Whether the imported domain is read (1) "
+	        "or not (0).\n# TYPE sitecast_dns_import_up gauge\n");
 	for (size_t i = 0; i < w->nimports; i++)
-		fprintf(f, "sitecast_dns_import_up{site=\"%s\"} %d\n", w->imports[i]->site,
-		        w->imports[i]->up ? 1 : 0);
+		fprintf(f, "sitecast_dns_import_up{site=\"%s\"} %d\n",
+		        w->imports[i]->site, w->imports[i]->up ? 1 : 0);
 	fprintf(f, "# HELP sitecast_dns_import_records Records of the imported domain "
 	           "given to this LAN.\n# TYPE sitecast_dns_import_records gauge\n");
 	for (size_t i = 0; i < w->nimports; i++)
 		fprintf(f, "sitecast_dns_import_records{site=\"%s\"} %zu\n",
 		        w->imports[i]->site,
-		        w->imports[i]->imported ? ldns_rr_list_rr_count(w->imports[i]->imported)
-		                                : 0);
+		        w->imports[i]->imported
+		            ? ldns_rr_list_rr_count(w->imports[i]->imported)
+		            : 0);
 }
