@@ -97,4 +97,6 @@ sleep $((2 * DNS_POLL))
 converged || net_fail "the listings changed after convergence:$LAGGING"
 if sites_avahi_conflicts; then net_fail "name conflicts at the LAN hosts"; fi
 net_pass "still the same $((2 * DNS_POLL))s later, no name conflict"
+# (sites_done passes over a gateway that is not running: each must still be.)
+for site in "${SITES[@]}"; do sites_gw_alive "$site"; done
 sites_done
