@@ -45,7 +45,8 @@ void dnssd_wa_msg_free(struct dnssd_wa_msg *m);
  * An UPDATE of zone: delete each record of del (one RR: class NONE, TTL 0,
  * never a whole RRset), then add each of add. Either list may be NULL.
  * Signed with key (NULL: unsigned). Returns 0 and sets *out, -EINVAL (bad
- * zone, key), -EMSGSIZE (over 65535 bytes) or -ENOMEM.
+ * zone, key), -EMSGSIZE (the message could pass 65535 bytes: split the lists)
+ * or -ENOMEM.
  */
 int dnssd_wa_update(const char *zone, const ldns_rr_list *add, const ldns_rr_list *del,
                     uint16_t id, const struct dnssd_wa_key *key,

@@ -11,6 +11,10 @@
           listed                   browsed, not resolved (or not to such an address)
           gone                     seen, then removed everywhere
           absent                   never seen
+    browse.py names FILE
+        every instance name that output lists now (seen and not removed
+        everywhere), sorted, one a line: NAME, a tab, and its state as above
+        ("resolved ADDR[,ADDR...]" or "listed")
 
 avahi-browse -p escapes the service name as avahi_escape_label does: "\\." and
 "\\\\" for dots and backslashes, "\\DDD" (decimal) for any other byte that is not a
@@ -65,6 +69,16 @@ def state(lines, name, addr_re):
     return "listed"
 
 
+def names(lines):
+    lines = list(lines)
+    out = []
+    for name in sorted({f[3] for f in events(lines)}):
+        st = state(lines, name, None)
+        if st not in ("gone", "absent"):
+            out.append(name + "\t" + st)
+    return out
+
+
 def main(argv):
     if len(argv) >= 2 and argv[1] == "table":
         src = open(argv[2], errors="surrogateescape") if len(argv) > 2 else sys.stdin
@@ -78,6 +92,15 @@ def main(argv):
         except FileNotFoundError:
             lines = []
         print(state(lines, argv[3], argv[4] if len(argv) == 5 else None))
+        return 0
+    if len(argv) == 3 and argv[1] == "names":
+        try:
+            with open(argv[2], errors="surrogateescape") as src:
+                lines = src.readlines()
+        except FileNotFoundError:
+            lines = []
+        for line in names(lines):
+            print(line)
         return 0
     sys.stderr.write(__doc__)
     return 2

@@ -18,6 +18,7 @@ DNS_ZONE=sites.example.com
 DNS_ADDR=192.0.2.53
 DNS_PORT=53
 DNS_ALG=${DNS_ALG:-hmac-sha256}
+DNS_KNOT_STATS=${DNS_KNOT_STATS:-0} # 1: knotd counts queries (mod-stats, dns_knot_stats)
 DNS_SERVER_KIND=
 DNS_SERVER_PID=
 DNS_DIR=
@@ -100,16 +101,29 @@ _dns_knot_conf() {
 			    update-owner-name: [$site.$DNS_ZONE., b._dns-sd._udp.$DNS_ZONE., lb._dns-sd._udp.$DNS_ZONE.]
 		EOF
 	done
+	if [ "$DNS_KNOT_STATS" = 1 ]; then
+		cat <<-EOF
+			mod-stats:
+			  - id: counts
+			    request-protocol: on
+			    request-bytes: on
+			    response-bytes: on
+			    query-type: on
+			    response-code: on
+		EOF
+	fi
 	cat <<-EOF
 		zone:
 		  - domain: $DNS_ZONE
 		    storage: "$dir"
 		    file: $DNS_ZONE.zone
 		    zonefile-sync: -1
-		    zonefile-load: difference-no-serial
+		    zonefile-load: difference
 		    journal-content: all
 		    acl: [$(IFS=,; echo "$*" | sed 's/,/, /g')]
 	EOF
+	[ "$DNS_KNOT_STATS" = 1 ] && echo "    module: mod-stats/counts"
+	return 0
 }
 
 # The BIND configuration for SITEs (doc/wide-area.md, "BIND").
@@ -314,4 +328,10 @@ dns_wait_gw_up() {
 # matching ERE, compared without case (Knot folds names).
 dns_zone_has() {
 	dns_axfr "$1" >"$NET_TMP/axfr.out" 2>&1 && grep -qiE -- "$2" "$NET_TMP/axfr.out"
+}
+
+# dns_knot_stats: knotd's counters of the zone (DNS_KNOT_STATS=1), one a line as
+# knotc prints them: "[sites.example.com.] mod-stats.query-type[SOA] = 12".
+dns_knot_stats() {
+	dns_in knotc -c "$DNS_DIR/knot.conf" zone-stats "$DNS_ZONE" 2>&1
 }

@@ -47,6 +47,7 @@
 #   SITES_PEERS            0: no peer links (no listen, no peers; a site on dns alone)
 #   SITES_DNS[SITE]        YAML lines added to SITE's configuration (the dns section:
 #                          dns_gw_config of dns.sh writes it)
+#   SITES_LIMITS           more YAML lines under limits: ("  lan-records-total: 90000")
 #   SITES_AVAHI            1: Avahi mode; each gateway runs its own avahi-daemon (host
 #                          name gw-SITE, on lan0; started before its sitecastd) and
 #                          sitecastd has avahi: {publish: true, browse: true}
@@ -73,6 +74,7 @@ SITES_LINK_LOCAL=${SITES_LINK_LOCAL:-drop}
 SITES_PEER_UP_RE=${SITES_PEER_UP_RE:-'(^|[^[:alnum:]_-])up([^[:alnum:]_-]|$)'}
 SITES_AVAHI=${SITES_AVAHI:-0}
 SITES_PEERS=${SITES_PEERS:-1}
+SITES_LIMITS=${SITES_LIMITS:-}
 SITES_PORT=5358
 SITES_MAP4=10.101  # 192.168.N.0/24 -> $SITES_MAP4.N.0/24
 SITES_MAP6=fd51    # fd00:N::/64 -> $SITES_MAP6:N::/64
@@ -308,8 +310,10 @@ sites_config() {
 			echo "      link-local: $SITES_LINK_LOCAL"
 		done
 		_sites_policy
-		if [ -n "$SITES_GRACE" ] || [ -n "$SITES_MAX_RECORDS" ] || [ -n "$SITES_PEER_TIMEOUT" ]; then
+		if [ -n "$SITES_GRACE" ] || [ -n "$SITES_MAX_RECORDS" ] || [ -n "$SITES_PEER_TIMEOUT" ] ||
+			[ -n "$SITES_LIMITS" ]; then
 			echo "limits:"
+			[ -n "$SITES_LIMITS" ] && printf '%s\n' "$SITES_LIMITS"
 			if [ -n "$SITES_PEER_TIMEOUT" ]; then
 				echo "  peer-timeout: $SITES_PEER_TIMEOUT"
 			fi
@@ -738,4 +742,64 @@ sites_flood_bg() {
 # sites_field NAME LINE: the value of NAME=VALUE in a line such as flood's summary.
 sites_field() {
 	sed -n "s/.*\<$1=\([^ ]*\).*/\1/p" <<<"$2"
+}
+
+# ---------------------------------------------------------------- wide area at scale
+# Added for the wide-area scenarios (w_scale.sh, w_server_restart.sh, w_bind.sh) and
+# tests/bench/wide_area.sh, with tests/net/dns.sh sourced; nothing above uses them.
+
+# sites_dns_server [knot|bind]: after sites_init, the sites use DNS alone
+# (SITES_PEERS=0): a TSIG key per site (dns_keys) and the server (Knot DNS unless
+# "bind") on the WAN router "wan", serving the zone with those keys. Each site's dns
+# section is then written with dns_gw_config; the gateways still need their node keys
+# (sites_keys, or SITES_KEY).
+sites_dns_server() {
+	SITES_PEERS=0
+	dns_keys "${SITES[@]}"
+	dns_server_node wan
+	if [ "${1:-knot}" = bind ]; then dns_named wan "${SITES[@]}"; else dns_knotd wan "${SITES[@]}"; fi
+}
+
+# sites_many N [knot|bind]: N sites (manhattan, brooklyn, queens, then site4...siteN)
+# on DNS alone, as light as they can be: each with one LAN host h1 running
+# avahi-daemon (host name "printer"), a gateway that exports into its domain and
+# imports every other site's, one server on the WAN router, a TSIG key per site
+# confined to its domain, one node key for all gateways (no peer ever sees it). The
+# gateways are started and their server up; nothing is published.
+sites_many() {
+	local count=$1 kind=${2:-knot} names=(manhattan brooklyn queens) i site args=()
+	for ((i = 4; i <= count; i++)); do names+=("site$i"); done
+	sites_init "${names[@]:0:count}"
+	for site in "${SITES[@]}"; do
+		sites_host "$site-h1"
+		args+=("$site-h1" printer)
+	done
+	sites_avahi "${args[@]}"
+	sites_keygen "$NET_TMP/key.pem"
+	for site in "${SITES[@]}"; do
+		: "${SITES_KEY[$site]:=$NET_TMP/key.pem}"
+	done
+	sites_dns_server "$kind"
+	for site in "${SITES[@]}"; do
+		# shellcheck disable=SC2046 # one word per other site
+		dns_gw_config "$site" $(printf '%s\n' "${SITES[@]}" | grep -vx -- "$site")
+	done
+	sites_gw_start_all
+	for site in "${SITES[@]}"; do
+		dns_wait_gw_up "$site" 20
+	done
+}
+
+# sites_names KEY TYPE: the instance names the watcher (sites_watch) at KEY lists now
+# (browse.py names: one line per name, "NAME<TAB>resolved ADDR,..." or
+# "NAME<TAB>listed"; names once listed and since removed are left out).
+sites_names() {
+	[ -n "${SITES_WATCH[$1 $2]:-}" ] || net_fail "sites_names: no sites_watch $1 $2"
+	"$NET_PYTHON" "$NET_LIBDIR/browse.py" names "${SITES_WATCH[$1 $2]}"
+}
+
+# sites_zone_count SITE EXTENDED-REGEXP: how many lines of the zone (transferred with
+# SITE's key) match, without case (Knot folds names).
+sites_zone_count() {
+	dns_axfr "$1" 2>/dev/null | grep -ciE -- "$2"
 }

@@ -5,8 +5,8 @@
 # LAN while it is down. Restarted, it deletes "Old Printer" from the zone, keeps
 # "Printer A" there the whole time (its LAN answers again before deletions go out), and
 # leaves Brooklyn's records alone, among them Brooklyn's PTR in the b._dns-sd._udp RRset
-# both sites share. Knot restarted on its zone file (the published records dropped):
-# the next serial poll notices and publishes them again.
+# both sites share. Knot restarted on its zone file alone (its journal lost, the
+# published records with it): the next serial poll notices and publishes them again.
 set -u
 . "$(dirname "$0")/sites.sh"
 . "$(dirname "$0")/dns.sh"
@@ -78,10 +78,11 @@ grep -qiE "^scanner\._ipp\._tcp\.${B//./\\.}\.\s+120\s+IN\s+SRV" <<<"$zone" &&
 	net_fail "b._dns-sd._udp should hold both sites' pointers: $zone"
 net_pass "Brooklyn's records and its browse pointer untouched"
 
-# Knot restarted on its zone file drops what dynamic updates added (zonefile-load:
-# difference-no-serial applies the file's difference to the journal's zone); restarted
-# between two requests, sitecastd sees no outage, but the next serial poll does.
+# Knot restarted on its zone file alone (the journal, which holds what dynamic updates
+# added, removed) has lost the published records; restarted between two requests,
+# sitecastd sees no outage, but the next serial poll does.
 dns_server_stop
+rm -rf "$DNS_DIR/journal" "$DNS_DIR/timers"
 dns_server_start wan
 dns_zone_has manhattan "$A_PTR" && net_log "note: knotd kept the records over its restart"
 t0=$(sites_now)

@@ -192,6 +192,35 @@ static void test_xfr(void)
 	dnssd_wa_msg_free(q);
 }
 
+/* A batch whose message would pass 64 KiB (the most a DNS message over TCP holds) is
+ * refused with -EMSGSIZE, so that the caller splits it; ldns must never be asked to
+ * build it (it aborts on an assertion). One that fits is built. */
+static void test_too_big(void)
+{
+	ldns_rr_list *add = ldns_rr_list_new();
+	char line[600], txt[256];
+	memset(txt, 'x', 200);
+	txt[200] = '\0';
+	for (int i = 0; i < 1000; i++) {
+		snprintf(line, sizeof(line),
+		         "Service\\032%d._ipp._tcp.m.z.example. 60 IN TXT \"n=%d %s\"", i, i, txt);
+		ldns_rr_list_push_rr(add, rr(line));
+	}
+	struct dnssd_wa_msg *m = NULL;
+	CU_ASSERT_EQUAL(dnssd_wa_update("z.example", add, NULL, 1, &key, &m), -EMSGSIZE);
+	CU_ASSERT_PTR_NULL(m);
+	CU_ASSERT_EQUAL(dnssd_wa_update("z.example", NULL, add, 1, &key, &m), -EMSGSIZE);
+	CU_ASSERT_PTR_NULL(m);
+	ldns_rr_list *some = ldns_rr_list_new();
+	for (size_t i = 0; i < 200; i++)
+		ldns_rr_list_push_rr(some, ldns_rr_clone(ldns_rr_list_rr(add, i)));
+	CU_ASSERT_EQUAL_FATAL(dnssd_wa_update("z.example", some, NULL, 1, &key, &m), 0);
+	CU_ASSERT(m->len <= 65535);
+	dnssd_wa_msg_free(m);
+	ldns_rr_list_deep_free(some);
+	ldns_rr_list_deep_free(add);
+}
+
 static void test_error_str(void)
 {
 	char b[160];
@@ -211,6 +240,7 @@ static CU_TestInfo tests[] = {
     {"algorithms", test_algorithms},
     {"transfer over two signed messages", test_xfr},
     {"error texts", test_error_str},
+    {"a message over 64 KiB refused, not built", test_too_big},
     CU_TEST_INFO_NULL,
 };
 static CU_SuiteInfo suites[] = {{"waupdate", NULL, NULL, NULL, NULL, tests},
