@@ -11,10 +11,6 @@
 #include "dnssd/waupdate.h"
 
 #define TSIG_FUDGE 300
-/* The most a TSIG record takes: two names of up to 255 bytes, the fixed fields and a
- * MAC of up to 64 bytes (hmac-sha512), other data of 6. */
-#define TSIG_RR_MAX (255 + 10 + 255 + 16 + 64 + 6 + 6)
-
 static const char *const algorithms[] = {"hmac-sha256", "hmac-sha384", "hmac-sha512"};
 
 /*
@@ -167,18 +163,6 @@ int dnssd_wa_update(const char *zone, const ldns_rr_list *add, const ldns_rr_lis
 			rc = -ENOMEM;
 			goto done;
 		}
-	}
-	/*
-	 * ldns 1.8.3 aborts on an assertion (ldns_buffer_write_at) when it writes a
-	 * message past 64 KiB, so a batch that could is refused before ldns builds it,
-	 * from an upper bound: every name uncompressed, plus the largest TSIG record.
-	 */
-	size_t bound = 12 + ldns_rdf_size(zn) + 4 + TSIG_RR_MAX;
-	for (size_t i = 0; i < ldns_rr_list_rr_count(up); i++)
-		bound += ldns_rr_uncompressed_size(ldns_rr_list_rr(up, i));
-	if (bound > 65535) {
-		rc = -EMSGSIZE;
-		goto done;
 	}
 	/* The packet takes zn and a copy of up (ldns_update_pkt_new clones the list). */
 	p = ldns_update_pkt_new(zn, LDNS_RR_CLASS_IN, NULL, up, NULL);
