@@ -63,11 +63,6 @@ struct iface {
 	bool had4, had6;
 };
 
-struct ratelimit {
-	time_t last;
-	unsigned long suppressed;
-};
-
 struct lan {
 	struct event_base *base;
 	lan_recv_cb cb;
@@ -95,25 +90,11 @@ struct lan {
 	unsigned gen;
 	uint8_t *nlbuf;
 
-	struct ratelimit rl_send, rl_nl, rl_recv;
+	/* One warning per LOG_INTERVAL_S for each kind of failure. */
+	struct log_limit rl_send, rl_nl, rl_recv;
 	struct lan_stats st;
 	uint8_t buf[LAN_MAX_DATAGRAM];
 };
-
-static bool ratelimit_ok(struct ratelimit *rl, unsigned long *suppressed)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	if (rl->last != 0 && ts.tv_sec - rl->last < LOG_INTERVAL_S) {
-		rl->suppressed++;
-		return false;
-	}
-	rl->last = ts.tv_sec ? ts.tv_sec : 1;
-	*suppressed = rl->suppressed;
-	rl->suppressed = 0;
-	return true;
-}
 
 static int grow(void **arr, size_t *cap, size_t n, size_t elem)
 {
@@ -616,10 +597,8 @@ static void nl_drain(struct lan *lan)
 	while ((rc = nl_read_once(lan)) == 0 && ++guard < 1000)
 		;
 	if (lan->nl_lost) {
-		unsigned long sup;
-		if (ratelimit_ok(&lan->rl_nl, &sup))
-			log_warnx(
-			    "netlink: notifications lost, reading interfaces again");
+		log_limit_warnx(&lan->rl_nl,
+		                "netlink: notifications lost, reading interfaces again");
 		rc = nl_restart(lan);
 		if (rc == 0) {
 			lan->evnl = event_new(lan->base, lan->nlfd, EV_READ | EV_PERSIST,
@@ -633,9 +612,7 @@ static void nl_drain(struct lan *lan)
 			    "longer followed",
 			    strerror(-rc));
 	} else if (rc < 0 && rc != -EAGAIN) {
-		unsigned long sup;
-		if (ratelimit_ok(&lan->rl_nl, &sup))
-			log_warnx("netlink: %s", strerror(-rc));
+		log_limit_warnx(&lan->rl_nl, "netlink: %s", strerror(-rc));
 	}
 	reconcile_all(lan);
 }
@@ -791,12 +768,9 @@ static void recv_one_socket(struct lan *lan, int af)
 		                     .msg_controllen = sizeof(ctl.b)};
 		ssize_t n = recvmsg(fd, &msg, MSG_DONTWAIT);
 		if (n < 0) {
-			if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
-				unsigned long sup;
-				if (ratelimit_ok(&lan->rl_recv, &sup))
-					log_warn("mDNS receive (%s)",
-					         af == AF_INET ? "IPv4" : "IPv6");
-			}
+			if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+				log_limit_warn(&lan->rl_recv, "mDNS receive (%s)",
+				               af == AF_INET ? "IPv4" : "IPv6");
 			return;
 		}
 
@@ -918,6 +892,8 @@ struct lan *lan_new(struct event_base *base, lan_recv_cb cb, void *arg)
 	lan->cb = cb;
 	lan->cb_arg = arg;
 	lan->fd4 = lan->fd6 = lan->nlfd = -1;
+	lan->rl_send = lan->rl_nl = lan->rl_recv =
+	    (struct log_limit)LOG_LIMIT_INIT(1, LOG_INTERVAL_S);
 	int rc = -ENOMEM;
 
 	lan->nlbuf = malloc(NL_BUFSIZE);
@@ -1047,18 +1023,9 @@ static const struct addr *pick_source(struct lan *lan, int index, int af,
 
 static int send_failed(struct lan *lan, const char *ifname, int af, int err)
 {
-	unsigned long sup;
-
 	lan->st.send_errors++;
-	if (ratelimit_ok(&lan->rl_send, &sup)) {
-		if (sup)
-			log_warnx(
-			    "%s: mDNS send (%s) failed: %s (%lu more failures not shown)",
-			    ifname, af == AF_INET ? "IPv4" : "IPv6", strerror(err), sup);
-		else
-			log_warnx("%s: mDNS send (%s) failed: %s", ifname,
-			          af == AF_INET ? "IPv4" : "IPv6", strerror(err));
-	}
+	log_limit_warnx(&lan->rl_send, "%s: mDNS send (%s) failed: %s", ifname,
+	                af == AF_INET ? "IPv4" : "IPv6", strerror(err));
 	return -err;
 }
 

@@ -4,6 +4,7 @@
 #include "reflector/log.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -124,6 +125,68 @@ void log_trace(const char *fmt, ...)
 	if (log_verbose < 2)
 		return;
 	LOG_BODY(LOG_DEBUG, NULL);
+}
+
+enum log_limit_verdict log_limit_pass_at(struct log_limit *ll, int64_t now_s,
+                                         uint64_t *suppressed)
+{
+	if (!ll->started || now_s - ll->start >= (int64_t)ll->window_s) {
+		ll->started = 1;
+		ll->start = now_s;
+		ll->lines = 0;
+	}
+	unsigned burst = ll->burst ? ll->burst : 1;
+	if (ll->lines >= burst) {
+		ll->quiet++;
+		return LOG_LIMIT_QUIET;
+	}
+	ll->lines++;
+	if (suppressed)
+		*suppressed = ll->quiet;
+	ll->quiet = 0;
+	return ll->lines == burst ? LOG_LIMIT_LAST : LOG_LIMIT_PASS;
+}
+
+enum log_limit_verdict log_limit_pass(struct log_limit *ll, uint64_t *suppressed)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return log_limit_pass_at(ll, (int64_t)ts.tv_sec, suppressed);
+}
+
+__attribute__((format(printf, 3, 0))) static void vlog_limited(struct log_limit *ll,
+                                                               const char *err,
+                                                               const char *fmt, va_list ap)
+{
+	uint64_t quiet = 0;
+	if (log_limit_pass(ll, &quiet) == LOG_LIMIT_QUIET)
+		return;
+	char line[1024];
+	vsnprintf(line, sizeof(line), fmt, ap);
+	char tail[64] = "";
+	if (quiet)
+		snprintf(tail, sizeof(tail), " (%" PRIu64 " more not shown)", quiet);
+	if (err)
+		log_warnx("%s: %s%s", line, err, tail);
+	else
+		log_warnx("%s%s", line, tail);
+}
+
+void log_limit_warnx(struct log_limit *ll, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vlog_limited(ll, NULL, fmt, ap);
+	va_end(ap);
+}
+
+void log_limit_warn(struct log_limit *ll, const char *fmt, ...)
+{
+	const char *err = strerror(errno);
+	va_list ap;
+	va_start(ap, fmt);
+	vlog_limited(ll, err, fmt, ap);
+	va_end(ap);
 }
 
 void fatal(const char *fmt, ...)

@@ -115,10 +115,8 @@ struct peer_mgr {
 	uint16_t listen_port;
 	unsigned next_id;
 	unsigned npending;
-	time_t overflow_logged;
-	time_t refused_window;   /* when the current minute of refusal lines began */
-	unsigned refused_logged; /* lines in it */
-	uint64_t refused_quiet;  /* refusals in it not logged */
+	struct log_limit overflow_log;
+	struct log_limit refused_log;
 	bool freeing;
 	struct peer_mgr_stats st;
 	uint8_t buf[FRAME_MAX];
@@ -456,29 +454,21 @@ static void link_failf(struct link *l, const char *fmt, ...)
 
 static void log_refusal(struct peer_mgr *mgr, const char *msg)
 {
-	time_t now = time(NULL);
-	if (now - mgr->refused_window >= REFUSED_LOG_WINDOW) {
-		if (mgr->refused_quiet)
-			log_warnx("peer refused: %" PRIu64
-			          " more connections in the last "
-			          "%d s were refused without a log line",
-			          mgr->refused_quiet, REFUSED_LOG_WINDOW);
-		mgr->refused_window = now;
-		mgr->refused_logged = 0;
-		mgr->refused_quiet = 0;
-	}
-	if (mgr->refused_logged < REFUSED_LOG_MAX) {
-		mgr->refused_logged++;
-		log_warnx("peer refused: %s", msg);
-	} else if (mgr->refused_logged == REFUSED_LOG_MAX) {
-		mgr->refused_logged++;
+	uint64_t quiet = 0;
+	enum log_limit_verdict v = log_limit_pass(&mgr->refused_log, &quiet);
+	if (v == LOG_LIMIT_QUIET)
+		return;
+	if (quiet)
+		log_warnx("peer refused: %" PRIu64 " more connections in the last "
+		          "%d s were refused without a log line",
+		          quiet, REFUSED_LOG_WINDOW);
+	if (v == LOG_LIMIT_LAST)
 		log_warnx(
 		    "peer refused: %s; that is %d in %d s, the next ones are counted "
 		    "(sitecastctl status) but not logged",
 		    msg, REFUSED_LOG_MAX + 1, REFUSED_LOG_WINDOW);
-	} else {
-		mgr->refused_quiet++;
-	}
+	else
+		log_warnx("peer refused: %s", msg);
 }
 
 /*
@@ -1209,13 +1199,10 @@ static void accept_cb(struct evconnlistener *lis, evutil_socket_t fd, struct soc
 	     from_host >= mgr->tune.max_pending_per_host)) {
 		evutil_closesocket(fd);
 		mgr->st.overflow++;
-		time_t now = time(NULL);
-		if (now - mgr->overflow_logged >= OVERFLOW_LOG_INTERVAL) {
-			mgr->overflow_logged = now;
-			log_warnx("peer links: %u connections awaiting authentication "
-			          "(%u from %s); closing new ones (%" PRIu64 " so far)",
-			          mgr->npending, from_host, addr, mgr->st.overflow);
-		}
+		log_limit_warnx(&mgr->overflow_log,
+		                "peer links: %u connections awaiting authentication "
+		                "(%u from %s); closing new ones (%" PRIu64 " so far)",
+		                mgr->npending, from_host, addr, mgr->st.overflow);
 		return;
 	}
 	struct link *l = link_new(mgr, false);
@@ -1320,6 +1307,10 @@ struct peer_mgr *peer_mgr_new(struct event_base *base, SSL_CTX *ctx, const char 
 	if (!mgr)
 		return NULL;
 	mgr->base = base;
+	mgr->overflow_log = (struct log_limit)LOG_LIMIT_INIT(1, OVERFLOW_LOG_INTERVAL);
+	/* The line that says the rest are not logged is one more. */
+	mgr->refused_log =
+	    (struct log_limit)LOG_LIMIT_INIT(REFUSED_LOG_MAX + 1, REFUSED_LOG_WINDOW);
 	mgr->reaper = event_new(base, -1, 0, reap_cb, mgr);
 	mgr->listen_pause = evtimer_new(base, listen_resume_cb, mgr);
 	if (!mgr->reaper || !mgr->listen_pause || !SSL_CTX_up_ref(ctx)) {
