@@ -70,11 +70,17 @@ struct kind {
 };
 
 static const struct kind kinds[FRAME_TYPE_END] = {
-    [FRAME_HELLO] = {"HELLO", 1 + 4 + SITE_MIN, 1 + 4 + SITE_MAX,
+    [FRAME_HELLO] = {"HELLO",
+                     1 + 4 + SITE_MIN,
+                     1 + 4 + SITE_MAX,
                      {F_VERSION, F_CAPS, F_SITE}},
-    [FRAME_RECORDS] = {"RECORDS", SITE_MIN + 1 + 2 + MIN_RECORD, FRAME_MAX_PAYLOAD,
+    [FRAME_RECORDS] = {"RECORDS",
+                       SITE_MIN + 1 + 2 + MIN_RECORD,
+                       FRAME_MAX_PAYLOAD,
                        {F_SITE, F_HOPS, F_RECORDS}},
-    [FRAME_WITHDRAW] = {"WITHDRAW", SITE_MIN + 2 + MIN_RECORD, FRAME_MAX_PAYLOAD,
+    [FRAME_WITHDRAW] = {"WITHDRAW",
+                        SITE_MIN + 2 + MIN_RECORD,
+                        FRAME_MAX_PAYLOAD,
                         {F_SITE, F_RECORDS}},
     [FRAME_QUESTIONS] = {"QUESTIONS", 2 + MIN_QUESTION, FRAME_MAX_PAYLOAD, {F_QUESTIONS}},
     [FRAME_KEEPALIVE] = {"KEEPALIVE", 0, 0, {F_END}},
@@ -567,8 +573,8 @@ int frame_encode(uint8_t *buf, size_t cap, const struct frame_out *f, size_t *ta
 int frame_encode_hello(uint8_t *buf, size_t cap, uint8_t version, uint32_t caps,
                        const char *site)
 {
-	struct frame_out f = {.type = FRAME_HELLO, .version = version, .caps = caps,
-	                      .site = site};
+	struct frame_out f = {
+	    .type = FRAME_HELLO, .version = version, .caps = caps, .site = site};
 	return frame_encode(buf, cap, &f, NULL);
 }
 
@@ -587,15 +593,16 @@ int frame_encode_bye(uint8_t *buf, size_t cap, const char *reason)
 int frame_encode_records(uint8_t *buf, size_t cap, const char *origin, uint8_t hops,
                          const ldns_rr *const *rrs, size_t n, size_t *taken)
 {
-	struct frame_out f = {.type = FRAME_RECORDS, .site = origin, .hops = hops,
-	                      .rrs = rrs, .nrr = n};
+	struct frame_out f = {
+	    .type = FRAME_RECORDS, .site = origin, .hops = hops, .rrs = rrs, .nrr = n};
 	return frame_encode(buf, cap, &f, taken);
 }
 
 int frame_encode_withdraw(uint8_t *buf, size_t cap, const char *origin,
                           const ldns_rr *const *rrs, size_t n, size_t *taken)
 {
-	struct frame_out f = {.type = FRAME_WITHDRAW, .site = origin, .rrs = rrs, .nrr = n};
+	struct frame_out f = {
+	    .type = FRAME_WITHDRAW, .site = origin, .rrs = rrs, .nrr = n};
 	return frame_encode(buf, cap, &f, taken);
 }
 

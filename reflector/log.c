@@ -154,9 +154,8 @@ enum log_limit_verdict log_limit_pass(struct log_limit *ll, uint64_t *suppressed
 	return log_limit_pass_at(ll, (int64_t)ts.tv_sec, suppressed);
 }
 
-__attribute__((format(printf, 3, 0))) static void vlog_limited(struct log_limit *ll,
-                                                               const char *err,
-                                                               const char *fmt, va_list ap)
+__attribute__((format(printf, 3, 0))) static void
+vlog_limited(struct log_limit *ll, const char *err, const char *fmt, va_list ap)
 {
 	uint64_t quiet = 0;
 	if (log_limit_pass(ll, &quiet) == LOG_LIMIT_QUIET)

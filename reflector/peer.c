@@ -880,7 +880,8 @@ static void link_on_records(struct link *l, struct frame *f)
 {
 	struct peer_mgr *mgr = l->mgr;
 	if (mgr->cb.on_records)
-		mgr->cb.on_records(mgr->arg, l->peer->id, f->site, f->hops, f->rrs, f->nrr);
+		mgr->cb.on_records(mgr->arg, l->peer->id, f->site, f->hops, f->rrs,
+		                   f->nrr);
 }
 
 static void link_on_withdraw(struct link *l, struct frame *f)

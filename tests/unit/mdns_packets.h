@@ -127,7 +127,8 @@ static inline size_t hex(const char *h, uint8_t *out)
  * past the end shows under AddressSanitizer or valgrind, and the message must
  * not keep pointers into the caller's buffer.
  */
-static inline struct dnssd_msg *decode(const uint8_t *buf, size_t len, enum dnssd_reason *reason)
+static inline struct dnssd_msg *decode(const uint8_t *buf, size_t len,
+                                       enum dnssd_reason *reason)
 {
 	uint8_t *copy = malloc(len ? len : 1);
 	struct dnssd_msg *m = (struct dnssd_msg *)1;

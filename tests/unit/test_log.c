@@ -1,4 +1,5 @@
-/* test_log.c: the rate limit of log lines (reflector/log.c), its counts and its output. */
+/* test_log.c: the rate limit of log lines (reflector/log.c), its counts and its output.
+ */
 #include "config.h"
 
 #include <errno.h>
