@@ -2,6 +2,8 @@
 #include "config.h"
 
 #include "reflector/lan.h"
+#include "dnssd/addrmap.h"
+#include "dnssd/vec.h"
 #include "reflector/log.h"
 
 #include <arpa/inet.h>
@@ -96,19 +98,6 @@ struct lan {
 	uint8_t buf[LAN_MAX_DATAGRAM];
 };
 
-static int grow(void **arr, size_t *cap, size_t n, size_t elem)
-{
-	if (n < *cap)
-		return 0;
-	size_t ncap = *cap ? *cap * 2 : 8;
-	void *p = realloc(*arr, ncap * elem);
-	if (!p)
-		return -ENOMEM;
-	*arr = p;
-	*cap = ncap;
-	return 0;
-}
-
 static size_t alen(int af)
 {
 	return af == AF_INET ? 4 : 16;
@@ -126,16 +115,6 @@ static bool prefix_match(const uint8_t *a, const uint8_t *b, unsigned plen, size
 		return true;
 	uint8_t mask = (uint8_t)(0xff << (8 - rest));
 	return (a[full] & mask) == (b[full] & mask);
-}
-
-static bool is_linklocal6(const uint8_t *a)
-{
-	return a[0] == 0xfe && (a[1] & 0xc0) == 0x80;
-}
-
-static bool is_linklocal4(const uint8_t *a)
-{
-	return a[0] == 169 && a[1] == 254;
 }
 
 static bool addr_usable(const struct addr *a)
@@ -331,8 +310,8 @@ static void nl_link(struct lan *lan, const struct nlmsghdr *nh)
 	if (!l) {
 		if (!name || namelen == 0 || namelen >= IFNAMSIZ)
 			return;
-		if (grow((void **)&lan->links, &lan->caplinks, lan->nlinks, sizeof(*l)) <
-		    0)
+		if (dnssd_grow((void **)&lan->links, &lan->caplinks, lan->nlinks + 1,
+		               sizeof(*l)) < 0)
 			return;
 		l = &lan->links[lan->nlinks++];
 		memset(l, 0, sizeof(*l));
@@ -399,8 +378,8 @@ static void nl_addr(struct lan *lan, const struct nlmsghdr *nh)
 		return;
 	}
 	if (i == lan->naddrs) {
-		if (grow((void **)&lan->addrs, &lan->capaddrs, lan->naddrs, sizeof(a)) <
-		    0)
+		if (dnssd_grow((void **)&lan->addrs, &lan->capaddrs, lan->naddrs + 1,
+		               sizeof(a)) < 0)
 			return;
 		lan->naddrs++;
 	}
@@ -720,7 +699,7 @@ fail:
 static bool is_own(struct lan *lan, int af, const uint8_t *a, int index)
 {
 	size_t n = alen(af);
-	bool ll = af == AF_INET6 && is_linklocal6(a);
+	bool ll = af == AF_INET6 && dnssd_addr_is_linklocal(AF_INET6, a);
 	for (size_t i = 0; i < lan->naddrs; i++) {
 		const struct addr *b = &lan->addrs[i];
 		/* Link-local addresses repeat across links: only the arrival link's
@@ -734,7 +713,7 @@ static bool is_own(struct lan *lan, int af, const uint8_t *a, int index)
 
 static bool is_onlink(struct lan *lan, int af, const uint8_t *a, int index)
 {
-	if (af == AF_INET ? is_linklocal4(a) : is_linklocal6(a))
+	if (dnssd_addr_is_linklocal(af, a))
 		return true;
 	size_t n = alen(af);
 	for (size_t i = 0; i < lan->naddrs; i++) {
@@ -970,8 +949,8 @@ int lan_add_interface(struct lan *lan, const char *name)
 	if (!link_by_name(lan, name))
 		return -ENODEV;
 
-	if (grow((void **)&lan->ifaces, &lan->capifaces, lan->nifaces,
-	         sizeof(*lan->ifaces)) < 0)
+	if (dnssd_grow((void **)&lan->ifaces, &lan->capifaces, lan->nifaces + 1,
+	               sizeof(*lan->ifaces)) < 0)
 		return -ENOMEM;
 	struct iface *ifc = calloc(1, sizeof(*ifc));
 	if (!ifc)
@@ -1003,8 +982,8 @@ static const struct addr *pick_source(struct lan *lan, int index, int af,
 			if (dst && prefix_match(dst, a->prefix, a->plen, n))
 				score += 4;
 		} else {
-			bool ll = is_linklocal6(a->local);
-			if (!dst || is_linklocal6(dst) || dst[0] == 0xff)
+			bool ll = dnssd_addr_is_linklocal(AF_INET6, a->local);
+			if (!dst || dnssd_addr_is_linklocal(AF_INET6, dst) || dst[0] == 0xff)
 				score += ll ? 4 : 0;
 			else if (!ll && prefix_match(dst, a->prefix, a->plen, n))
 				score += 4;
@@ -1158,7 +1137,7 @@ int lan_interface_addr(struct lan *lan, int ifindex, int af, struct sockaddr_sto
 		s->sin6_family = AF_INET6;
 		s->sin6_port = htons(LAN_MDNS_PORT);
 		memcpy(&s->sin6_addr, a->local, 16);
-		if (is_linklocal6(a->local))
+		if (dnssd_addr_is_linklocal(AF_INET6, a->local))
 			s->sin6_scope_id = (uint32_t)ifindex;
 	}
 	return 0;
