@@ -12,6 +12,11 @@
 _Static_assert(sizeof(((struct avh_addr *)0)->a) == sizeof(((struct proxy_addr *)0)->a),
                "one address size");
 
+/* The fields both sides' services have alike; txt is the converted array. */
+#define ALIKE_FIELDS(in, txtv)                                                           \
+	.name = (in)->name, .type = (in)->type, .domain = (in)->domain,                  \
+	.host = (in)->host, .port = (in)->port, .txt = (txtv), .ntxt = (in)->ntxt
+
 /* calloc for n elements that also succeeds (with one) for n == 0. */
 static void *array_new(size_t n, size_t size)
 {
@@ -34,16 +39,8 @@ int avhconv_service(const struct proxy_service *in, struct avhconv_service *out)
 		memcpy(out->addrs[i].a, in->addrs[i].a, sizeof(out->addrs[i].a));
 	}
 	out->svc = (struct avh_service){
-	    .name = in->name,
-	    .type = in->type,
-	    .domain = in->domain,
-	    .host = in->host,
-	    .port = in->port,
-	    .txt = out->txt,
-	    .ntxt = in->ntxt,
-	    .subtypes = in->subtypes,
-	    .nsubtypes = in->nsubtypes,
-	    .addrs = out->addrs,
+	    ALIKE_FIELDS(in, out->txt), .subtypes = in->subtypes,
+	    .nsubtypes = in->nsubtypes, .addrs = out->addrs,
 	    .naddrs = in->naddrs,
 	};
 	return 0;
@@ -64,15 +61,7 @@ int avhconv_found(const struct avh_found *in, struct avhconv_found *out)
 		return -ENOMEM;
 	for (size_t i = 0; i < in->ntxt; i++)
 		out->txt[i] = (struct proxy_txt){in->txt[i].data, in->txt[i].len};
-	out->found = (struct proxy_found){
-	    .name = in->name,
-	    .type = in->type,
-	    .domain = in->domain,
-	    .host = in->host,
-	    .port = in->port,
-	    .txt = out->txt,
-	    .ntxt = in->ntxt,
-	};
+	out->found = (struct proxy_found){ALIKE_FIELDS(in, out->txt)};
 	out->found.addr.af = in->addr.af;
 	memcpy(out->found.addr.a, in->addr.a, sizeof(out->found.addr.a));
 	return 0;
