@@ -154,6 +154,22 @@ enum log_limit_verdict log_limit_pass(struct log_limit *ll, uint64_t *suppressed
 	return log_limit_pass_at(ll, (int64_t)ts.tv_sec, suppressed);
 }
 
+uint64_t log_limit_flush_at(struct log_limit *ll, int64_t now_s)
+{
+	if (!ll->started || now_s - ll->start < (int64_t)ll->window_s)
+		return 0;
+	uint64_t quiet = ll->quiet;
+	ll->quiet = 0;
+	return quiet;
+}
+
+uint64_t log_limit_flush(struct log_limit *ll)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return log_limit_flush_at(ll, (int64_t)ts.tv_sec);
+}
+
 __attribute__((format(printf, 3, 0))) static void
 vlog_limited(struct log_limit *ll, const char *err, const char *fmt, va_list ap)
 {

@@ -70,6 +70,14 @@ enum log_limit_verdict log_limit_pass_at(struct log_limit *ll, int64_t now_s,
                                          uint64_t *suppressed);
 
 /*
+ * Once the window is over, how many lines it refused (and that count starts
+ * again): for a summary line when no new line would carry the count. 0 while
+ * the window lasts or when nothing was refused.
+ */
+uint64_t log_limit_flush(struct log_limit *ll);
+uint64_t log_limit_flush_at(struct log_limit *ll, int64_t now_s);
+
+/*
  * log_warnx() / log_warn() through ll: nothing when ll refuses the line,
  * otherwise the line with " (N more not shown)" when N were refused before it.
  */

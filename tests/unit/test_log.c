@@ -50,6 +50,26 @@ static void test_burst(void)
 	CU_ASSERT_EQUAL(log_limit_pass_at(&ll, 62, NULL), LOG_LIMIT_LAST);
 }
 
+/* The count of a window that ended with no line after it, for a summary. */
+static void test_flush(void)
+{
+	struct log_limit ll = LOG_LIMIT_INIT(2, 1);
+	uint64_t sup = 0;
+
+	CU_ASSERT_EQUAL(log_limit_flush_at(&ll, 100), 0); /* nothing yet */
+	CU_ASSERT_NOT_EQUAL(log_limit_pass_at(&ll, 100, &sup), LOG_LIMIT_QUIET);
+	CU_ASSERT_NOT_EQUAL(log_limit_pass_at(&ll, 100, &sup), LOG_LIMIT_QUIET);
+	for (int i = 0; i < 7; i++)
+		CU_ASSERT_EQUAL(log_limit_pass_at(&ll, 100, &sup), LOG_LIMIT_QUIET);
+	/* still the same second: nothing to say yet */
+	CU_ASSERT_EQUAL(log_limit_flush_at(&ll, 100), 0);
+	CU_ASSERT_EQUAL(log_limit_flush_at(&ll, 101), 7);
+	/* said once: neither a second flush nor the next line repeats it */
+	CU_ASSERT_EQUAL(log_limit_flush_at(&ll, 102), 0);
+	CU_ASSERT_NOT_EQUAL(log_limit_pass_at(&ll, 103, &sup), LOG_LIMIT_QUIET);
+	CU_ASSERT_EQUAL(sup, 0);
+}
+
 /* Read back what the log wrote to stderr (log_init(1, ...): foreground). */
 static size_t capture(void (*fn)(void), char *out, size_t cap)
 {
@@ -121,6 +141,7 @@ static void test_output(void)
 static CU_TestInfo limit_tests[] = {
     {"one line a window, the count in the next", test_one_per_window},
     {"a burst of lines a window, the last marked", test_burst},
+    {"the count of a window with no line after it", test_flush},
     {"what the limited warnings write", test_output},
     CU_TEST_INFO_NULL,
 };
