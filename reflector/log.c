@@ -127,12 +127,19 @@ void log_trace(const char *fmt, ...)
 	LOG_BODY(LOG_DEBUG, NULL);
 }
 
-enum log_limit_verdict log_limit_pass_at(struct log_limit *ll, int64_t now_s,
+static int64_t mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+enum log_limit_verdict log_limit_pass_at(struct log_limit *ll, int64_t now_ms,
                                          uint64_t *suppressed)
 {
-	if (!ll->started || now_s - ll->start >= (int64_t)ll->window_s) {
+	if (!ll->started || now_ms - ll->start_ms >= (int64_t)ll->window_s * 1000) {
 		ll->started = 1;
-		ll->start = now_s;
+		ll->start_ms = now_ms;
 		ll->lines = 0;
 	}
 	unsigned burst = ll->burst ? ll->burst : 1;
@@ -149,14 +156,12 @@ enum log_limit_verdict log_limit_pass_at(struct log_limit *ll, int64_t now_s,
 
 enum log_limit_verdict log_limit_pass(struct log_limit *ll, uint64_t *suppressed)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return log_limit_pass_at(ll, (int64_t)ts.tv_sec, suppressed);
+	return log_limit_pass_at(ll, mono_ms(), suppressed);
 }
 
-uint64_t log_limit_flush_at(struct log_limit *ll, int64_t now_s)
+uint64_t log_limit_flush_at(struct log_limit *ll, int64_t now_ms)
 {
-	if (!ll->started || now_s - ll->start < (int64_t)ll->window_s)
+	if (!ll->started || now_ms - ll->start_ms < (int64_t)ll->window_s * 1000)
 		return 0;
 	uint64_t quiet = ll->quiet;
 	ll->quiet = 0;
@@ -165,9 +170,7 @@ uint64_t log_limit_flush_at(struct log_limit *ll, int64_t now_s)
 
 uint64_t log_limit_flush(struct log_limit *ll)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return log_limit_flush_at(ll, (int64_t)ts.tv_sec);
+	return log_limit_flush_at(ll, mono_ms());
 }
 
 __attribute__((format(printf, 3, 0))) static void

@@ -47,7 +47,7 @@ struct log_limit {
 	unsigned burst;
 	unsigned window_s;
 	int started;
-	int64_t start;  /* seconds, CLOCK_MONOTONIC */
+	int64_t start_ms; /* CLOCK_MONOTONIC */
 	unsigned lines; /* passed in this window */
 	uint64_t quiet; /* refused since the last line that passed */
 };
@@ -65,8 +65,8 @@ enum log_limit_verdict {
  * that passed, and the count starts again.
  */
 enum log_limit_verdict log_limit_pass(struct log_limit *ll, uint64_t *suppressed);
-/* The same at a given time (seconds on the monotonic clock): for tests. */
-enum log_limit_verdict log_limit_pass_at(struct log_limit *ll, int64_t now_s,
+/* The same at a given time (milliseconds on the monotonic clock): for tests. */
+enum log_limit_verdict log_limit_pass_at(struct log_limit *ll, int64_t now_ms,
                                          uint64_t *suppressed);
 
 /*
@@ -75,7 +75,7 @@ enum log_limit_verdict log_limit_pass_at(struct log_limit *ll, int64_t now_s,
  * the window lasts or when nothing was refused.
  */
 uint64_t log_limit_flush(struct log_limit *ll);
-uint64_t log_limit_flush_at(struct log_limit *ll, int64_t now_s);
+uint64_t log_limit_flush_at(struct log_limit *ll, int64_t now_ms);
 
 /*
  * log_warnx() / log_warn() through ll: nothing when ll refuses the line,

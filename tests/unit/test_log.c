@@ -16,15 +16,16 @@ static void test_one_per_window(void)
 	struct log_limit ll = LOG_LIMIT_INIT(1, 10);
 	uint64_t sup = 99;
 
-	CU_ASSERT_NOT_EQUAL(log_limit_pass_at(&ll, 1000, &sup), LOG_LIMIT_QUIET);
+	CU_ASSERT_NOT_EQUAL(log_limit_pass_at(&ll, 1000000, &sup), LOG_LIMIT_QUIET);
 	CU_ASSERT_EQUAL(sup, 0);
 	for (int i = 0; i < 5; i++)
-		CU_ASSERT_EQUAL(log_limit_pass_at(&ll, 1000 + i, &sup), LOG_LIMIT_QUIET);
-	CU_ASSERT_EQUAL(log_limit_pass_at(&ll, 1009, &sup), LOG_LIMIT_QUIET);
-	CU_ASSERT_NOT_EQUAL(log_limit_pass_at(&ll, 1010, &sup), LOG_LIMIT_QUIET);
+		CU_ASSERT_EQUAL(log_limit_pass_at(&ll, 1000000 + i * 1000, &sup),
+		                LOG_LIMIT_QUIET);
+	CU_ASSERT_EQUAL(log_limit_pass_at(&ll, 1009000, &sup), LOG_LIMIT_QUIET);
+	CU_ASSERT_NOT_EQUAL(log_limit_pass_at(&ll, 1010000, &sup), LOG_LIMIT_QUIET);
 	CU_ASSERT_EQUAL(sup, 6);
 	/* The count starts again with each line that passes. */
-	CU_ASSERT_NOT_EQUAL(log_limit_pass_at(&ll, 5000, &sup), LOG_LIMIT_QUIET);
+	CU_ASSERT_NOT_EQUAL(log_limit_pass_at(&ll, 5000000, &sup), LOG_LIMIT_QUIET);
 	CU_ASSERT_EQUAL(sup, 0);
 }
 
@@ -36,18 +37,18 @@ static void test_burst(void)
 
 	/* The first line starts a window whatever the clock says, 0 included. */
 	CU_ASSERT_EQUAL(log_limit_pass_at(&ll, 0, &sup), LOG_LIMIT_PASS);
-	CU_ASSERT_EQUAL(log_limit_pass_at(&ll, 1, &sup), LOG_LIMIT_PASS);
-	CU_ASSERT_EQUAL(log_limit_pass_at(&ll, 2, &sup), LOG_LIMIT_LAST);
+	CU_ASSERT_EQUAL(log_limit_pass_at(&ll, 1000, &sup), LOG_LIMIT_PASS);
+	CU_ASSERT_EQUAL(log_limit_pass_at(&ll, 2000, &sup), LOG_LIMIT_LAST);
 	for (int i = 0; i < 100; i++)
-		CU_ASSERT_EQUAL(log_limit_pass_at(&ll, 30, &sup), LOG_LIMIT_QUIET);
-	CU_ASSERT_EQUAL(log_limit_pass_at(&ll, 59, &sup), LOG_LIMIT_QUIET);
+		CU_ASSERT_EQUAL(log_limit_pass_at(&ll, 30000, &sup), LOG_LIMIT_QUIET);
+	CU_ASSERT_EQUAL(log_limit_pass_at(&ll, 59000, &sup), LOG_LIMIT_QUIET);
 	/* The window began at 0: from 60 on, three lines again. */
-	CU_ASSERT_EQUAL(log_limit_pass_at(&ll, 60, &sup), LOG_LIMIT_PASS);
+	CU_ASSERT_EQUAL(log_limit_pass_at(&ll, 60000, &sup), LOG_LIMIT_PASS);
 	CU_ASSERT_EQUAL(sup, 101);
-	CU_ASSERT_EQUAL(log_limit_pass_at(&ll, 61, &sup), LOG_LIMIT_PASS);
+	CU_ASSERT_EQUAL(log_limit_pass_at(&ll, 61000, &sup), LOG_LIMIT_PASS);
 	CU_ASSERT_EQUAL(sup, 0);
 	/* A NULL count is allowed. */
-	CU_ASSERT_EQUAL(log_limit_pass_at(&ll, 62, NULL), LOG_LIMIT_LAST);
+	CU_ASSERT_EQUAL(log_limit_pass_at(&ll, 62000, NULL), LOG_LIMIT_LAST);
 }
 
 /* The count of a window that ended with no line after it, for a summary. */
@@ -56,18 +57,26 @@ static void test_flush(void)
 	struct log_limit ll = LOG_LIMIT_INIT(2, 1);
 	uint64_t sup = 0;
 
-	CU_ASSERT_EQUAL(log_limit_flush_at(&ll, 100), 0); /* nothing yet */
-	CU_ASSERT_NOT_EQUAL(log_limit_pass_at(&ll, 100, &sup), LOG_LIMIT_QUIET);
-	CU_ASSERT_NOT_EQUAL(log_limit_pass_at(&ll, 100, &sup), LOG_LIMIT_QUIET);
+	CU_ASSERT_EQUAL(log_limit_flush_at(&ll, 100000), 0); /* nothing yet */
+	CU_ASSERT_NOT_EQUAL(log_limit_pass_at(&ll, 100000, &sup), LOG_LIMIT_QUIET);
+	CU_ASSERT_NOT_EQUAL(log_limit_pass_at(&ll, 100000, &sup), LOG_LIMIT_QUIET);
 	for (int i = 0; i < 7; i++)
-		CU_ASSERT_EQUAL(log_limit_pass_at(&ll, 100, &sup), LOG_LIMIT_QUIET);
+		CU_ASSERT_EQUAL(log_limit_pass_at(&ll, 100000, &sup), LOG_LIMIT_QUIET);
 	/* still the same second: nothing to say yet */
-	CU_ASSERT_EQUAL(log_limit_flush_at(&ll, 100), 0);
-	CU_ASSERT_EQUAL(log_limit_flush_at(&ll, 101), 7);
+	CU_ASSERT_EQUAL(log_limit_flush_at(&ll, 100000), 0);
+	CU_ASSERT_EQUAL(log_limit_flush_at(&ll, 101000), 7);
 	/* said once: neither a second flush nor the next line repeats it */
-	CU_ASSERT_EQUAL(log_limit_flush_at(&ll, 102), 0);
-	CU_ASSERT_NOT_EQUAL(log_limit_pass_at(&ll, 103, &sup), LOG_LIMIT_QUIET);
+	CU_ASSERT_EQUAL(log_limit_flush_at(&ll, 102000), 0);
+	CU_ASSERT_NOT_EQUAL(log_limit_pass_at(&ll, 103000, &sup), LOG_LIMIT_QUIET);
 	CU_ASSERT_EQUAL(sup, 0);
+
+	/* A window lasts its length from its first line, not to the next whole second. */
+	struct log_limit one = LOG_LIMIT_INIT(1, 1);
+	CU_ASSERT_NOT_EQUAL(log_limit_pass_at(&one, 200900, &sup), LOG_LIMIT_QUIET);
+	CU_ASSERT_EQUAL(log_limit_pass_at(&one, 201000, &sup), LOG_LIMIT_QUIET);
+	CU_ASSERT_EQUAL(log_limit_flush_at(&one, 201899), 0);
+	CU_ASSERT_NOT_EQUAL(log_limit_pass_at(&one, 201900, &sup), LOG_LIMIT_QUIET);
+	CU_ASSERT_EQUAL(sup, 1);
 }
 
 /* Read back what the log wrote to stderr (log_init(1, ...): foreground). */
@@ -113,7 +122,7 @@ static void flood_errno(void)
 	log_limit_warn(&ll, "mDNS receive (%s)", "IPv4");
 	log_limit_warn(&ll, "mDNS receive (%s)", "IPv4");
 	/* Forcing the window over: the next line says one was not shown. */
-	ll.start -= 3600;
+	ll.start_ms -= 3600 * 1000;
 	errno = ENETUNREACH;
 	log_limit_warn(&ll, "mDNS receive (%s)", "IPv6");
 }
