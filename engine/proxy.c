@@ -132,8 +132,10 @@ struct proxy *proxy_new(const struct policy_config *cfg, const struct proxy_io *
 	p->io = *io;
 	p->rng = 0x9E3779B97F4A7C15ULL ^ (uint64_t)(uintptr_t)p;
 	p->src_seed = proxy_rnd(p);
+	p->shed_next = UINT64_MAX;
 	if (proxy_ntab_init(&p->alias) < 0 || proxy_ntab_init(&p->asked) < 0 ||
-	    proxy_ntab_init(&p->pub) < 0)
+	    proxy_ntab_init(&p->pub) < 0 || proxy_ntab_init(&p->lan_types) < 0 ||
+	    proxy_ntab_init(&p->pubren) < 0 || proxy_ntab_init(&p->pubrev) < 0)
 		goto fail;
 	p->rename = dnssd_rename_new(policy_config_host_suffix(cfg),
 	                             policy_config_instance_suffix(cfg));
@@ -169,6 +171,10 @@ void proxy_free(struct proxy *p)
 	proxy_ntab_fini(&p->alias);
 	proxy_ntab_fini(&p->asked);
 	proxy_ntab_fini(&p->pub);
+	proxy_ntab_fini(&p->lan_types);
+	proxy_waiters_free(p);
+	proxy_ntab_fini(&p->pubren);
+	proxy_ntab_fini(&p->pubrev);
 	proxy_rv_free(&p->askq);
 	dnssd_cache_free(p->local);
 	dnssd_rename_free(p->rename);
@@ -253,6 +259,9 @@ void proxy_sweep(struct proxy *p)
 	uint64_t fwd_before = now > FWD_PENDING_MS ? now - FWD_PENDING_MS : 0;
 	proxy_ntab_filter(&p->alias, alias_stale, &now);
 	proxy_ntab_filter(&p->asked, proxy_older_than, &ask_before);
+	uint64_t types_before = now > LAN_TYPES_KEEP_MS ? now - LAN_TYPES_KEEP_MS : 0;
+	proxy_ntab_filter(&p->lan_types, proxy_older_than, &types_before);
+	proxy_local_recount(p);
 	for (size_t i = 0; i < p->npeers; i++) {
 		struct rpeer *peer = p->peers[i];
 		proxy_ntab_filter(&peer->exp_hosts, expired, &now);
@@ -308,7 +317,7 @@ uint64_t proxy_run(struct proxy *p, uint64_t now_ms)
 	if (!p)
 		return UINT64_MAX;
 	proxy_enter(p, now_ms);
-	next = dnssd_cache_expire(p->local, now_ms, NULL, NULL);
+	next = dnssd_cache_expire(p->local, now_ms, proxy_local_gone, p);
 	for (size_t i = 0; i < p->npeers; i++) {
 		struct rpeer *peer = p->peers[i];
 		if (peer->grace && peer->grace_at <= now_ms) {
@@ -334,7 +343,10 @@ uint64_t proxy_run(struct proxy *p, uint64_t now_ms)
 	}
 	if (p->pub_dirty)
 		proxy_publish_sync(p);
+	uint64_t shed = proxy_shed_run(p);
 	proxy_leave(p);
+	if (shed < next)
+		next = shed;
 	if (p->next_sweep < next)
 		next = p->next_sweep;
 	for (size_t i = 0; i < PROXY_MAX_INTERFACES; i++) {

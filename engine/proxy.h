@@ -45,6 +45,7 @@
 #include <ldns/ldns.h>
 
 #include "dnssd/msg.h"
+#include "policy/rules.h"
 
 struct policy_config;
 struct proxy;
@@ -174,6 +175,9 @@ struct proxy_stats {
 	uint64_t answers_multicast;   /* records answered from the caches, multicast */
 	uint64_t answers_unicast;     /* and unicast */
 	uint64_t questions_forwarded; /* questions sent to peers */
+	/* LAN responses shed over a budget are asked for again (shed recovery): */
+	uint64_t shed_questions; /* questions asked for that */
+	uint64_t shed_recovered; /* records new in the cache after such a question */
 	size_t local_records;         /* records cached from the LAN */
 	size_t remote_records;        /* records cached from peers, all peers */
 	size_t interfaces;
@@ -208,8 +212,11 @@ void proxy_remove_interface(struct proxy *p, unsigned ifindex);
  * A datagram from the LAN on ifindex. src holds the source address and port;
  * dst_multicast tells whether it was sent to the mDNS group. Each source address
  * has a budget of records and questions a second (and the whole LAN another, for
- * spoofed sources); what is over it is dropped undecoded ("source-rate"), so that a
- * flooding host costs little and the others keep getting through.
+ * spoofed sources), limits.lan-records-per-source and limits.lan-records-total; what
+ * is over it is dropped undecoded ("source-rate"), so that a flooding host costs
+ * little and the others keep getting through. A source whose responses were shed
+ * is asked again for the LAN's service types once it is back within its budget,
+ * with what is cached as known answers, until nothing of it is shed.
  */
 void proxy_lan_input(struct proxy *p, unsigned ifindex, const struct sockaddr *src,
                      bool dst_multicast, const uint8_t *buf, size_t len, uint64_t now_ms);
@@ -267,6 +274,38 @@ int proxy_reconfigure(struct proxy *p, const struct policy_config *newcfg,
 void proxy_set_external(struct proxy *p, bool live, uint64_t now_ms);
 
 /*
+ * The external publisher published the service it was given under key
+ * (proxy_io.service_set) as name, an instance label (UTF-8, unescaped), after a
+ * collision with a service of the LAN. From then on that is the service's name
+ * on the LAN: when the engine announces and answers itself (publisher not live)
+ * and for its goodbyes, questions for it are answered and forwarded to the
+ * owning site as for the name it replaces, and proxy_service_lan_name reports it.
+ * The engine's name stays the key; name equal to it ends the rename, and so does
+ * the service's removal. It may be called from within service_set: it sends
+ * nothing. 0, -ENOENT (no service set under key), -EINVAL (name) or -ENOMEM.
+ */
+int proxy_service_renamed(struct proxy *p, const char *key, const char *name,
+                          uint64_t now_ms);
+
+/*
+ * The same for the address records of an imported host: the publisher published
+ * host ("printer-manhattan.local", as proxy_service.host gave it) as name
+ * ("printer-manhattan-2.local"). Used for the host's records and the SRV targets
+ * from then on, as proxy_service_renamed; name equal to host ends it. 0, -EINVAL
+ * (not host names) or -ENOMEM.
+ */
+int proxy_host_renamed(struct proxy *p, const char *host, const char *name,
+                       uint64_t now_ms);
+
+/*
+ * The instance label an imported service has on the LAN when the publisher
+ * renamed it (instance: its name as the engine keeps it), written to buf (len
+ * bytes, NUL-terminated, cut to fit); buf, or NULL when it was not renamed.
+ */
+const char *proxy_service_lan_name(const struct proxy *p, const ldns_rdf *instance,
+                                   char *buf, size_t len);
+
+/*
  * A service of the LAN on ifindex that another browser found (removed: it went).
  * Taken as the records its responder sends, with Avahi's TTLs (PTR of the type and
  * of the enumeration, TXT: 4500 s; SRV, A/AAAA: 120 s; cache-flush on the unique
@@ -282,5 +321,94 @@ void proxy_get_stats(const struct proxy *p, struct proxy_stats *out);
 /* 0, or -ENOENT when peer_id is not configured. */
 int proxy_get_peer_stats(const struct proxy *p, unsigned peer_id,
                          struct proxy_peer_stats *out);
+
+/* ---- what the engine knows, for `sitecastctl services` and `explain` ----
+ *
+ * Read-only: these walk the caches and evaluate the rule sets again, change
+ * nothing the engine does, and send nothing. They cost a pass over the caches:
+ * for an administrator's request, not for every packet.
+ */
+
+/* One rule set's decision on one service: a remote's export or import rules. */
+struct proxy_decision {
+	unsigned remote_id; /* the engine's id of the remote (remote.h) */
+	const char *remote; /* its name: the peer's site, or the added remote's */
+	bool peer;          /* a configured peer link; false: an added remote (DNS) */
+	bool up;            /* its link is up (for DNS: the server answers) */
+	bool import;        /* its import rules decided (else its export rules) */
+	const struct policy_ruleset *rules; /* NULL: none configured, so denied */
+	struct policy_explain ex; /* ex.action is the decision, ex.rule/line the rule */
+};
+
+/*
+ * A service instance as this gateway holds it. Local: heard on (or found on)
+ * this site's LAN, with one export decision per remote that has an export
+ * side. Remote: in the cache of what remote_id sent (renamed), with the
+ * import decision of that remote. Strings are UTF-8 as announced (the instance
+ * label unescaped: "Printer A (manhattan)"); host is the SRV target without
+ * its final dot ("printer-manhattan.local").
+ */
+struct proxy_view_service {
+	bool local;
+	bool known;   /* in a cache; false: what the rules would decide */
+	char *name;   /* instance label as named here */
+	char *type;   /* "_ipp._tcp" */
+	char *domain; /* "local" */
+	char *host;   /* NULL when no SRV is held */
+	uint16_t port;
+	struct proxy_addr *addrs; /* the host's addresses, as held here */
+	size_t naddrs;
+	uint64_t seen_ms;  /* the SRV last put (0: unknown) */
+	uint32_t ttl_left; /* seconds left of the SRV's TTL */
+	/* remote services: where they come from */
+	unsigned remote_id;
+	const char *origin;         /* the origin site (the remote's name) */
+	char *origin_name;          /* the instance label at the origin ("Printer A") */
+	char *origin_host;          /* the SRV target at the origin, or NULL */
+	struct proxy_decision *dec; /* local: export per remote; remote: its import */
+	size_t ndec;
+};
+
+struct proxy_view {
+	struct proxy_view_service *v;
+	size_t n;
+};
+
+/*
+ * Every service held at now_ms: local ones first (sorted by type, then name),
+ * then remote ones (by remote, type, name). 0 and *out set, or -ENOMEM.
+ */
+int proxy_view_services(struct proxy *p, uint64_t now_ms, struct proxy_view **out);
+
+/*
+ * The services named name (an instance name, in the local form
+ * "Printer A._ipp._tcp.local." or the renamed form of a remote's): the local
+ * one if held, and each remote's that holds it (a renamed name is resolved back
+ * through the rename to its origin). When no cache holds it, what the rules
+ * would decide (known false, host and sender unknown): as a local service with
+ * every remote's export decision unless the name carries a remote's suffix, and
+ * as the service of each remote whose suffix it carries (all of them when the
+ * instance suffix is empty) with that remote's import decision. 0 and *out set,
+ * -EINVAL (not an instance name) or -ENOMEM.
+ */
+int proxy_view_explain(struct proxy *p, const ldns_rdf *name, uint64_t now_ms,
+                       struct proxy_view **out);
+
+/*
+ * An instance name typed by a person: "Printer A._ipp._tcp.local" (the final
+ * dot and the domain optional, "local" by default), the instance label taken
+ * as it is up to the service type, dots and spaces included, no escapes.
+ * 0 and *out (caller frees with ldns_rdf_deep_free()), or -EINVAL.
+ */
+int proxy_view_parse_name(const char *text, ldns_rdf **out);
+
+/*
+ * Ownership: proxy_view_services() and proxy_view_explain() allocate the view
+ * and every string and array in it (proxy_view_free(), NULL safe); the remote
+ * and origin names, the rule sets and ex.file are the engine's and the
+ * configuration's: valid until the next proxy_reconfigure(),
+ * proxy_update_remote() or proxy_remove_remote().
+ */
+void proxy_view_free(struct proxy_view *v);
 
 #endif

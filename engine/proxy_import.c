@@ -101,6 +101,8 @@ void proxy_import_put(struct proxy *p, struct rpeer *peer, const ldns_rr *rr)
 	case DNSSD_PUT_NEW:
 		p->pub_dirty = true;
 		proxy_announce(p, peer, rr);
+		if (p->nwait)
+			proxy_answer_waiters(p, rr);
 		if (p->io.service_event && proxy_rr_type(rr) == LDNS_RR_TYPE_SRV)
 			p->io.service_event(p->io.arg, peer->id, PROXY_SVC_IMPORTED,
 			                    ldns_rr_owner(rr));
@@ -114,6 +116,8 @@ void proxy_import_put(struct proxy *p, struct rpeer *peer, const ldns_rr *rr)
 			                    LDNS_RR_TYPE_ANY);
 		if (f && p->now < f->t + FWD_PENDING_MS)
 			proxy_queue_answer(p, rr, peer, f->t);
+		if (p->nwait)
+			proxy_answer_waiters(p, rr);
 		break;
 	case DNSSD_PUT_GOODBYE:
 		p->pub_dirty = true;

@@ -60,6 +60,8 @@
 #define LEGACY_TTL_MAX 10
 /* RFC 6762 §5.2: records in use are asked for again at 80% of their TTL. */
 #define NEAR_EXPIRY_PERMILLE 800
+/* Known answers listed with a question we ask the LAN, per cache (RFC 6762 §7.1). */
+#define KNOWN_MAX 2000
 /* The same question is not forwarded to a peer, nor asked on the LAN, more often. */
 #define FWD_GAP_MS 1000
 #define ASK_GAP_MS 1000
@@ -76,15 +78,34 @@
 /* Housekeeping of the tables. */
 #define SWEEP_MS 10000
 /*
- * Floods: the records and questions a second (and at once) the engine works on
- * from one LAN source, and from all of them together (sources that hash to one
- * slot, or spoofed ones, share a bucket). A busy responder sends a few hundred.
+ * Floods: the records and questions a second the engine works on from one LAN
+ * source (limits.lan-records-per-source) and from all of them together
+ * (limits.lan-records-total), a second's worth of either at once. Sources that
+ * hash to one slot, or spoofed ones, share a bucket.
  */
-#define SRC_RATE 1000
-#define SRC_BURST 4000
 #define SRC_SLOTS 256
-#define LAN_RATE 20000
-#define LAN_BURST 40000
+/*
+ * A source's share of the local cache (records it sent, by slot): a flooding host
+ * fills its share, not the cache, so that the other hosts' services still get in.
+ * A big responder (2,000 services, a Bonjour Sleep Proxy) holds a few thousand.
+ */
+#define SRC_CACHE_MAX (LOCAL_MAX_RECORDS / 4)
+/*
+ * Shed recovery: a source whose responses were shed is asked again, once it has
+ * sent nothing over its budget for SHED_QUIET_MS, for the service types of the
+ * LAN, listing what is cached as known answers (KNOWN_MAX) so that it sends
+ * only what is missing. A round whose answers are
+ * shed again is followed by another, up to SHED_ROUNDS_MAX in a row; rounds are
+ * at least SHED_QUIET_MS apart on the whole LAN. Records new in the cache within
+ * SHED_WINDOW_MS of a round count as recovered. The service types are those of
+ * the LAN's PTRs, at most LAN_TYPES_MAX, forgotten LAN_TYPES_KEEP_MS after they
+ * were last heard.
+ */
+#define SHED_QUIET_MS 1000
+#define SHED_ROUNDS_MAX 8
+#define SHED_WINDOW_MS 5000
+#define LAN_TYPES_MAX 256
+#define LAN_TYPES_KEEP_MS (4500 * 1000ULL)
 /*
  * Entries of a peer's held table at once: instances waiting for their host's
  * address, and (key type HELD_HOST) the hosts they wait for, so that only an
@@ -176,6 +197,27 @@ struct proxy_bucket {
 bool proxy_bucket_take(struct proxy_bucket *b, uint64_t rate, uint64_t burst, uint64_t now,
                        uint64_t n);
 
+/* A legacy unicast asker waiting for a record asked of a peer (proxy_lanin.c). */
+struct waiter {
+	struct sockaddr_storage src;
+	unsigned ifindex;
+	uint16_t id;
+	ldns_rr *asked; /* the question as asked, echoed in the answer */
+	ldns_rr *q;     /* by the engine's names */
+	uint64_t t;
+};
+#define WAIT_MAX 32
+
+/* A LAN source's budget slot (SRC_SLOTS of them). */
+struct proxy_src {
+	struct proxy_bucket b;
+	uint64_t shed_at;  /* the last response shed while a round is pending */
+	uint64_t round_at; /* the last recovery round for it */
+	uint32_t held;     /* entries of the local cache it sent */
+	uint8_t rounds;    /* rounds in a row so far */
+	bool pending;      /* responses were shed since the last round */
+};
+
 /*
  * A remote (remote.h): a peer link (pcfg set, id = its configuration index, sends
  * through proxy_io) or an added remote (pcfg NULL, id >= PROXY_REMOTE_ID_BASE,
@@ -261,10 +303,18 @@ struct proxy {
 	bool ext_live;   /* it is live: the engine is quiet on the LAN about them */
 	bool pub_dirty;  /* the remote caches changed since the last proxy_publish_sync */
 	struct ntab pub; /* renamed instance -> name: itself, t: hash of what was set */
-	/* LAN input budgets (SRC_RATE, LAN_RATE), in milli-tokens */
-	struct proxy_bucket src[SRC_SLOTS];
+	/* proxy_service_renamed: instance -> the publisher's name for it, and back */
+	struct ntab pubren, pubrev;
+	/* LAN input budgets (limits.lan-records-*), in milli-tokens, and shed recovery */
+	struct proxy_src src[SRC_SLOTS];
 	uint64_t src_seed;
 	struct proxy_bucket lan_bucket;
+	size_t shed_pending;   /* slots with pending set */
+	uint64_t shed_round;   /* the last recovery round on the LAN */
+	uint64_t shed_next;    /* when proxy_shed_run has work (UINT64_MAX: none) */
+	struct ntab lan_types; /* service types of the LAN's PTRs: t = last heard */
+	struct waiter wait[WAIT_MAX]; /* legacy askers waiting for a peer's answer */
+	size_t nwait;
 	/*
 	 * Records rebuilt from the local cache whose SRV target was handed out:
 	 * by proxy_local_instance_host (valid until its next call, as policy/filter.h
@@ -430,14 +480,42 @@ void proxy_send_questions(struct proxy *p, size_t pos, const ldns_rr *const *qs,
 
 void proxy_flush_ask(struct proxy *p);
 
+
+/* ------------------------------------------------------------ proxy_publish.c (names) */
+
+/*
+ * rr (a remote record on its way to the LAN) with the owner, the target of a PTR
+ * or of an SRV, that the publisher renamed (proxy_service_renamed,
+ * proxy_host_renamed) given its new name.
+ */
+void proxy_pub_lan_rr(const struct proxy *p, ldns_rr *rr);
+/* A question for a name the publisher chose, for the engine's name (caller frees);
+ * NULL when q's name is not one of those. */
+ldns_rr *proxy_pub_question_in(const struct proxy *p, const ldns_rr *q);
+
 /* ------------------------------------------------------------ proxy_lanin.c */
 
 bool proxy_any_peer_up(const struct proxy *p);
 
 /* A record of the LAN on ifindex (heard, or found by another browser): cached, and
- * collected in recs for export. */
-void proxy_local_rr(struct proxy *p, unsigned ifindex, const struct policy_sender *sender,
+ * collected in recs for export. True when it was not cached before. */
+bool proxy_local_rr(struct proxy *p, unsigned ifindex, const struct policy_sender *sender,
                     const ldns_rr *rr, bool any_up, struct rrvec *recs);
+
+/*
+ * Shed recovery rounds that are due (proxy_src); returns when to call again
+ * (UINT64_MAX: nothing pending).
+ */
+uint64_t proxy_shed_run(struct proxy *p);
+
+/* A record new or refreshed from a peer: legacy askers waiting for it get it. */
+void proxy_answer_waiters(struct proxy *p, const ldns_rr *rr);
+void proxy_waiters_free(struct proxy *p);
+
+/* dnssd_entry_cb (arg: the proxy) for local entries destroyed: their source's share. */
+void proxy_local_gone(void *arg, struct dnssd_entry *e);
+/* Every source's share counted again from the cache (at each sweep). */
+void proxy_local_recount(struct proxy *p);
 
 
 /* One question's token from b, at limits.queries-per-second (rate and burst). */

@@ -18,33 +18,125 @@ bool proxy_any_peer_up(const struct proxy *p)
 	return false;
 }
 
-/* A record of the LAN on ifindex (heard, or found by another browser): cached, and
- * collected in recs for export. */
-void proxy_local_rr(struct proxy *p, unsigned ifindex, const struct policy_sender *sender,
+/* The service types of the LAN, for shed recovery to ask about (proxy_src). */
+static void note_lan_type(struct proxy *p, const ldns_rr *rr)
+{
+	const ldns_rdf *type = NULL;
+	if (proxy_rr_type(rr) != LDNS_RR_TYPE_PTR || ldns_rr_ttl(rr) == 0)
+		return;
+	if (dnssd_name_kind(ldns_rr_owner(rr)) == DNSSD_NAME_SERVICE_TYPE)
+		type = ldns_rr_owner(rr);
+	else if (dnssd_name_kind(ldns_rr_owner(rr)) == DNSSD_NAME_ENUM &&
+	         dnssd_rdf_name(rr, 0) &&
+	         dnssd_name_kind(dnssd_rdf_name(rr, 0)) == DNSSD_NAME_SERVICE_TYPE)
+		type = dnssd_rdf_name(rr, 0);
+	if (!type)
+		return;
+	struct nent *t = proxy_ntab_find(&p->lan_types, type, 0);
+	if (!t && proxy_ntab_count(&p->lan_types) < LAN_TYPES_MAX &&
+	    (t = proxy_ntab_add(&p->lan_types, type, 0)) &&
+	    !(t = proxy_nent_set_name(&p->lan_types, t, type)))
+		return;
+	if (t)
+		t->t = p->now;
+}
+
+/* The budget slot of a sender (the same for a local entry's stored sender). */
+static struct proxy_src *sender_slot(struct proxy *p, const struct policy_sender *s)
+{
+	static const uint8_t v4mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+	uint8_t b[16] = {0};
+	uint64_t h = p->src_seed;
+	if (s->af == AF_INET) {
+		memcpy(b, v4mapped, 12);
+		memcpy(b + 12, s->addr, 4);
+	} else if (s->af == AF_INET6) {
+		memcpy(b, s->addr, 16);
+	}
+	for (size_t i = 0; i < sizeof(b); i++)
+		h = (h ^ b[i]) * 0x100000001b3ULL;
+	return &p->src[(h ^ h >> 32) % SRC_SLOTS];
+}
+
+static struct proxy_src *entry_slot(struct proxy *p, const struct dnssd_entry *e)
+{
+	struct policy_sender s;
+	proxy_entry_sender(e, &s);
+	return sender_slot(p, &s);
+}
+
+void proxy_local_gone(void *arg, struct dnssd_entry *e)
+{
+	struct proxy_src *slot = entry_slot(arg, e);
+	if (slot->held)
+		slot->held--;
+}
+
+static void count_held(void *arg, struct dnssd_entry *e)
+{
+	entry_slot(arg, e)->held++;
+}
+
+/*
+ * The shares counted again: an expired entry put again before it was collected is
+ * counted twice (its sender is gone with its aux slots), and this bounds the error.
+ */
+void proxy_local_recount(struct proxy *p)
+{
+	for (size_t i = 0; i < SRC_SLOTS; i++)
+		p->src[i].held = 0;
+	dnssd_cache_foreach(p->local, count_held, p);
+}
+
+bool proxy_local_rr(struct proxy *p, unsigned ifindex, const struct policy_sender *sender,
                     const ldns_rr *rr, bool any_up, struct rrvec *recs)
 {
+	struct proxy_src *slot;
 	const ldns_rdf *subj;
 	if (!rr || proxy_rr_type(rr) == LDNS_RR_TYPE_NSEC ||
 	    dnssd_rr_class(rr) != LDNS_RR_CLASS_IN ||
 	    dnssd_name_kind(ldns_rr_owner(rr)) == DNSSD_NAME_REVERSE)
-		return;
+		return false;
 	subj = proxy_subject_name(rr);
 	if (subj && proxy_name_is_remote(p, subj)) {
 		/* our own announcement repeated by another responder */
 		p->st.drops[PROXY_DROP_LOOP]++;
-		return;
+		return false;
+	}
+	slot = sender_slot(p, sender);
+	if (slot->held >= SRC_CACHE_MAX && !dnssd_cache_get(p->local, rr)) {
+		/* one host's share of the cache is full: the others keep theirs */
+		p->st.drops[PROXY_DROP_LIMIT]++;
+		return false;
 	}
 	struct dnssd_entry *e = NULL;
-	if (dnssd_cache_put(p->local, rr, ifindex, p->now, &e, NULL, NULL) == -ENOSPC)
+	int put = dnssd_cache_put(p->local, rr, ifindex, p->now, &e, proxy_local_gone, p);
+	if (put == -ENOSPC)
 		p->st.drops[PROXY_DROP_LIMIT]++;
-	if (e)
+	if (e) {
+		struct proxy_src *was = put == DNSSD_PUT_NEW ? NULL : entry_slot(p, e);
+		if (was != slot) {
+			if (was && was->held)
+				was->held--;
+			slot->held++;
+		}
 		proxy_set_entry_sender(e, sender);
+	}
+	note_lan_type(p, rr);
 	proxy_rv_push(recs, rr);
 	/* Browsing: the types a peer may have are asked for in turn. */
 	if (any_up && proxy_rr_type(rr) == LDNS_RR_TYPE_PTR && ldns_rr_ttl(rr) > 0 &&
 	    dnssd_name_kind(ldns_rr_owner(rr)) == DNSSD_NAME_ENUM &&
 	    dnssd_rdf_name(rr, 0) && proxy_type_exported(p, dnssd_rdf_name(rr, 0)))
 		proxy_lan_ask(p, dnssd_rdf_name(rr, 0), LDNS_RR_TYPE_PTR);
+	return put == DNSSD_PUT_NEW;
+}
+
+static struct proxy_src *src_slot(struct proxy *p, const struct sockaddr *src)
+{
+	struct policy_sender s;
+	proxy_sa_sender(src, &s);
+	return sender_slot(p, &s);
 }
 
 static void lan_response(struct proxy *p, unsigned ifindex, const struct sockaddr *src,
@@ -55,13 +147,18 @@ static void lan_response(struct proxy *p, unsigned ifindex, const struct sockadd
 	struct rrvec recs = {0};
 	struct policy_sender sender;
 	bool any_up = proxy_any_peer_up(p);
+	const struct proxy_src *slot = src_slot(p, src);
+	/* answers to a shed recovery round: what is new was recovered */
+	bool recovering = slot->round_at && p->now < slot->round_at + SHED_WINDOW_MS;
 
 	proxy_sa_sender(src, &sender);
 	for (int s = 0; s < 2; s++) {
 		size_t n = dnssd_msg_count(m, secs[s]);
 		for (size_t i = 0; i < n; i++)
-			proxy_local_rr(p, ifindex, &sender, dnssd_msg_rr(m, secs[s], i),
-			               any_up, &recs);
+			if (proxy_local_rr(p, ifindex, &sender,
+			                   dnssd_msg_rr(m, secs[s], i), any_up, &recs) &&
+			    recovering)
+				p->st.shed_recovered++;
 	}
 	if (recs.n && any_up)
 		proxy_export_all_peers(p, recs.v, recs.n, &sender);
@@ -159,44 +256,128 @@ static bool known_answer(const struct dnssd_msg *m, const ldns_rr *rr)
 }
 
 /* known_answer() for a cached record, built only when the asker listed any. */
-static bool known_entry(const struct dnssd_msg *m, const struct dnssd_entry *e)
+static bool known_entry(const struct proxy *p, const struct dnssd_msg *m,
+                        const struct dnssd_entry *e)
 {
 	if (!dnssd_msg_count(m, DNSSD_SEC_ANSWER))
 		return false;
 	ldns_rr *rr = dnssd_entry_rr_new(e);
+	proxy_pub_lan_rr(p, rr);
 	bool known = rr && known_answer(m, rr);
 	ldns_rr_free(rr);
 	return known;
 }
 
+/* A response of slot's source was shed: a recovery round will follow. */
+static void shed_response(struct proxy *p, struct proxy_src *slot)
+{
+	/* the last round was long ago: this is a new episode */
+	if (slot->rounds && p->now >= slot->round_at + SHED_WINDOW_MS)
+		slot->rounds = 0;
+	if (slot->rounds >= SHED_ROUNDS_MAX)
+		return; /* a source that never stops: it sends again by itself */
+	if (!slot->pending) {
+		slot->pending = true;
+		p->shed_pending++;
+	}
+	slot->shed_at = p->now;
+	if (p->now + SHED_QUIET_MS < p->shed_next)
+		p->shed_next = p->now + SHED_QUIET_MS;
+}
+
 /*
  * Whether a LAN datagram fits the budgets of its source and of the LAN, at the
  * cost of the records and questions its header announces (decoding checks them).
+ * A second's worth of either budget may come at once.
  */
 static bool lan_admit(struct proxy *p, const struct sockaddr *src, const uint8_t *buf,
                       size_t len)
 {
-	uint64_t n = 1, h = p->src_seed;
-	const uint8_t *a;
-	size_t alen;
+	uint64_t n = 1;
+	uint32_t per_src = policy_config_lan_records_per_source(p->cfg),
+	         total = policy_config_lan_records_total(p->cfg);
 	if (len >= 12)
 		for (int i = 4; i < 12; i += 2)
 			n += (uint64_t)buf[i] << 8 | buf[i + 1];
 	if (n > len / 5 + 1) /* counts that lie; decoding drops it */
 		n = len / 5 + 1;
-	if (src->sa_family == AF_INET6) {
-		a = ((const struct sockaddr_in6 *)(const void *)src)->sin6_addr.s6_addr;
-		alen = 16;
-	} else {
-		a = (const uint8_t *)&((const struct sockaddr_in *)(const void *)src)
-		        ->sin_addr;
-		alen = 4;
+	struct proxy_src *slot = src_slot(p, src);
+	if (proxy_bucket_take(&slot->b, per_src, per_src, p->now, n) &&
+	    proxy_bucket_take(&p->lan_bucket, total, total, p->now, n))
+		return true;
+	/* The header alone tells a response with records (QR, answer count). */
+	if (len >= 12 && (buf[2] & 0x80) && (buf[6] | buf[7]))
+		shed_response(p, slot);
+	return false;
+}
+
+struct type_list {
+	const ldns_rdf **v;
+	size_t n, cap;
+};
+
+static bool collect_type(struct nent *e, const void *arg)
+{
+	struct type_list *tl = (struct type_list *)(uintptr_t)arg;
+	if (e->name && dnssd_grow((void **)&tl->v, &tl->cap, tl->n + 1, sizeof(*tl->v)) == 0)
+		tl->v[tl->n++] = e->name;
+	return false;
+}
+
+/*
+ * One recovery round: the service enumeration and every exported type of the LAN
+ * asked at the end of this call (all at once, with the cached records as known
+ * answers, so that responders send only what we lack). Asked through the table of
+ * questions asked, so that the enumeration's answer does not ask them again.
+ */
+static void shed_round(struct proxy *p)
+{
+	struct type_list tl = {0};
+	size_t before = p->askq.n;
+	proxy_ntab_filter(&p->lan_types, collect_type, &tl);
+	proxy_lan_ask(p, p->enum_name, LDNS_RR_TYPE_PTR);
+	for (size_t i = 0; i < tl.n; i++)
+		if (proxy_type_exported(p, tl.v[i]))
+			proxy_lan_ask(p, tl.v[i], LDNS_RR_TYPE_PTR);
+	p->st.shed_questions += p->askq.n - before;
+	free(tl.v);
+}
+
+uint64_t proxy_shed_run(struct proxy *p)
+{
+	if (!p->shed_pending) {
+		p->shed_next = UINT64_MAX;
+		return UINT64_MAX;
 	}
-	for (size_t i = 0; i < alen; i++)
-		h = (h ^ a[i]) * 0x100000001b3ULL;
-	struct proxy_bucket *b = &p->src[(h ^ h >> 32) % SRC_SLOTS];
-	return proxy_bucket_take(b, SRC_RATE, SRC_BURST, p->now, n) &&
-	       proxy_bucket_take(&p->lan_bucket, LAN_RATE, LAN_BURST, p->now, n);
+	if (p->now < p->shed_next)
+		return p->shed_next;
+	uint64_t next = UINT64_MAX, round_ok = p->shed_round + SHED_QUIET_MS;
+	bool ask = false;
+	for (size_t i = 0; i < SRC_SLOTS; i++) {
+		struct proxy_src *s = &p->src[i];
+		if (!s->pending)
+			continue;
+		uint64_t due = s->shed_at + SHED_QUIET_MS;
+		if (due < round_ok)
+			due = round_ok;
+		if (p->now < due) {
+			if (due < next)
+				next = due;
+			continue;
+		}
+		/* quiet for long enough: asked in this round */
+		s->pending = false;
+		s->round_at = p->now;
+		s->rounds++;
+		p->shed_pending--;
+		ask = true;
+	}
+	if (ask) {
+		shed_round(p);
+		p->shed_round = p->now;
+	}
+	p->shed_next = next;
+	return next;
 }
 
 /* Whether the peer's import rules could take services of this type name. */
@@ -337,6 +518,7 @@ static void send_unicast(struct proxy *p, unsigned ifindex, const struct sockadd
 			ldns_rr *c = proxy_entry_rr_ttl(av->v[i].e, ttl);
 			if (!c)
 				continue;
+			proxy_pub_lan_rr(p, c);
 			if (legacy) {
 				if (ttl > LEGACY_TTL_MAX)
 					ldns_rr_set_ttl(c, LEGACY_TTL_MAX);
@@ -363,7 +545,7 @@ static void drop_known_pending(struct proxy *p, size_t pos, int fam, uint32_t sr
 		if (it->kind == OI_ANSWER && it->src == src && it->peer) {
 			struct dnssd_entry *e =
 			    dnssd_cache_get(it->peer->remote, it->r->rr);
-			if (e && known_entry(m, e)) {
+			if (e && known_entry(p, m, e)) {
 				proxy_qrr_put(it->r);
 				continue;
 			}
@@ -371,6 +553,91 @@ static void drop_known_pending(struct proxy *p, size_t pos, int fam, uint32_t sr
 		q->v[keep++] = *it;
 	}
 	q->n = keep;
+}
+
+/*
+ * Legacy unicast askers (RFC 6762 §6.7) of a record the caches lack: it is asked of
+ * the owning site, and the answer, when it comes within FWD_PENDING_MS, is sent to
+ * them by unicast as well (the multicast announcement does not reach their port).
+ */
+static void waiter_free(struct waiter *w)
+{
+	ldns_rr_free(w->asked);
+	ldns_rr_free(w->q);
+	memset(w, 0, sizeof(*w));
+}
+
+void proxy_waiters_free(struct proxy *p)
+{
+	for (size_t i = 0; i < p->nwait; i++)
+		waiter_free(&p->wait[i]);
+	p->nwait = 0;
+}
+
+static void add_waiter(struct proxy *p, unsigned ifindex, const struct sockaddr *src,
+                       uint16_t id, const ldns_rr *asked, const ldns_rr *q)
+{
+	size_t keep = 0;
+	for (size_t i = 0; i < p->nwait; i++) {
+		if (p->now >= p->wait[i].t + FWD_PENDING_MS)
+			waiter_free(&p->wait[i]);
+		else
+			p->wait[keep++] = p->wait[i];
+	}
+	p->nwait = keep;
+	if (!asked || p->nwait == WAIT_MAX)
+		return; /* the asker asks again, as legacy resolvers do */
+	struct waiter *w = &p->wait[p->nwait];
+	memset(w, 0, sizeof(*w));
+	w->asked = ldns_rr_clone(asked);
+	w->q = ldns_rr_clone(q);
+	if (!w->asked || !w->q) {
+		waiter_free(w);
+		return;
+	}
+	memcpy(&w->src, src,
+	       src->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6)
+	                                  : sizeof(struct sockaddr_in));
+	w->ifindex = ifindex;
+	w->id = id;
+	w->t = p->now;
+	p->nwait++;
+}
+
+void proxy_answer_waiters(struct proxy *p, const ldns_rr *rr)
+{
+	size_t keep = 0;
+	for (size_t i = 0; i < p->nwait; i++) {
+		struct waiter *w = &p->wait[i];
+		uint16_t qt = proxy_rr_type(w->q);
+		if (p->now >= w->t + FWD_PENDING_MS) {
+			waiter_free(w);
+			continue;
+		}
+		if (ldns_rr_ttl(rr) == 0 || (qt != LDNS_RR_TYPE_ANY && qt != proxy_rr_type(rr)) ||
+		    !dnssd_name_eq(ldns_rr_owner(w->q), ldns_rr_owner(rr))) {
+			p->wait[keep++] = *w;
+			continue;
+		}
+		const struct sockaddr *dst = (const struct sockaddr *)&w->src;
+		size_t mtu = proxy_mtu_for(p, w->ifindex, dst->sa_family);
+		struct dnssd_enc *enc = dnssd_enc_new(mtu ? mtu : 512, true, w->id);
+		ldns_rr *c = ldns_rr_clone(rr);
+		if (enc && c) {
+			if (ldns_rr_ttl(c) > LEGACY_TTL_MAX)
+				ldns_rr_set_ttl(c, LEGACY_TTL_MAX);
+			ldns_rr_set_class(c, (ldns_rr_class)dnssd_rr_class(c));
+			proxy_pub_lan_rr(p, c);
+			dnssd_enc_question(enc, w->asked);
+			dnssd_enc_rr(enc, DNSSD_SEC_ANSWER, c);
+			proxy_send_enc(p, enc, w->ifindex, dst->sa_family, dst);
+			p->st.answers_unicast++;
+		}
+		ldns_rr_free(c);
+		dnssd_enc_free(enc);
+		waiter_free(w);
+	}
+	p->nwait = keep;
 }
 
 static void lan_query(struct proxy *p, unsigned ifindex, const struct sockaddr *src,
@@ -401,14 +668,19 @@ static void lan_query(struct proxy *p, unsigned ifindex, const struct sockaddr *
 		kl = dnssd_rr_class(q);
 		if (kl != LDNS_RR_CLASS_IN && kl != LDNS_RR_CLASS_ANY)
 			continue;
+		/* a name the publisher chose: the records the engine keeps for it */
+		ldns_rr *mq = proxy_pub_question_in(p, q);
+		if (mq)
+			q = mq;
 		if (!p->ext_live) {
 			find_remote(p, NULL, ldns_rr_owner(q), proxy_rr_type(q),
 			            DNSSD_SEC_ANSWER, &av);
 			add_additionals(p, &av);
 		}
+		bool had = av.n > 0;
 		size_t keep = 0;
 		for (size_t j = 0; j < av.n; j++)
-			if (!known_entry(m, av.v[j].e))
+			if (!known_entry(p, m, av.v[j].e))
 				av.v[keep++] = av.v[j];
 		av.n = keep;
 		if (legacy || !dst_multicast || dnssd_q_unicast(q)) {
@@ -424,8 +696,13 @@ static void lan_query(struct proxy *p, unsigned ifindex, const struct sockaddr *
 				proxy_qrr_put(r);
 			}
 		}
+		/* nothing to answer a legacy asker with yet: it waits for the peer */
+		if (legacy && !p->ext_live && !had)
+			add_waiter(p, ifindex, src, dnssd_msg_id(m),
+			           dnssd_msg_rr(m, DNSSD_SEC_QUESTION, i), q);
 		free(av.v);
 		proxy_forward_question(p, q);
+		ldns_rr_free(mq);
 	}
 	if (uni.n)
 		send_unicast(p, ifindex, src, m, &uni, legacy);

@@ -168,6 +168,7 @@ static void enc_entry(struct proxy *p, struct dnssd_enc *enc, enum dnssd_section
 {
 	ldns_rr *c = proxy_entry_rr_ttl(e, dnssd_entry_ttl_left(e, p->now));
 	if (c) {
+		proxy_pub_lan_rr(p, c);
 		dnssd_enc_rr(enc, sec, c);
 		ldns_rr_free(c);
 	}
@@ -235,8 +236,12 @@ static void flush_queue(struct proxy *p, size_t pos, int fam)
 	struct dnssd_enc *enc = NULL;
 	size_t mtu = nb || ngb ? proxy_mtu_for(p, ifc->ifindex, proxy_fam_af(fam)) : 0;
 	if (mtu && (enc = dnssd_enc_new(mtu, true, 0))) {
-		for (size_t i = 0; i < ngb; i++)
-			dnssd_enc_rr(enc, DNSSD_SEC_ANSWER, gb[i]->rr);
+		for (size_t i = 0; i < ngb; i++) {
+			ldns_rr *c = p->pubren.count ? ldns_rr_clone(gb[i]->rr) : NULL;
+			proxy_pub_lan_rr(p, c);
+			dnssd_enc_rr(enc, DNSSD_SEC_ANSWER, c ? c : gb[i]->rr);
+			ldns_rr_free(c);
+		}
 		/* One copy per record; an answer wins over the same record as additional.
 		 */
 		if (nb > 1)
@@ -309,21 +314,35 @@ void proxy_lan_ask(struct proxy *p, const ldns_rdf *name, uint16_t type)
 	proxy_rv_push_own(&p->askq, proxy_make_question(name, type));
 }
 
-/* The fresh records of one cache that answer q, as known answers. */
+/*
+ * The fresh records of one cache that answer q, as known answers (at most kmax): all
+ * of them, so that a responder with many services of a type sends only those we
+ * lack (a long list is split with TC bits).
+ */
 static void add_known_from(struct proxy *p, struct dnssd_enc *enc, struct dnssd_cache *c,
-                           const ldns_rr *q)
+                           const ldns_rr *q, size_t kmax)
 {
-	struct dnssd_entry *tmp[32];
-	size_t m =
-	    dnssd_cache_find(c, ldns_rr_owner(q), proxy_rr_type(q), 0, p->now, tmp, 32);
-	if (m > 32)
-		m = 32;
+	struct dnssd_entry *stack[32], **tmp = stack;
+	size_t m = dnssd_cache_find(c, ldns_rr_owner(q), proxy_rr_type(q), 0, p->now, tmp,
+	                            32);
+	if (m > kmax)
+		m = kmax;
+	if (m > 32) {
+		if (!(tmp = calloc(m, sizeof(*tmp))))
+			return;
+		m = dnssd_cache_find(c, ldns_rr_owner(q), proxy_rr_type(q), 0, p->now,
+		                     tmp, m);
+		if (m > kmax)
+			m = kmax;
+	}
 	for (size_t i = 0; i < m; i++) {
 		uint32_t ttl = dnssd_entry_ttl(tmp[i]),
 		         left = dnssd_entry_ttl_left(tmp[i], p->now);
 		if (!dnssd_entry_is_goodbye(tmp[i]) && (uint64_t)left * 2 > ttl)
 			enc_entry(p, enc, DNSSD_SEC_ANSWER, tmp[i]);
 	}
+	if (tmp != stack)
+		free(tmp);
 }
 
 /*
@@ -334,9 +353,9 @@ static void add_known_from(struct proxy *p, struct dnssd_enc *enc, struct dnssd_
  */
 static void add_known_answers(struct proxy *p, struct dnssd_enc *enc, const ldns_rr *q)
 {
-	add_known_from(p, enc, p->local, q);
+	add_known_from(p, enc, p->local, q, KNOWN_MAX);
 	for (size_t i = 0; i < p->npeers; i++)
-		add_known_from(p, enc, p->peers[i]->remote, q);
+		add_known_from(p, enc, p->peers[i]->remote, q, KNOWN_MAX);
 }
 
 void proxy_send_questions(struct proxy *p, size_t pos, const ldns_rr *const *qs, size_t n)

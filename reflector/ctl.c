@@ -1,6 +1,7 @@
 /* ctl.c: the control socket and the status report (see ctl.h). */
 #include <config.h>
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -20,6 +21,8 @@
 #include "reflector/lan.h"
 #include "reflector/log.h"
 #include "reflector/peer.h"
+#include "dnssd/svcname.h"
+#include "reflector/wadomain.h"
 #include "engine/proxy.h"
 
 #define CTL_CLIENT_TIMEOUT_S 2
@@ -46,6 +49,7 @@ struct ctl {
 	struct event *ev;
 	struct ctl_client *clients_head;
 	unsigned clients;
+	const struct wad *wad; /* wide-area DNS-SD, NULL without dns */
 };
 
 /* ---- report ---- */
@@ -180,6 +184,13 @@ static size_t ctl_drops(const struct lan_stats *ls, const struct proxy_stats *ps
 	return nd;
 }
 
+/* The dns section (wadomain.c writes it): after the counters, in both forms. */
+static void report_dns(const struct ctl *c, FILE *f, int json)
+{
+	if (c->wad)
+		wad_report(c->wad, f, json);
+}
+
 char *ctl_status(const struct ctl *c, int json)
 {
 	char *buf = NULL;
@@ -213,6 +224,7 @@ char *ctl_status(const struct ctl *c, int json)
 		        "\"bytes_in\":%llu,\"bytes_out\":%llu,\"send_errors\":%llu,"
 		        "\"answers_multicast\":%llu,\"answers_unicast\":%llu,"
 		        "\"questions_forwarded\":%llu,"
+		        "\"shed_questions\":%llu,\"shed_recovered\":%llu,"
 		        "\"connections_refused\":%llu,\"connections_overflow\":%llu},"
 		        "\"dropped\":{",
 		        ps.local_records, ps.remote_records,
@@ -223,11 +235,15 @@ char *ctl_status(const struct ctl *c, int json)
 		        (unsigned long long)ps.answers_multicast,
 		        (unsigned long long)ps.answers_unicast,
 		        (unsigned long long)ps.questions_forwarded,
+		        (unsigned long long)ps.shed_questions,
+		        (unsigned long long)ps.shed_recovered,
 		        (unsigned long long)ms.refused, (unsigned long long)ms.overflow);
 		for (size_t i = 0; i < nd; i++)
 			fprintf(f, "%s\"%s\":%llu", i ? "," : "", drops[i].name,
 			        drops[i].n);
-		fprintf(f, "}}\n");
+		fprintf(f, "}");
+		report_dns(c, f, json);
+		fprintf(f, "}\n");
 	} else {
 		fprintf(f, "site %s\ninterfaces:", policy_config_site(c->cfg));
 		lan_foreach_interface(c->lan, report_iface, &r);
@@ -248,6 +264,11 @@ char *ctl_status(const struct ctl *c, int json)
 		        (unsigned long long)ps.answers_multicast,
 		        (unsigned long long)ps.answers_unicast,
 		        (unsigned long long)ps.questions_forwarded);
+		fprintf(f,
+		        "shed LAN responses asked for again: questions %llu, records "
+		        "recovered %llu\n",
+		        (unsigned long long)ps.shed_questions,
+		        (unsigned long long)ps.shed_recovered);
 		fprintf(
 		    f,
 		    "peer connections refused %llu, closed at once (too many) %llu%s%s\n",
@@ -262,6 +283,7 @@ char *ctl_status(const struct ctl *c, int json)
 				any = 1;
 			}
 		fprintf(f, "%s\n", any ? "" : " none");
+		report_dns(c, f, json);
 	}
 	if (fclose(f) != 0) {
 		free(buf);
@@ -455,6 +477,12 @@ char *ctl_metrics(const struct ctl *c)
 	           ps.answers_unicast);
 	prom_single(f, "sitecast_questions_forwarded_total", "counter",
 	            "LAN questions forwarded to other sites.", ps.questions_forwarded);
+	prom_single(f, "sitecast_lan_shed_questions_total", "counter",
+	            "Questions asked on the LAN for responses shed over a budget.",
+	            ps.shed_questions);
+	prom_single(f, "sitecast_lan_shed_recovered_total", "counter",
+	            "Records new in the cache in answer to those questions.",
+	            ps.shed_recovered);
 	prom_single(f, "sitecast_peer_connections_refused_total", "counter",
 	            "Peer links refused (key, site name, TLS or HELLO).", ms.refused);
 	prom_single(f, "sitecast_peer_connections_overflow_total", "counter",
@@ -470,8 +498,420 @@ char *ctl_metrics(const struct ctl *c)
 		prom_value(f, "sitecast_dropped_total", "reason", drops[i].name,
 		           drops[i].n);
 
+	if (c->wad)
+		wad_metrics(c->wad, f);
+
 	free(mp.st);
 	free(mp.cached);
+	if (fclose(f) != 0) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}
+
+/* ---- services and explain ---- */
+
+static uint64_t ctl_now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* Characters a terminal shows for s: UTF-8 continuation bytes take no column. */
+static size_t text_width(const char *s)
+{
+	size_t w = 0;
+	for (; s && *s; s++)
+		w += ((unsigned char)*s & 0xc0) != 0x80;
+	return w;
+}
+
+/* s padded with spaces to width columns, then two more (last: none). */
+static void pad(FILE *f, const char *s, size_t width, bool last)
+{
+	fputs(s ? s : "", f);
+	for (size_t w = text_width(s); !last && w < width + 2; w++)
+		fputc(' ', f);
+}
+
+/* A JSON string of raw label bytes: what is not UTF-8 becomes U+FFFD. */
+static void json_label(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (size_t n = s ? strlen(s) : 0; n > 0;) {
+		unsigned char ch = (unsigned char)*s;
+		size_t k = dnssd_utf8_seq((const uint8_t *)s, n);
+		if (k == 0) {
+			fputs("\\ufffd", f);
+			k = 1;
+		} else if (ch == '"' || ch == '\\') {
+			fprintf(f, "\\%c", ch);
+		} else if (ch < 0x20 || ch == 0x7f) {
+			fprintf(f, "\\u%04x", ch);
+		} else {
+			fwrite(s, 1, k, f);
+		}
+		s += k;
+		n -= k;
+	}
+	fputc('"', f);
+}
+
+static void json_str_or_null(FILE *f, const char *s)
+{
+	if (s)
+		json_label(f, s);
+	else
+		fputs("null", f);
+}
+
+/*
+ * Control bytes in names (a DNS label may hold any byte) shown as '?' in text, so
+ * that a name cannot break a line of the answer or reach a terminal as escapes.
+ */
+static void text_clean(char *s)
+{
+	for (; s && *s; s++)
+		if ((unsigned char)*s < 0x20 || (unsigned char)*s == 0x7f)
+			*s = '?';
+}
+
+static void view_clean(struct proxy_view *v)
+{
+	for (size_t i = 0; i < v->n; i++) {
+		text_clean(v->v[i].name);
+		text_clean(v->v[i].origin_name);
+	}
+}
+
+/* The addresses of a service, comma-separated, into buf. */
+static void fmt_addrs(const struct proxy_view_service *s, char *buf, size_t len)
+{
+	size_t off = 0;
+	buf[0] = '\0';
+	for (size_t i = 0; i < s->naddrs && off + 1 < len; i++) {
+		char a[INET6_ADDRSTRLEN];
+		if (!inet_ntop(s->addrs[i].af, s->addrs[i].a, a, sizeof(a)))
+			continue;
+		int n = snprintf(buf + off, len - off, "%s%s", off ? "," : "", a);
+		if (n < 0 || (size_t)n >= len - off)
+			break;
+		off += (size_t)n;
+	}
+}
+
+static const char *remote_kind(const struct proxy_decision *d)
+{
+	return d->peer ? "peer" : "dns";
+}
+
+/* What decided, for a person: the rule by FILE:LINE, "no rule matched" or none. */
+static void fmt_rule(const struct proxy_decision *d, char *buf, size_t len)
+{
+	if (!d->rules)
+		snprintf(buf, len, "deny: no %s rule set configured (default: nothing)",
+		         d->import ? "import" : "export");
+	else
+		policy_explain_format(d->rules, &d->ex, buf, len);
+}
+
+/* "exported", "allowed, link down" or "not exported" (the same for imports). */
+static const char *decision_word(const struct proxy_decision *d)
+{
+	if (d->ex.action != POLICY_ALLOW)
+		return d->import ? "not imported" : "not exported";
+	if (!d->up)
+		return "allowed, link down";
+	return d->import ? "imported" : "exported";
+}
+
+static void json_decision(FILE *f, const struct proxy_decision *d)
+{
+	char why[512];
+	fmt_rule(d, why, sizeof(why));
+	fprintf(f, "{\"remote\":");
+	json_label(f, d->remote);
+	fprintf(f, ",\"kind\":\"%s\",\"up\":%s,\"direction\":\"%s\",\"decision\":\"%s\"",
+	        remote_kind(d), d->up ? "true" : "false", d->import ? "import" : "export",
+	        d->ex.action == POLICY_ALLOW ? "allow" : "deny");
+	fprintf(f, ",\"%s\":%s,\"rule_set\":", d->import ? "imported" : "exported",
+	        d->ex.action == POLICY_ALLOW && d->up ? "true" : "false");
+	if (d->rules)
+		json_str_or_null(f, policy_ruleset_name(d->rules)
+		                        ? policy_ruleset_name(d->rules)
+		                        : "inline");
+	else
+		fputs("null", f);
+	if (d->ex.rule == POLICY_NO_RULE)
+		fputs(",\"rule\":null,\"file\":null,\"line\":null", f);
+	else {
+		fprintf(f, ",\"rule\":%zu,\"file\":", d->ex.rule + 1);
+		json_str_or_null(f, d->ex.file);
+		if (d->ex.line)
+			fprintf(f, ",\"line\":%u", d->ex.line);
+		else
+			fputs(",\"line\":null", f);
+	}
+	fprintf(f, ",\"why\":");
+	json_label(f, why);
+	fputc('}', f);
+}
+
+static void json_service(FILE *f, const struct proxy_view_service *s, uint64_t now)
+{
+	fprintf(f, "{\"name\":");
+	json_label(f, s->name);
+	fprintf(f, ",\"type\":");
+	json_label(f, s->type);
+	fprintf(f, ",\"domain\":");
+	json_label(f, s->domain);
+	fprintf(f, ",\"known\":%s,\"host\":", s->known ? "true" : "false");
+	json_str_or_null(f, s->host);
+	if (s->host)
+		fprintf(f, ",\"port\":%u", s->port);
+	else
+		fputs(",\"port\":null", f);
+	fputs(",\"addresses\":[", f);
+	for (size_t i = 0; i < s->naddrs; i++) {
+		char a[INET6_ADDRSTRLEN];
+		if (!inet_ntop(s->addrs[i].af, s->addrs[i].a, a, sizeof(a)))
+			continue;
+		fprintf(f, "%s\"%s\"", i ? "," : "", a);
+	}
+	fputc(']', f);
+	if (s->known)
+		fprintf(f, ",\"last_seen_s\":%llu,\"ttl\":%u",
+		        (unsigned long long)(now > s->seen_ms ? (now - s->seen_ms) / 1000
+		                                              : 0),
+		        s->ttl_left);
+	if (s->local) {
+		fputs(",\"exports\":[", f);
+		for (size_t i = 0; i < s->ndec; i++) {
+			if (i)
+				fputc(',', f);
+			json_decision(f, &s->dec[i]);
+		}
+		fputc(']', f);
+	} else {
+		fputs(",\"origin\":", f);
+		json_label(f, s->origin);
+		fputs(",\"origin_name\":", f);
+		json_label(f, s->origin_name);
+		fputs(",\"origin_host\":", f);
+		json_str_or_null(f, s->origin_host);
+		fputs(",\"import\":", f);
+		if (s->ndec)
+			json_decision(f, &s->dec[0]);
+		else
+			fputs("null", f);
+	}
+	fputc('}', f);
+}
+
+/* Column widths of the service tables. */
+enum { COL_NAME, COL_TYPE, COL_HOST, COL_PORT, COL_ADDR, COL_ORIGIN, COL_THERE, NCOL };
+
+static void row_cells(const struct proxy_view_service *s, char *port, char *addrs,
+                      size_t alen, const char *cell[NCOL])
+{
+	snprintf(port, 8, "%u", s->port);
+	fmt_addrs(s, addrs, alen);
+	cell[COL_NAME] = s->name;
+	cell[COL_TYPE] = s->type;
+	cell[COL_HOST] = s->host;
+	cell[COL_PORT] = port;
+	cell[COL_ADDR] = addrs[0] ? addrs : "-";
+	cell[COL_ORIGIN] = s->origin;
+	cell[COL_THERE] = s->origin_name;
+}
+
+static void services_table(FILE *f, const struct proxy_view *v, bool local, uint64_t now)
+{
+	static const char *const head[NCOL] = {"SERVICE",   "TYPE",   "HOST",      "PORT",
+	                                       "ADDRESSES", "ORIGIN", "NAME THERE"};
+	size_t w[NCOL], ncol = local ? COL_ADDR + 1 : NCOL, rows = 0;
+	char port[8], addrs[512];
+	const char *cell[NCOL];
+
+	for (size_t k = 0; k < NCOL; k++)
+		w[k] = text_width(head[k]);
+	for (size_t i = 0; i < v->n; i++) {
+		if (v->v[i].local != local)
+			continue;
+		rows++;
+		row_cells(&v->v[i], port, addrs, sizeof(addrs), cell);
+		for (size_t k = 0; k < ncol; k++)
+			if (text_width(cell[k]) > w[k])
+				w[k] = text_width(cell[k]);
+	}
+	fprintf(f, "%s services%s:%s\n", local ? "local" : "remote",
+	        local ? " (this site's LAN)" : " (from other sites)",
+	        rows ? "" : " none");
+	if (!rows)
+		return;
+	fputs("  ", f);
+	for (size_t k = 0; k < ncol; k++)
+		pad(f, head[k], w[k], local && k + 1 == ncol);
+	fputs(local ? "\n" : "SEEN\n", f);
+	for (size_t i = 0; i < v->n; i++) {
+		const struct proxy_view_service *s = &v->v[i];
+		if (s->local != local)
+			continue;
+		row_cells(s, port, addrs, sizeof(addrs), cell);
+		fputs("  ", f);
+		for (size_t k = 0; k < ncol; k++)
+			pad(f, cell[k], w[k], local && k + 1 == ncol);
+		if (!local)
+			fprintf(f, "%llu s ago",
+			        (unsigned long long)(now > s->seen_ms
+			                                 ? (now - s->seen_ms) / 1000
+			                                 : 0));
+		fputc('\n', f);
+		for (size_t j = 0; j < s->ndec; j++) {
+			char why[512];
+			const struct proxy_decision *d = &s->dec[j];
+			fmt_rule(d, why, sizeof(why));
+			fprintf(f, "    %s %s (%s, %s): %s; %s\n",
+			        d->import ? "from" : "to", d->remote, remote_kind(d),
+			        d->up ? "up" : "down", decision_word(d), why);
+		}
+	}
+}
+
+char *ctl_services(const struct ctl *c, int json)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	struct proxy_view *v;
+	uint64_t now = ctl_now_ms();
+	FILE *f;
+
+	if (proxy_view_services(c->proxy, now, &v) < 0)
+		return NULL;
+	if (!(f = open_memstream(&buf, &len))) {
+		proxy_view_free(v);
+		return NULL;
+	}
+	if (json) {
+		fputs("{\"site\":", f);
+		json_label(f, policy_config_site(c->cfg));
+		for (int local = 1; local >= 0; local--) {
+			int first = 1;
+			fprintf(f, ",\"%s\":[", local ? "local" : "remote");
+			for (size_t i = 0; i < v->n; i++) {
+				if (v->v[i].local != local)
+					continue;
+				if (!first)
+					fputc(',', f);
+				json_service(f, &v->v[i], now);
+				first = 0;
+			}
+			fputc(']', f);
+		}
+		fputs("}\n", f);
+	} else {
+		view_clean(v);
+		fprintf(f, "site %s\n", policy_config_site(c->cfg));
+		services_table(f, v, true, now);
+		services_table(f, v, false, now);
+	}
+	proxy_view_free(v);
+	if (fclose(f) != 0) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}
+
+/* The full name of a view entry as named here, and at its origin. */
+static void explain_text(FILE *f, const struct proxy_view_service *s)
+{
+	char addrs[512];
+	fmt_addrs(s, addrs, sizeof(addrs));
+	if (s->local) {
+		fprintf(f, "%s.%s.%s: %s", s->name, s->type, s->domain,
+		        s->known ? "a service of this site's LAN"
+		                 : "as a service of this site's LAN");
+	} else {
+		fprintf(f, "%s.%s.%s: %s %s (%s, %s), named \"%s.%s.%s\" there", s->name,
+		        s->type, s->domain, s->known ? "from" : "as a service of",
+		        s->origin, s->ndec ? remote_kind(&s->dec[0]) : "peer",
+		        s->ndec && s->dec[0].up ? "up" : "down", s->origin_name, s->type,
+		        s->domain);
+	}
+	if (s->host)
+		fprintf(f, ", host %s port %u%s%s", s->host, s->port,
+		        addrs[0] ? ", " : "", addrs);
+	fputc('\n', f);
+	for (size_t j = 0; j < s->ndec; j++) {
+		char why[512];
+		const struct proxy_decision *d = &s->dec[j];
+		fmt_rule(d, why, sizeof(why));
+		fprintf(f, "  %s %s %s (%s, %s): %s\n", d->import ? "import" : "export",
+		        d->import ? "from" : "to", d->remote, remote_kind(d),
+		        d->up ? "up" : "down", why);
+	}
+	if (s->local && !s->ndec)
+		fputs("  no peer or domain to export to\n", f);
+}
+
+char *ctl_explain(const struct ctl *c, const char *name, int json)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	ldns_rdf *dn = NULL;
+	struct proxy_view *v = NULL;
+	uint64_t now = ctl_now_ms();
+	FILE *f;
+	char shown[CTL_REQ_MAX + 1];
+
+	snprintf(shown, sizeof(shown), "%s", name);
+	text_clean(shown);
+	if (proxy_view_parse_name(name, &dn) < 0) {
+		char *out;
+		if (asprintf(&out,
+		             "error: \"%s\" is not a service instance name such as "
+		             "\"Printer A._ipp._tcp.local\"\n",
+		             shown) < 0)
+			return NULL;
+		return out;
+	}
+	int rc = proxy_view_explain(c->proxy, dn, now, &v);
+	ldns_rdf_deep_free(dn);
+	if (rc < 0 || !(f = open_memstream(&buf, &len))) {
+		proxy_view_free(v);
+		return NULL;
+	}
+	bool known = v->n > 0 && v->v[0].known;
+	/* The first line is the error the client reports; what the rules would
+	 * decide follows it. */
+	if (!known)
+		fprintf(
+		    f,
+		    "error: no service named \"%s\" is known here; what the rules would "
+		    "decide about it (host and sender unknown):\n",
+		    shown);
+	if (json) {
+		fputs("{\"name\":", f);
+		json_label(f, name);
+		fprintf(f, ",\"known\":%s,\"services\":[", known ? "true" : "false");
+		for (size_t i = 0; i < v->n; i++) {
+			if (i)
+				fputc(',', f);
+			fprintf(f, "{\"local\":%s,\"service\":",
+			        v->v[i].local ? "true" : "false");
+			json_service(f, &v->v[i], now);
+			fputc('}', f);
+		}
+		fputs("]}\n", f);
+	} else {
+		view_clean(v);
+		for (size_t i = 0; i < v->n; i++)
+			explain_text(f, &v->v[i]);
+	}
+	proxy_view_free(v);
 	if (fclose(f) != 0) {
 		free(buf);
 		return NULL;
@@ -510,6 +950,12 @@ static void client_answer(struct ctl_client *cl)
 			break;
 		case CTL_REQ_METRICS:
 			out = ctl_metrics(cl->ctl);
+			break;
+		case CTL_REQ_SERVICES:
+			out = ctl_services(cl->ctl, req.json);
+			break;
+		case CTL_REQ_EXPLAIN:
+			out = ctl_explain(cl->ctl, req.arg, req.json);
 			break;
 		}
 		if (!out && asprintf(&out, "error: out of memory\n") < 0)
@@ -685,6 +1131,11 @@ void ctl_set_config(struct ctl *c, const struct policy_config *cfg)
 {
 	if (c)
 		c->cfg = cfg;
+}
+
+void ctl_set_dns(struct ctl *c, const struct wad *w)
+{
+	c->wad = w;
 }
 
 void ctl_free(struct ctl *c)

@@ -40,6 +40,7 @@
 #include "reflector/peer.h"
 #include "engine/proxy.h"
 #include "reflector/tls.h"
+#include "reflector/wadomain.h"
 
 struct daemon {
 	struct event_base *base;
@@ -50,7 +51,9 @@ struct daemon {
 	struct peer_mgr *peers;
 	struct proxy *proxy;
 	struct ctl *ctl;
-	struct avh *avh; /* avahi.publish or avahi.browse */
+	struct avh *avh;             /* avahi.publish or avahi.browse */
+	struct wad *wad;             /* wide-area DNS-SD (dns), NULL without it */
+	struct cfgfile_secret *tsig; /* its TSIG secret as last read */
 	bool avahi_publish;
 	struct event *timer;
 	struct event *sighup, *sigterm, *sigint;
@@ -296,6 +299,30 @@ static void on_avahi_running(void *arg, int running)
 	run_engine(d);
 }
 
+/*
+ * Avahi renamed an imported service on a collision: the engine follows. It may come
+ * from within io_service_set (a local service holds the name already), that is from
+ * within the engine: proxy_service_renamed only notes the name, nothing is run here.
+ */
+static void on_avahi_renamed(void *arg, const char *key, const char *name)
+{
+	struct daemon *d = arg;
+	int rc = proxy_service_renamed(d->proxy, key, name, now_ms());
+	if (rc < 0)
+		log_warnx("avahi: rename of %s to \"%s\" not taken: %s", key, name,
+		          strerror(-rc));
+}
+
+/* Avahi renamed the address records of an imported host: the same. */
+static void on_avahi_host_renamed(void *arg, const char *host, const char *name)
+{
+	struct daemon *d = arg;
+	int rc = proxy_host_renamed(d->proxy, host, name, now_ms());
+	if (rc < 0)
+		log_warnx("avahi: rename of host %s to %s not taken: %s", host, name,
+		          strerror(-rc));
+}
+
 /* What Avahi's browsers find joins what is heard on the LAN, on the interfaces
  * served (the gateway's own services are found there too). */
 static void on_avahi_found(void *arg, const struct avh_found *f)
@@ -329,7 +356,9 @@ static void on_avahi_found(void *arg, const struct avh_found *f)
 
 static int start_avahi(struct daemon *d, const struct policy_config *cfg)
 {
-	struct avh_callbacks cbs = {.running = on_avahi_running};
+	struct avh_callbacks cbs = {.running = on_avahi_running,
+	                            .renamed = on_avahi_renamed,
+	                            .host_renamed = on_avahi_host_renamed};
 
 	if (!policy_config_avahi_publish(cfg) && !policy_config_avahi_browse(cfg))
 		return 0;
@@ -472,6 +501,71 @@ static void apply_peer_timeout(struct daemon *d, const struct policy_config *cfg
 	peer_mgr_set_tuning(d->peers, &t);
 }
 
+static void wad_run(void *arg)
+{
+	run_engine(arg);
+}
+
+/* Read dns.tsig.secret-file of cfg into a new buffer; NULL (logged) when it cannot. */
+static struct cfgfile_secret *read_tsig(const struct policy_config *cfg)
+{
+	const char *path = policy_dns_tsig_secret_file(policy_config_dns(cfg));
+	struct cfgfile_secret *s = calloc(1, sizeof(*s));
+	char why[256];
+	if (!s) {
+		log_warnx("dns: out of memory");
+		return NULL;
+	}
+	int rc = cfgfile_read_tsig_secret(path, s, why, sizeof(why));
+	if (rc < 0) {
+		log_warnx("dns: cannot read the TSIG secret file %s: %s", path, why);
+		explicit_bzero(s, sizeof(*s));
+		free(s);
+		return NULL;
+	}
+	return s;
+}
+
+static void free_tsig(struct cfgfile_secret *s)
+{
+	if (s) {
+		explicit_bzero(s, sizeof(*s));
+		free(s);
+	}
+}
+
+/* Wide-area DNS-SD for cfg: started, kept with new settings, re-made or stopped. */
+static int apply_dns(struct daemon *d, const struct policy_config *cfg,
+                     struct cfgfile_secret *tsig)
+{
+	const struct policy_dns *nd = policy_config_dns(cfg);
+	if (d->wad && nd && tsig && d->tsig && strcmp(tsig->b64, d->tsig->b64) == 0 &&
+	    policy_dns_server_equal(policy_config_dns(d->cfg), nd)) {
+		free_tsig(tsig);
+		return wad_reconfigure(d->wad, cfg);
+	}
+	if (d->ctl)
+		ctl_set_dns(d->ctl, NULL);
+	wad_free(d->wad);
+	d->wad = NULL;
+	free_tsig(d->tsig);
+	d->tsig = NULL;
+	if (!nd)
+		return 0;
+	d->tsig = tsig;
+	d->wad = wad_new(d->base, d->proxy, cfg, tsig, wad_run, d);
+	if (!d->wad) {
+		log_warnx("dns: cannot start: %s", strerror(errno));
+		return -1;
+	}
+	if (d->ctl)
+		ctl_set_dns(d->ctl, d->wad);
+	log_info("dns: publishing into %s and importing %zu domain(s) through %s:%u",
+	         policy_dns_domain(nd), policy_dns_nimports(nd),
+	         policy_dns_server_host(nd), policy_dns_server_port(nd));
+	return 0;
+}
+
 static void reload(struct daemon *d)
 {
 	struct policy_config *cfg;
@@ -509,6 +603,13 @@ static void reload(struct daemon *d)
 		policy_config_free(cfg);
 		return;
 	}
+	/* The TSIG secret is read before anything changes, so that a bad one refuses. */
+	struct cfgfile_secret *tsig = NULL;
+	if (policy_config_dns(cfg) && !(tsig = read_tsig(cfg))) {
+		log_warnx("configuration reload refused: the running configuration stays");
+		policy_config_free(cfg);
+		return;
+	}
 	if (policy_config_avahi_publish(cfg) != policy_config_avahi_publish(d->cfg) ||
 	    policy_config_avahi_browse(cfg) != policy_config_avahi_browse(d->cfg))
 		log_warnx("avahi: changes of avahi.publish and avahi.browse take effect "
@@ -523,9 +624,13 @@ static void reload(struct daemon *d)
 	if (proxy_reconfigure(d->proxy, cfg, now_ms()) < 0) {
 		log_warnx("configuration reload failed: out of memory; the running "
 		          "configuration stays");
+		free_tsig(tsig);
 		policy_config_free(cfg);
 		return;
 	}
+	/* Added remotes take the new settings before the old configuration goes. */
+	if (apply_dns(d, cfg, tsig) < 0)
+		log_warnx("dns: configuration reload: wide-area DNS-SD not fully applied");
 	/*
 	 * Kept peers keep their manager ids: map them for the new configuration
 	 * before the manager closes changed links (their on_down must reach the
@@ -705,8 +810,15 @@ static int start(struct daemon *d)
 	if (!d->ctl)
 		return -1;
 
-	if (drop_privileges(d) < 0)
+	/* The secret is read while the file may still be root's only. */
+	struct cfgfile_secret *tsig = NULL;
+	if (policy_config_dns(cfg) && !(tsig = read_tsig(cfg)))
 		return -1;
+
+	if (drop_privileges(d) < 0) {
+		free_tsig(tsig);
+		return -1;
+	}
 
 	/* Links are dialed only now, so no peer traffic arrives before we are ready for
 	 * it. */
@@ -716,7 +828,11 @@ static int start(struct daemon *d)
 	}
 	lan_set_iface_cb(d->lan, on_lan_iface, d);
 	lan_foreach_interface(d->lan, add_present_iface, d);
-	if (start_avahi(d, cfg) < 0)
+	if (start_avahi(d, cfg) < 0) {
+		free_tsig(tsig);
+		return -1;
+	}
+	if (tsig && apply_dns(d, cfg, tsig) < 0)
 		return -1;
 
 	d->sighup = evsignal_new(d->base, SIGHUP, on_signal, d);
@@ -733,6 +849,9 @@ static void stop(struct daemon *d)
 	/* Avahi withdraws what it published (what proxy_shutdown left, if anything). */
 	avh_free(d->avh);
 	ctl_free(d->ctl);
+	/* Before the LAN goes: what it imported leaves the LAN with goodbyes. */
+	wad_free(d->wad);
+	free_tsig(d->tsig);
 	peer_mgr_free(d->peers);
 	lan_free(d->lan);
 	proxy_free(d->proxy);

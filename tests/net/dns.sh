@@ -125,6 +125,7 @@ _dns_named_conf() {
 		    listen-on-v6 { none; };
 		    recursion no;
 		    dnssec-validation no;
+		    ${DNS_NAMED_OPTIONS:-}
 		};
 		controls { };
 	EOF
@@ -168,6 +169,8 @@ dns_knotd() {
 }
 
 # dns_named KEY SITE...: the same with BIND's named. Log: $NET_TMP/named.log.
+# DNS_NAMED_OPTIONS: more statements for its options block (such as
+# "max-records-per-type 3;").
 dns_named() {
 	local key=$1
 	shift
@@ -240,4 +243,75 @@ dns_update() {
 		echo "send"
 		echo "answer"
 	} | dns_in knsupdate -t 3 -r 0 2>&1
+}
+
+# ---------------------------------------------------------------- gateways on dns
+# With sites.sh: gateways that publish into the zone and import from it.
+#
+#   SITES_PEERS=0                        # dns alone, no peer links
+#   dns_gw_config manhattan brooklyn     # Manhattan publishes, imports Brooklyn's domain
+#   sites_gw_start manhattan
+#   dns_wait_gw_up manhattan             # its log says the server is up
+#
+# Knobs: DNS_EXPORT[SITE] / DNS_IMPORT[SITE] (rule sets, default offices), DNS_TTL,
+# DNS_POLL (dns.ttl, dns.poll; default the daemon's), DNS_SECRET_OF[SITE] (the secret
+# file SITE's gateway is given, default its own), DNS_KEY_OF[SITE] (the site whose key
+# name and secret SITE's gateway uses, default its own), DNS_DOMAIN[SITE] (dns.domain,
+# default the daemon's {site}.{zone}).
+declare -A DNS_KEY_OF=()
+declare -A DNS_DOMAIN=()
+declare -A DNS_EXPORT=()
+declare -A DNS_IMPORT=()
+declare -A DNS_SECRET_OF=()
+DNS_TTL=${DNS_TTL:-}
+DNS_POLL=${DNS_POLL:-}
+
+# dns_gw_config SITE [IMPORTED-SITE...]: SITES_DNS[SITE], the dns section of SITE's
+# sitecast.yaml: this server and zone, SITE's key, its addresses mapped as for its
+# peers (192.168.N.0/24 as 10.101.N.0/24), the domains of IMPORTED-SITEs imported.
+dns_gw_config() {
+	local site=$1 n=${SITES_NUM[$1]} im k=${DNS_KEY_OF[$1]:-$1}
+	shift
+	SITES_DNS[$site]=$(
+		echo "dns:"
+		echo "  server: \"$DNS_ADDR:$DNS_PORT\""
+		echo "  zone: $DNS_ZONE"
+		[ -n "${DNS_DOMAIN[$site]:-}" ] && echo "  domain: ${DNS_DOMAIN[$site]}"
+		echo "  tsig:"
+		echo "    name: ${DNS_KEY_NAME[$k]}"
+		echo "    algorithm: $DNS_ALG"
+		echo "    secret-file: \"${DNS_SECRET_OF[$site]:-${DNS_SECRET_FILE[$k]}}\""
+		echo "  export: ${DNS_EXPORT[$site]:-offices}"
+		echo "  addresses:"
+		echo "    map:"
+		echo "      - { from: 192.168.$n.0/24, to: $SITES_MAP4.$n.0/24 }"
+		echo "      - { from: \"fd00:$n::/64\", to: \"$SITES_MAP6:$n::/64\" }"
+		echo "    link-local: drop"
+		[ -n "$DNS_TTL" ] && echo "  ttl: $DNS_TTL"
+		[ -n "$DNS_POLL" ] && echo "  poll: $DNS_POLL"
+		if [ $# -gt 0 ]; then
+			echo "  import:"
+			for im in "$@"; do
+				echo "    - { site: $im, domain: $im.$DNS_ZONE, import: ${DNS_IMPORT[$site]:-offices} }"
+			done
+		fi
+	)
+}
+
+_dns_gw_up() {
+	sites_gw_alive "$1"
+	grep -qE "dns: [^ ]+ up: " "${SITES_GW_LOG[$1]}"
+}
+
+# dns_wait_gw_up SITE [SECONDS]: waits until SITE's current log says the server is up
+# (the domain transferred, publishing under way).
+dns_wait_gw_up() {
+	net_wait "${2:-10}" _dns_gw_up "$1" ||
+		net_fail "$1: the DNS server did not come up in ${SITES_GW_LOG[$1]##*/}"
+}
+
+# dns_zone_has SITE ERE: whether the zone (transferred with SITE's key) has a line
+# matching ERE, compared without case (Knot folds names).
+dns_zone_has() {
+	dns_axfr "$1" >"$NET_TMP/axfr.out" 2>&1 && grep -qiE -- "$2" "$NET_TMP/axfr.out"
 }

@@ -3,7 +3,7 @@
  * benchmarks (tests/net/f5_floods.sh, tests/bench/run).
  *
  *   flood [-i IFACE] [-s SRC[+N]]... [-r PACKETS/S] [-d SECONDS] [-k RECORDS]
- *         [-n SERVICES] [-b BASE] [-t TYPE] [-u DST] [-w FILE] MODE
+ *         [-n SERVICES] [-b BASE] [-t TYPE] [-u DST] [-w FILE] [-a SECONDS] MODE
  *
  * Sends datagrams to the mDNS group (224.0.0.251 or ff02::fb, by the family of the
  * sources) out of IFACE (default eth0), from port 5353 of each source address in
@@ -18,7 +18,13 @@
  *             describes, and A records of hosts that no SRV names
  *   query     the same question every time: PTR TYPE.local
  *   services  SERVICES (default 10000) services of TYPE, each announced once
- *             (PTR, SRV, TXT and A in one datagram), then the program exits
+ *             (PTR, SRV, TXT and A in one datagram), then the program exits; with
+ *             -a SECONDS it then stays a responder for that long: a question for
+ *             PTR TYPE.local (or ANY) is answered with every service the asker
+ *             did not list as a known answer (RFC 6762 §7.1, a TC question waits
+ *             up to 500 ms for the rest of the list), and the service type
+ *             enumeration with TYPE, multicast from the first source at
+ *             PACKETS/S, one service a datagram as announced
  *   steady    what a busy LAN carries: 20 services of TYPE, on 20 hosts (the first
  *             20 sources, which steady needs), each re-announced every second
  *             (PTR, SRV, TXT, A, AAAA); the other datagrams alternate between
@@ -30,7 +36,10 @@
  * BASE (default 0) offsets the numbers in names, so that two runs send different
  * services. TYPE defaults to _ipp._tcp. At the end it prints one line:
  *   sent packets=N bytes=B records=R questions=Q seconds=S
- * bytes being the sum of the UDP payloads. With -w, nothing is sent: the datagrams
+ * bytes being the sum of the UDP payloads (with -a, then
+ *   answered questions=Q known=K services=S packets=N
+ * for the questions heard, the known answers they listed and the services sent
+ * in answer). With -w, nothing is sent: the datagrams
  * are written to FILE as they would have been sent, each as its IPv4 source address
  * (4 bytes), its length (2 bytes, network order) and its payload, for
  * tests/bench/bench_proxy to replay; no interface is needed then.
@@ -42,6 +51,7 @@
 #include <errno.h>
 #include <net/if.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -74,7 +84,7 @@ struct wire {
 
 static struct {
 	const char *iface, *type, *mode, *write_to, *unicast;
-	double rate, seconds;
+	double rate, seconds, answer_s;
 	unsigned per_packet, services, base;
 	int af;
 	struct sockaddr_storage src[MAX_SOURCES];
@@ -415,6 +425,185 @@ static unsigned build_steady(struct wire *w, uint64_t k)
 	return i;
 }
 
+/* ---------------------------------------------------------------- responder */
+
+static double now_s(void);
+
+/* The dotted name at off in msg (pointers followed, at most 32); 0 when malformed. */
+static size_t r_name(const uint8_t *msg, size_t len, size_t off, char *out, size_t n)
+{
+	size_t o = off, end = 0, w = 0;
+	for (int hops = 0; hops < 32 && o < len;) {
+		uint8_t l = msg[o];
+		if ((l & 0xc0) == 0xc0) {
+			if (o + 1 >= len)
+				return 0;
+			if (!end)
+				end = o + 2;
+			o = (size_t)(l & 0x3f) << 8 | msg[o + 1];
+			hops++;
+			continue;
+		}
+		if (l & 0xc0)
+			return 0;
+		if (l == 0) {
+			if (w == 0 && n)
+				out[w++] = '.';
+			out[w ? w - 1 : 0] = '\0';
+			return end ? end : o + 1;
+		}
+		if (o + 1 + l > len || w + l + 1 >= n)
+			return 0;
+		memcpy(out + w, msg + o + 1, l);
+		w += l;
+		out[w++] = '.';
+		o += 1 + l;
+	}
+	return 0;
+}
+
+static unsigned answered_q, answered_known, answered_services;
+
+/*
+ * One datagram heard: questions for the type (or the enumeration) set *ask / *enm,
+ * known answers for instances of the type clear them from want. Returns whether
+ * the datagram is a query (so that its TC bit means more known answers follow).
+ */
+static bool r_query(const uint8_t *m, size_t len, uint8_t *want, bool *ask, bool *enm,
+                    bool *tc)
+{
+	char name[300], target[300], prefix[64];
+	if (len < 12 || (m[2] & 0x80) || (m[2] & 0x78) || (m[3] & 0x0f))
+		return false;
+	unsigned qd = (unsigned)m[4] << 8 | m[5], an = (unsigned)m[6] << 8 | m[7];
+	size_t o = 12;
+	*tc = (m[2] & 0x02) != 0;
+	for (unsigned i = 0; i < qd; i++) {
+		if (!(o = r_name(m, len, o, name, sizeof(name))) || o + 4 > len)
+			return false;
+		unsigned type = (unsigned)m[o] << 8 | m[o + 1];
+		o += 4;
+		answered_q++;
+		if (strcasecmp(name, type_local) == 0 && (type == T_PTR || type == 255))
+			*ask = true;
+		if (strcasecmp(name, "_services._dns-sd._udp.local") == 0 &&
+		    (type == T_PTR || type == 255))
+			*enm = true;
+	}
+	snprintf(prefix, sizeof(prefix), "Service ");
+	for (unsigned i = 0; i < an; i++) {
+		if (!(o = r_name(m, len, o, name, sizeof(name))) || o + 10 > len)
+			return true;
+		unsigned type = (unsigned)m[o] << 8 | m[o + 1];
+		size_t rdlen = (size_t)m[o + 8] << 8 | m[o + 9];
+		size_t rd = o + 10;
+		o = rd + rdlen;
+		if (o > len)
+			return true;
+		if (type != T_PTR || strcasecmp(name, type_local) != 0 ||
+		    !r_name(m, len, rd, target, sizeof(target)))
+			continue;
+		/* "Service N.TYPE.local" */
+		char *sp = strchr(target, '.');
+		unsigned long k;
+		char *endp;
+		if (!sp || strncmp(target, prefix, strlen(prefix)) != 0 ||
+		    strcasecmp(sp + 1, type_local) != 0)
+			continue;
+		k = strtoul(target + strlen(prefix), &endp, 10);
+		if (endp != sp || k < opt.base || k - opt.base >= opt.services)
+			continue;
+		answered_known++;
+		want[k - opt.base] = 0;
+	}
+	return true;
+}
+
+/* -a: answer questions for opt.answer_s seconds from the first source. */
+static void respond(const struct sockaddr *group, socklen_t glen)
+{
+	int one = 1;
+	if (opt.af != AF_INET)
+		die("-a needs IPv4 sources");
+	int rfd = socket(AF_INET, SOCK_DGRAM, 0);
+	struct sockaddr_in any = {.sin_family = AF_INET, .sin_port = htons(5353)};
+	struct ip_mreqn mr = {.imr_ifindex = (int)ifindex};
+	if (rfd < 0)
+		die("socket: %s", strerror(errno));
+	setsockopt(rfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	setsockopt(rfd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one));
+	if (bind(rfd, (struct sockaddr *)&any, sizeof(any)) < 0)
+		die("bind port 5353: %s", strerror(errno));
+	inet_pton(AF_INET, "224.0.0.251", &mr.imr_multiaddr);
+	if (setsockopt(rfd, IPPROTO_IP, IP_ADD_MEMBERSHIP, &mr, sizeof(mr)) < 0)
+		die("IP_ADD_MEMBERSHIP: %s", strerror(errno));
+
+	uint8_t *want = calloc(opt.services ? opt.services : 1, 1);
+	uint8_t *queue = calloc(opt.services ? opt.services : 1, 1);
+	if (!want || !queue)
+		die("out of memory");
+	static struct wire w;
+	double end = now_s() + opt.answer_s, wait_until = 0, t_send = 0;
+	bool asked = false, enm = false;
+	unsigned next = 0, queued = 0, packets = 0;
+	while (now_s() < end) {
+		struct pollfd pf = {.fd = rfd, .events = POLLIN};
+		if (poll(&pf, 1, 1) > 0) {
+			uint8_t m[9000];
+			ssize_t n = recv(rfd, m, sizeof(m), 0);
+			bool tc = false, ask = false;
+			if (n > 0) {
+				if (!asked && !wait_until)
+					memset(want, 1, opt.services);
+				if (r_query(m, (size_t)n, want, &ask, &enm, &tc)) {
+					asked |= ask;
+					if (asked || enm)
+						wait_until = tc ? now_s() + 0.5 : now_s();
+				}
+			}
+		}
+		if ((asked || enm) && wait_until && now_s() >= wait_until) {
+			if (enm) {
+				w_start(&w);
+				rr_ptr(&w, 1, "_services._dns-sd._udp.local", type_local,
+				       4500);
+				w_finish(&w, true);
+				sendto(fds[0], w.buf, w.len, 0, group, glen);
+				packets++;
+			}
+			for (unsigned i = 0; asked && i < opt.services; i++)
+				if (want[i] && !queue[i]) {
+					queue[i] = 1;
+					queued++;
+				}
+			asked = enm = false;
+			wait_until = 0;
+		}
+		/* queued answers, paced at the rate */
+		while (queued && now_s() >= t_send) {
+			while (!queue[next])
+				next = (next + 1) % opt.services;
+			queue[next] = 0;
+			queued--;
+			w_start(&w);
+			service(&w, "Service", "host", opt.base + next, false, 1, 1);
+			w_finish(&w, true);
+			if (sendto(fds[0], w.buf, w.len, 0, group, glen) >= 0) {
+				packets++;
+				answered_services++;
+			}
+			t_send = (t_send ? t_send : now_s()) + 1.0 / opt.rate;
+			if (t_send < now_s() - 0.01)
+				t_send = now_s();
+		}
+	}
+	printf("answered questions=%u known=%u services=%u packets=%u\n", answered_q,
+	       answered_known, answered_services, packets);
+	free(want);
+	free(queue);
+	close(rfd);
+}
+
 /* ---------------------------------------------------------------- sending */
 
 static void add_sources(const char *arg)
@@ -534,6 +723,7 @@ static void usage(void)
 	fprintf(stderr,
 	        "usage: flood [-i IFACE] [-s SRC[+N]]... [-r PACKETS/S] [-d SECONDS] "
 	        "[-k RECORDS] [-n SERVICES] [-b BASE] [-t TYPE] [-u DST] [-w FILE] "
+	        "[-a SECONDS] "
 	        "records|query|services|steady\n");
 	exit(1);
 }
@@ -541,8 +731,11 @@ static void usage(void)
 int main(int argc, char **argv)
 {
 	int c;
-	while ((c = getopt(argc, argv, "i:s:r:d:k:n:b:t:u:w:")) != -1) {
+	while ((c = getopt(argc, argv, "i:s:r:d:k:n:b:t:u:w:a:")) != -1) {
 		switch (c) {
+		case 'a':
+			opt.answer_s = strtod(optarg, NULL);
+			break;
 		case 'i':
 			opt.iface = optarg;
 			break;
@@ -657,5 +850,7 @@ int main(int argc, char **argv)
 	       (unsigned long long)sent_packets, (unsigned long long)sent_bytes,
 	       (unsigned long long)sent_records, (unsigned long long)sent_questions,
 	       now_s() - t0);
+	if (build == build_services && opt.answer_s > 0)
+		respond((struct sockaddr *)&dst, dlen);
 	return 0;
 }

@@ -3,7 +3,9 @@
 Avahi's D-Bus API: a _presence._tcp service and the buddy icon as a NULL record
 on the instance name.
 
-  presence.py publish NAME ICONFILE    publish; then each line on stdin
+  presence.py publish NAME ICONFILE [TTL]
+                                       publish (the icon with TTL seconds, default
+                                       120); then each line on stdin
                                        "txt K=V ..." replaces the TXT record
   presence.py query NAME TYPE          one legacy unicast mDNS question for NAME
                                        (type number) on this host's LAN; prints
@@ -13,7 +15,7 @@ import socket
 import sys
 
 
-def publish(name, iconfile):
+def publish(name, iconfile, ttl=120):
     import dbus
     bus = dbus.SystemBus()
     server = dbus.Interface(bus.get_object("org.freedesktop.Avahi", "/"),
@@ -31,7 +33,7 @@ def publish(name, iconfile):
                      txt(["txtvers=1", "status=avail"]))
     full = name.replace("\\", "\\\\").replace(".", "\\.") + "." + stype + ".local"
     group.AddRecord(-1, -1, dbus.UInt32(0), full, dbus.UInt16(1), dbus.UInt16(10),
-                    dbus.UInt32(120), dbus.Array([dbus.Byte(b) for b in icon], signature="y"))
+                    dbus.UInt32(int(ttl)), dbus.Array([dbus.Byte(b) for b in icon], signature="y"))
     group.Commit()
     print("committed", flush=True)
     for line in sys.stdin:
@@ -66,6 +68,6 @@ def query(name, rtype):
 
 if __name__ == "__main__":
     if sys.argv[1] == "publish":
-        publish(sys.argv[2], sys.argv[3])
+        publish(*sys.argv[2:5])
     else:
         query(sys.argv[2], sys.argv[3])

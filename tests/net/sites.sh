@@ -44,6 +44,9 @@
 #   SITES_VERBOSE          sitecastd's verbosity flags (default -v)
 #   SITES_PEER_UP_RE       what a log line that names a peer must also match to say the
 #                          link to that peer is up (extended regexp, case-insensitive)
+#   SITES_PEERS            0: no peer links (no listen, no peers; a site on dns alone)
+#   SITES_DNS[SITE]        YAML lines added to SITE's configuration (the dns section:
+#                          dns_gw_config of dns.sh writes it)
 #   SITES_AVAHI            1: Avahi mode; each gateway runs its own avahi-daemon (host
 #                          name gw-SITE, on lan0; started before its sitecastd) and
 #                          sitecastd has avahi: {publish: true, browse: true}
@@ -69,6 +72,7 @@ SITES_MAX_RECORDS=${SITES_MAX_RECORDS:-}
 SITES_LINK_LOCAL=${SITES_LINK_LOCAL:-drop}
 SITES_PEER_UP_RE=${SITES_PEER_UP_RE:-'(^|[^[:alnum:]_-])up([^[:alnum:]_-]|$)'}
 SITES_AVAHI=${SITES_AVAHI:-0}
+SITES_PEERS=${SITES_PEERS:-1}
 SITES_PORT=5358
 SITES_MAP4=10.101  # 192.168.N.0/24 -> $SITES_MAP4.N.0/24
 SITES_MAP6=fd51    # fd00:N::/64 -> $SITES_MAP6:N::/64
@@ -80,6 +84,7 @@ declare -A SITES_IMPORT=()
 declare -A SITES_KEY=()
 declare -A SITES_USER=()
 declare -A SITES_CONTROL=()
+declare -A SITES_DNS=()
 SITES_POLICY=${SITES_POLICY:-}
 declare -A SITES_FP=()         # site -> fingerprint of its own key
 declare -A SITES_CONF=()
@@ -278,13 +283,13 @@ sites_config() {
 		echo "# sitecastd of site $site (tests/net/sites.sh)"
 		echo "site: $site"
 		echo "interfaces: [lan0]"
-		echo "listen: \"$(_sites_addr "$site")\""
+		[ "$SITES_PEERS" = 1 ] && echo "listen: \"$(_sites_addr "$site")\""
 		echo "key: \"${SITES_KEY[$site]}\""
 		echo "control: \"$(sites_control "$site")\""
 		[ -n "${SITES_USER[$site]:-}" ] && echo "user: ${SITES_USER[$site]}"
-		echo "peers:"
+		[ "$SITES_PEERS" = 1 ] && echo "peers:"
 		for peer in "${SITES[@]}"; do
-			[ "$peer" = "$site" ] && continue
+			[ "$peer" = "$site" ] || [ "$SITES_PEERS" != 1 ] && continue
 			m=${SITES_NUM[$peer]}
 			echo "  - name: $peer"
 			[ "$n" -lt "$m" ] && echo "    connect: \"$(_sites_addr "$peer")\""
@@ -320,6 +325,7 @@ sites_config() {
 			echo "  publish: true"
 			echo "  browse: true"
 		fi
+		[ -n "${SITES_DNS[$site]:-}" ] && printf '%s\n' "${SITES_DNS[$site]}"
 	} >"$conf"
 	SITES_CONF[$site]=$conf
 	local err

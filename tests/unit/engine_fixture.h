@@ -697,4 +697,16 @@ static inline void free_zone(void)
 	memset(&zone, 0, sizeof(zone));
 }
 
+/* ------------------------------------------------------------ the engine's view */
+
+/* The one service of v named name (local or not), or NULL. */
+static inline const struct proxy_view_service *view_find(const struct proxy_view *v,
+                                                         bool local, const char *name)
+{
+	for (size_t i = 0; v && i < v->n; i++)
+		if (v->v[i].local == local && strcmp(v->v[i].name, name) == 0)
+			return &v->v[i];
+	return NULL;
+}
+
 #endif

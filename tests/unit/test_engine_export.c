@@ -332,6 +332,17 @@ static void test_added_export_remote(void)
 	CU_ASSERT(ps.up);
 	CU_ASSERT_EQUAL(ps.records_out, PRINTER_EXPORTED);
 
+	/* services: a decision for the domain beside the peer's */
+	struct proxy_view *v = NULL;
+	CU_ASSERT_FATAL(proxy_view_services(M.px, now, &v) == 0);
+	CU_ASSERT_FATAL(v->n == 1 && v->v[0].ndec == 2);
+	CU_ASSERT(v->v[0].dec[0].peer);
+	CU_ASSERT_STRING_EQUAL(v->v[0].dec[1].remote, "zone");
+	CU_ASSERT(!v->v[0].dec[1].peer && v->v[0].dec[1].up);
+	CU_ASSERT_EQUAL(v->v[0].dec[1].remote_id, zone_id);
+	CU_ASSERT_EQUAL(v->v[0].dec[1].ex.action, POLICY_ALLOW);
+	proxy_view_free(v);
+
 	/* repeated announcements are not sent again; goodbyes are */
 	size_t z0 = zone.nout;
 	advance(2000);

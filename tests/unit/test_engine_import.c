@@ -244,6 +244,21 @@ static void test_added_import_remote(void)
 	CU_ASSERT_EQUAL(proxy_get_peer_stats(B.px, zone_id, &ps), 0);
 	CU_ASSERT_EQUAL(ps.cached, PRINTER_EXPORTED);
 
+	/* services: the domain's service beside the LAN's, and no export decision
+	 * for a remote without export rules */
+	struct proxy_view *v = NULL;
+	CU_ASSERT_FATAL(proxy_view_services(B.px, now, &v) == 0);
+	const struct proxy_view_service *ls = view_find(v, true, "Printer A");
+	const struct proxy_view_service *rs = view_find(v, false, "Printer A (queens)");
+	CU_ASSERT_FATAL(ls != NULL && rs != NULL);
+	CU_ASSERT_EQUAL(ls->ndec, 1);
+	CU_ASSERT_STRING_EQUAL(rs->origin, "queens");
+	CU_ASSERT_STRING_EQUAL(rs->origin_name, "Printer A");
+	CU_ASSERT_FATAL(rs->ndec == 1);
+	CU_ASSERT(!rs->dec[0].peer && rs->dec[0].import);
+	CU_ASSERT_EQUAL(rs->dec[0].ex.action, POLICY_ALLOW);
+	proxy_view_free(v);
+
 	/* down: kept for its own grace period, then goodbyes */
 	proxy_peer_down(B.px, zone_id, now);
 	uint64_t down = now;
