@@ -1,7 +1,6 @@
 /* wadomain.c: this site's domain on the DNS server, and other sites' (see wadomain.h). */
 #include <config.h>
 
-#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +9,7 @@
 
 #include <event2/event.h>
 
+#include "dnssd/name.h"
 #include "dnssd/rrkey.h"
 #include "dnssd/vec.h"
 #include "dnssd/waupdate.h"
@@ -21,6 +21,7 @@
 #include "reflector/cfgfile.h"
 #include "reflector/dnsclient.h"
 #include "reflector/log.h"
+#include "reflector/report.h"
 #include "reflector/wadomain.h"
 
 /* Changes are collected this long before an UPDATE goes (well within a second). */
@@ -392,7 +393,7 @@ static bool has_upper(const ldns_rdf *name)
 {
 	const uint8_t *d = ldns_rdf_data(name);
 	for (size_t i = 0; i < ldns_rdf_size(name); i++)
-		if (isupper(d[i]))
+		if (dnssd_lower(d[i]) != d[i])
 			return true;
 	return false;
 }
@@ -493,6 +494,18 @@ static void forgive_rejected(struct wad_export *ex, const ldns_rr_list *del)
 	ldns_rr_list_set_rr_count(ex->rejected, k);
 }
 
+/* The first batch is done with (sent, or given up): drop it, send the next. */
+static void batch_done(struct wad *w)
+{
+	struct wad_export *ex = &w->ex;
+	struct batch *b = &ex->batches[0];
+	ldns_rr_list_deep_free(b->add);
+	ldns_rr_list_deep_free(b->del);
+	memmove(&ex->batches[0], &ex->batches[1],
+	        (--ex->nbatches) * sizeof(*ex->batches));
+	ex_send_next(w);
+}
+
 static void on_update(void *arg, const struct dnsc_result *r)
 {
 	struct wad *w = arg;
@@ -514,11 +527,7 @@ static void on_update(void *arg, const struct dnsc_result *r)
 			if (has_upper(ldns_rr_owner(ldns_rr_list_rr(b->add, i))))
 				ex->case_sample =
 				    ldns_rr_clone(ldns_rr_list_rr(b->add, i));
-		ldns_rr_list_deep_free(b->add);
-		ldns_rr_list_deep_free(b->del);
-		memmove(&ex->batches[0], &ex->batches[1],
-		        (--ex->nbatches) * sizeof(*ex->batches));
-		ex_send_next(w);
+		batch_done(w);
 		return;
 	}
 	ex->updates_failed++;
@@ -540,11 +549,7 @@ static void on_update(void *arg, const struct dnsc_result *r)
 			}
 			if (b->del && ldns_rr_list_rr_count(b->del))
 				ex_set_error(w, "UPDATE", r);
-			ldns_rr_list_deep_free(b->add);
-			ldns_rr_list_deep_free(b->del);
-			memmove(&ex->batches[0], &ex->batches[1],
-			        (--ex->nbatches) * sizeof(*ex->batches));
-			ex_send_next(w);
+			batch_done(w);
 			return;
 		}
 	}
@@ -1313,29 +1318,6 @@ int wad_reconfigure(struct wad *w, const struct policy_config *cfg)
 
 /* ------------------------------------------------------------ status */
 
-static void json_str(FILE *f, const char *s)
-{
-	fputc('"', f);
-	for (; s && *s; s++) {
-		unsigned char ch = (unsigned char)*s;
-		if (ch == '"' || ch == '\\')
-			fprintf(f, "\\%c", ch);
-		else if (ch < 0x20)
-			fprintf(f, "\\u%04x", ch);
-		else
-			fputc(ch, f);
-	}
-	fputc('"', f);
-}
-
-static void fmt_time(time_t t, char *buf, size_t len)
-{
-	struct tm tm;
-	if (t == 0 || !gmtime_r(&t, &tm) ||
-	    !strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm))
-		snprintf(buf, len, "never");
-}
-
 void wad_report(const struct wad *w, FILE *f, int json)
 {
 	const struct wad_export *ex = &w->ex;
@@ -1343,19 +1325,19 @@ void wad_report(const struct wad *w, FILE *f, int json)
 	size_t published = ldns_rr_list_rr_count(ex->have);
 	struct dnsc_stats cs;
 	dnsc_get_stats(w->dnsc, &cs);
-	fmt_time(ex->since, since, sizeof(since));
-	fmt_time(ex->error_since, esince, sizeof(esince));
+	report_time(ex->since, since, sizeof(since));
+	report_time(ex->error_since, esince, sizeof(esince));
 	if (json) {
 		fprintf(f, ",\"dns\":{\"server\":");
-		json_str(f, dnsc_server(w->dnsc));
+		report_json_str(f, dnsc_server(w->dnsc));
 		fprintf(f, ",\"zone\":");
-		json_str(f, w->zone);
+		report_json_str(f, w->zone);
 		fprintf(f, ",\"domain\":");
-		json_str(f, w->domain);
+		report_json_str(f, w->domain);
 		fprintf(f, ",\"state\":\"%s\",\"since\":\"%s\"", ex->up ? "up" : "down",
 		        since);
 		fprintf(f, ",\"last_error\":");
-		json_str(f, ex->last_error);
+		report_json_str(f, ex->last_error);
 		fprintf(f,
 		        ",\"error_since\":\"%s\",\"records_published\":%zu,"
 		        "\"records_rejected\":%zu,\"updates_sent\":%llu,"
@@ -1373,9 +1355,9 @@ void wad_report(const struct wad *w, FILE *f, int json)
 		for (size_t i = 0; i < w->nimports; i++) {
 			const struct wad_import *im = w->imports[i];
 			fprintf(f, "%s{\"site\":", i ? "," : "");
-			json_str(f, im->site);
+			report_json_str(f, im->site);
 			fprintf(f, ",\"domain\":");
-			json_str(f, im->domain);
+			report_json_str(f, im->domain);
 			fprintf(
 			    f,
 			    ",\"state\":\"%s\",\"serial\":%llu,\"records_imported\":%zu}",
@@ -1384,7 +1366,7 @@ void wad_report(const struct wad *w, FILE *f, int json)
 			    im->imported ? ldns_rr_list_rr_count(im->imported) : 0);
 		}
 		fprintf(f, "],\"import_error\":");
-		json_str(f, w->import_error);
+		report_json_str(f, w->import_error);
 		fprintf(f, "}");
 		return;
 	}
