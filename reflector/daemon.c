@@ -32,6 +32,7 @@
 #include "dnssd/svcname.h"
 #include "policy/config.h"
 #include "reflector/avahi.h"
+#include "reflector/avhconv.h"
 #include "reflector/cfgfile.h"
 #include "reflector/ctl.h"
 #include "reflector/daemon.h"
@@ -244,39 +245,13 @@ static void io_service_event(void *arg, unsigned peer, enum proxy_service_event 
 static int io_service_set(void *arg, const char *key, const struct proxy_service *svc)
 {
 	struct daemon *d = arg;
-	/* Every TXT string and address is handed on: sized to the service, no cap. */
-	size_t ntxt = svc->ntxt, naddrs = svc->naddrs;
-	struct avh_txt *txt = calloc(ntxt ? ntxt : 1, sizeof(*txt));
-	struct avh_addr *addrs = calloc(naddrs ? naddrs : 1, sizeof(*addrs));
-	int rc = -ENOMEM;
-
-	if (!txt || !addrs)
-		goto out;
-	for (size_t i = 0; i < ntxt; i++)
-		txt[i] = (struct avh_txt){svc->txt[i].data, svc->txt[i].len};
-	for (size_t i = 0; i < naddrs; i++) {
-		addrs[i].af = svc->addrs[i].af;
-		memcpy(addrs[i].a, svc->addrs[i].a, sizeof(addrs[i].a));
-	}
-	struct avh_service as = {
-	    .name = svc->name,
-	    .type = svc->type,
-	    .domain = svc->domain,
-	    .host = svc->host,
-	    .port = svc->port,
-	    .txt = txt,
-	    .ntxt = ntxt,
-	    .subtypes = svc->subtypes,
-	    .nsubtypes = svc->nsubtypes,
-	    .addrs = addrs,
-	    .naddrs = naddrs,
-	};
-	rc = avh_service_set(d->avh, key, &as);
-out:
+	struct avhconv_service c;
+	int rc = avhconv_service(svc, &c);
+	if (rc == 0)
+		rc = avh_service_set(d->avh, key, &c.svc);
 	if (rc < 0)
 		log_warnx("avahi: cannot publish %s: %s", key, strerror(-rc));
-	free(txt);
-	free(addrs);
+	avhconv_service_clear(&c);
 	return rc;
 }
 
@@ -328,26 +303,19 @@ static void on_avahi_host_renamed(void *arg, const char *host, const char *name)
 static void on_avahi_found(void *arg, const struct avh_found *f)
 {
 	struct daemon *d = arg;
-	struct proxy_txt txt[256];
-	size_t ntxt = f->ntxt < 256 ? f->ntxt : 256;
+	struct avhconv_found c;
 
 	if (f->ifindex <= 0)
 		return;
-	for (size_t i = 0; i < ntxt; i++)
-		txt[i] = (struct proxy_txt){f->txt[i].data, f->txt[i].len};
-	struct proxy_found pf = {
-	    .name = f->name,
-	    .type = f->type,
-	    .domain = f->domain,
-	    .host = f->host,
-	    .port = f->port,
-	    .txt = txt,
-	    .ntxt = ntxt,
-	};
-	pf.addr.af = f->addr.af;
-	memcpy(pf.addr.a, f->addr.a, sizeof(pf.addr.a));
-	int rc = proxy_local_service(d->proxy, (unsigned)f->ifindex, &pf,
+	/* Every TXT string is handed on; what the engine cannot take it refuses. */
+	if (avhconv_found(f, &c) < 0) {
+		log_warnx("avahi: service \"%s\" (%s) not taken: out of memory", f->name,
+		          f->type);
+		return;
+	}
+	int rc = proxy_local_service(d->proxy, (unsigned)f->ifindex, &c.found,
 	                             f->event == AVH_REMOVED, now_ms());
+	avhconv_found_clear(&c);
 	if (rc < 0 && rc != -ENOENT)
 		log_debug("avahi: service \"%s\" (%s) not taken: %s", f->name, f->type,
 		          strerror(-rc));
