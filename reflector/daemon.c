@@ -13,6 +13,7 @@
 
 #include <errno.h>
 #include <grp.h>
+#include <inttypes.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
@@ -70,9 +71,8 @@ struct daemon {
 	/* engine remote id <-> peer manager id (remote_map_build) */
 	unsigned *mgr_of_remote, *remote_of_mgr;
 	size_t nremote, nmgr;
-	/* service lines logged in the current second, and those left out */
-	uint64_t svc_log_t;
-	unsigned svc_logged, svc_dropped;
+	/* service lines: SVC_LOG_PER_S a second, the rest counted */
+	struct log_limit svc_log;
 };
 
 /* A LAN host announcing thousands of services must not flood the log. */
@@ -132,17 +132,14 @@ static unsigned mgr_of_remote(const struct daemon *d, unsigned remote)
 	return remote < d->nremote ? d->mgr_of_remote[remote] : 0;
 }
 
-/* Say how many service lines were left out once their second is over. */
-static void svc_log_window(struct daemon *d, uint64_t now)
+/* Say how many service lines were left out, once their second is over. */
+static void svc_log_summary(uint64_t quiet)
 {
-	if (now - d->svc_log_t < 1000)
-		return;
-	if (d->svc_dropped)
-		log_debug("%u more services crossed the links in that second (%d logged "
-		          "a second at most)",
-		          d->svc_dropped, SVC_LOG_PER_S);
-	d->svc_log_t = now;
-	d->svc_logged = d->svc_dropped = 0;
+	if (quiet)
+		log_debug("%" PRIu64
+		          " more services crossed the links in that second (%d "
+		          "logged a second at most)",
+		          quiet, SVC_LOG_PER_S);
 }
 
 /* Run the engine's due work and re-arm the timer for its next deadline. */
@@ -151,8 +148,7 @@ static void run_engine(struct daemon *d)
 	uint64_t now = now_ms();
 	uint64_t next = proxy_run(d->proxy, now);
 
-	if (d->svc_dropped)
-		svc_log_window(d, now);
+	svc_log_summary(log_limit_flush(&d->svc_log));
 
 	if (next == d->deadline && evtimer_pending(d->timer, NULL))
 		return;
@@ -226,12 +222,11 @@ static void io_service_event(void *arg, unsigned peer, enum proxy_service_event 
 	if (peer >= policy_config_npeers(d->cfg) ||
 	    dnssd_svcname_parse(instance, &sn) < 0 || sn.kind != DNSSD_NAME_INSTANCE)
 		return;
-	svc_log_window(d, now_ms());
-	if (d->svc_logged >= SVC_LOG_PER_S) {
-		d->svc_dropped++;
+	uint64_t quiet = 0;
+	enum log_limit_verdict v = log_limit_pass(&d->svc_log, &quiet);
+	svc_log_summary(quiet);
+	if (v == LOG_LIMIT_QUIET)
 		return;
-	}
-	d->svc_logged++;
 	/* The label is any UTF-8 a responder chose: keep control bytes out of the log. */
 	for (char *c = sn.instance; *c; c++)
 		if ((unsigned char)*c < 0x20 || *c == 0x7f)
@@ -843,7 +838,8 @@ static void stop(struct daemon *d)
 
 int daemon_run(struct policy_config *cfg, const struct options *opt)
 {
-	struct daemon d = {.cfg = cfg, .opt = opt};
+	struct daemon d = {
+	    .cfg = cfg, .opt = opt, .svc_log = LOG_LIMIT_INIT(SVC_LOG_PER_S, 1)};
 
 	signal(SIGPIPE, SIG_IGN);
 	d.config_path = realpath(opt->config_path, NULL);
