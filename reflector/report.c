@@ -25,3 +25,10 @@ void report_time(time_t t, char *buf, size_t len)
 	    !strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm))
 		snprintf(buf, len, "never");
 }
+
+void report_prom_single(FILE *f, const char *name, const char *type, const char *help,
+                        unsigned long long v)
+{
+	fprintf(f, "# HELP %s %s\n# TYPE %s %s\n%s %llu\n", name, help, name, type, name,
+	        v);
+}

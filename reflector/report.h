@@ -18,4 +18,11 @@ void report_json_str(FILE *f, const char *s);
  * does not format). */
 void report_time(time_t t, char *buf, size_t len);
 
+/*
+ * A Prometheus text-format family of one unlabelled sample: its HELP and TYPE
+ * lines, then "name value".
+ */
+void report_prom_single(FILE *f, const char *name, const char *type, const char *help,
+                        unsigned long long v);
+
 #endif

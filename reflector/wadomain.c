@@ -1397,41 +1397,37 @@ void wad_report(const struct wad *w, FILE *f, int json)
 	        (unsigned long long)w->transfers);
 }
 
-static void metric(FILE *f, const char *name, const char *type, const char *help,
-                   unsigned long long v)
-{
-	fprintf(f, "# HELP %s %s\n# TYPE %s %s\n%s %llu\n", name, help, name, type, name,
-	        v);
-}
-
 void wad_metrics(const struct wad *w, FILE *f)
 {
 	const struct wad_export *ex = &w->ex;
 	struct dnsc_stats cs;
 	dnsc_get_stats(w->dnsc, &cs);
-	metric(f, "sitecast_dns_up", "gauge",
-	       "Whether the DNS server took this site's domain (1) or not (0).", ex->up);
-	metric(f, "sitecast_dns_records_published", "gauge",
-	       "Records this gateway holds in its domain on the DNS server.",
-	       ldns_rr_list_rr_count(ex->have));
-	metric(f, "sitecast_dns_records_rejected", "gauge",
-	       "Records the DNS server would not take (SERVFAIL alone).",
-	       ldns_rr_list_rr_count(ex->rejected));
-	metric(f, "sitecast_dns_updates_total", "counter", "UPDATE messages sent.",
-	       ex->updates_sent);
-	metric(f, "sitecast_dns_updates_failed_total", "counter",
-	       "UPDATE messages refused or unanswered.", ex->updates_failed);
-	metric(f, "sitecast_dns_requests_total", "counter",
-	       "Messages sent to the DNS server (UPDATE, SOA, AXFR).", cs.requests);
-	metric(f, "sitecast_dns_bytes_out_total", "counter",
-	       "Bytes sent to the DNS server (DNS messages with their TCP length).",
-	       cs.bytes_out);
-	metric(f, "sitecast_dns_bytes_in_total", "counter",
-	       "Bytes received from the DNS server.", cs.bytes_in);
-	metric(f, "sitecast_dns_polls_total", "counter",
-	       "SOA serial queries for the imported domains.", w->polls);
-	metric(f, "sitecast_dns_transfers_total", "counter",
-	       "Zone transfers for the imported domains.", w->transfers);
+	report_prom_single(
+	    f, "sitecast_dns_up", "gauge",
+	    "Whether the DNS server took this site's domain (1) or not (0).", ex->up);
+	report_prom_single(f, "sitecast_dns_records_published", "gauge",
+	                   "Records this gateway holds in its domain on the DNS server.",
+	                   ldns_rr_list_rr_count(ex->have));
+	report_prom_single(f, "sitecast_dns_records_rejected", "gauge",
+	                   "Records the DNS server would not take (SERVFAIL alone).",
+	                   ldns_rr_list_rr_count(ex->rejected));
+	report_prom_single(f, "sitecast_dns_updates_total", "counter",
+	                   "UPDATE messages sent.", ex->updates_sent);
+	report_prom_single(f, "sitecast_dns_updates_failed_total", "counter",
+	                   "UPDATE messages refused or unanswered.", ex->updates_failed);
+	report_prom_single(f, "sitecast_dns_requests_total", "counter",
+	                   "Messages sent to the DNS server (UPDATE, SOA, AXFR).",
+	                   cs.requests);
+	report_prom_single(
+	    f, "sitecast_dns_bytes_out_total", "counter",
+	    "Bytes sent to the DNS server (DNS messages with their TCP length).",
+	    cs.bytes_out);
+	report_prom_single(f, "sitecast_dns_bytes_in_total", "counter",
+	                   "Bytes received from the DNS server.", cs.bytes_in);
+	report_prom_single(f, "sitecast_dns_polls_total", "counter",
+	                   "SOA serial queries for the imported domains.", w->polls);
+	report_prom_single(f, "sitecast_dns_transfers_total", "counter",
+	                   "Zone transfers for the imported domains.", w->transfers);
 	fprintf(f,
 	        "# HELP sitecast_dns_import_up Whether the imported domain is read (1) "
 	        "or not (0).\n# TYPE sitecast_dns_import_up gauge\n");

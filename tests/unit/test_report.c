@@ -45,9 +45,23 @@ static void test_time(void)
 	CU_ASSERT_STRING_EQUAL(small, "never");
 }
 
+static void test_prom_single(void)
+{
+	char out[256];
+	FILE *f = fmemopen(out, sizeof(out), "w");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	report_prom_single(f, "sitecast_dns_up", "gauge", "Whether the server answers.",
+	                   1);
+	fclose(f);
+	CU_ASSERT_STRING_EQUAL(out, "# HELP sitecast_dns_up Whether the server answers.\n"
+	                            "# TYPE sitecast_dns_up gauge\n"
+	                            "sitecast_dns_up 1\n");
+}
+
 static CU_TestInfo report_tests[] = {
     {"JSON strings", test_json_str},
     {"time stamps", test_time},
+    {"a Prometheus family of one sample", test_prom_single},
     CU_TEST_INFO_NULL,
 };
 
