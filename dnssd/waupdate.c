@@ -60,6 +60,10 @@ void dnssd_wa_msg_free(struct dnssd_wa_msg *m)
 	free(m);
 }
 
+/* Bytes a TSIG record may take: two names of up to 255 bytes, a 64-byte MAC,
+ * the fixed fields. */
+#define WA_TSIG_ROOM 620
+
 /* Sign p with key (if any) and put its wire form into a new message. */
 static int finish(ldns_pkt *p, const struct dnssd_wa_key *key, struct dnssd_wa_msg **out)
 {
@@ -70,6 +74,20 @@ static int finish(ldns_pkt *p, const struct dnssd_wa_key *key, struct dnssd_wa_m
 	m->id = ldns_pkt_id(p);
 	if (key) {
 		char alg[40];
+		/*
+		 * ldns' signing asserts (aborts) on a packet over its 64 KB buffer:
+		 * measure first, with room for the TSIG record (names, MAC, fields).
+		 */
+		if (ldns_pkt2wire(&m->wire, p, &m->len) != LDNS_STATUS_OK) {
+			rc = -ENOMEM;
+			goto fail;
+		}
+		free(m->wire);
+		m->wire = NULL;
+		if (m->len > 65535 - WA_TSIG_ROOM) {
+			rc = -EMSGSIZE;
+			goto fail;
+		}
 		if (dnssd_wa_algorithm_ok(key->algorithm) != 0 || !key->name[0] ||
 		    !key->secret[0]) {
 			rc = -EINVAL;

@@ -322,8 +322,7 @@ int dnssd_wa_owned(const ldns_rr *rr, const ldns_rdf *domain, const ldns_rdf *zo
 	return owned;
 }
 
-/* Whether l (sorted by dnssd_wa_rr_cmp) holds rr. */
-static int holds(ldns_rr **v, size_t n, const ldns_rr *rr)
+int dnssd_wa_sorted_has(ldns_rr *const *v, size_t n, const ldns_rr *rr)
 {
 	size_t lo = 0, hi = n;
 	while (lo < hi) {
@@ -339,7 +338,7 @@ static int holds(ldns_rr **v, size_t n, const ldns_rr *rr)
 	return 0;
 }
 
-static ldns_rr **sorted_view(const ldns_rr_list *l, size_t *n)
+ldns_rr **dnssd_wa_sorted(const ldns_rr_list *l, size_t *n)
 {
 	*n = l ? ldns_rr_list_rr_count(l) : 0;
 	ldns_rr **v = malloc((*n ? *n : 1) * sizeof(*v));
@@ -357,7 +356,7 @@ int dnssd_wa_diff(const ldns_rr_list *want, const ldns_rr_list *have, const char
 	ldns_rdf *dom = dname(domain), *zn = dname(zone);
 	ldns_rr_list *a = ldns_rr_list_new(), *d = ldns_rr_list_new();
 	size_t nw, nh;
-	ldns_rr **vw = sorted_view(want, &nw), **vh = sorted_view(have, &nh);
+	ldns_rr **vw = dnssd_wa_sorted(want, &nw), **vh = dnssd_wa_sorted(have, &nh);
 	int rc = 0;
 
 	*add = *del = NULL;
@@ -370,11 +369,12 @@ int dnssd_wa_diff(const ldns_rr_list *want, const ldns_rr_list *have, const char
 		goto done;
 	}
 	for (size_t i = 0; i < nw && rc == 0; i++)
-		if (!holds(vh, nh, vw[i]) &&
+		if (!dnssd_wa_sorted_has(vh, nh, vw[i]) &&
 		    (i == 0 || dnssd_wa_rr_cmp(vw[i - 1], vw[i])))
 			rc = push(a, ldns_rr_clone(vw[i]));
 	for (size_t i = 0; i < nh && rc == 0; i++)
-		if (dnssd_wa_owned(vh[i], dom, zn) && !holds(vw, nw, vh[i]) &&
+		if (dnssd_wa_owned(vh[i], dom, zn) &&
+		    !dnssd_wa_sorted_has(vw, nw, vh[i]) &&
 		    (i == 0 || dnssd_wa_rr_cmp(vh[i - 1], vh[i])))
 			rc = push(d, ldns_rr_clone(vh[i]));
 	if (rc == 0) {

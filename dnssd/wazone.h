@@ -62,4 +62,13 @@ int dnssd_wa_diff(const ldns_rr_list *want, const ldns_rr_list *have, const char
 /* 0 when a and b are the same record as DNS compares them (TTL ignored). */
 int dnssd_wa_rr_cmp(const ldns_rr *a, const ldns_rr *b);
 
+/*
+ * l's records sorted by dnssd_wa_rr_cmp, *n of them (l may be NULL): a new
+ * array (the caller frees it) of pointers into l, valid while l is. NULL on
+ * ENOMEM.
+ */
+ldns_rr **dnssd_wa_sorted(const ldns_rr_list *l, size_t *n);
+/* 1 when v (n records from dnssd_wa_sorted) holds rr, else 0. */
+int dnssd_wa_sorted_has(ldns_rr *const *v, size_t n, const ldns_rr *rr);
+
 #endif

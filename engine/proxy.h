@@ -365,6 +365,8 @@ struct proxy_view_service {
 	const char *origin;         /* the origin site (the remote's name) */
 	char *origin_name;          /* the instance label at the origin ("Printer A") */
 	char *origin_host;          /* the SRV target at the origin, or NULL */
+	char *lan_name; /* the instance label Avahi gave it on this LAN after a name
+	                 * collision (names.publish), or NULL: not renamed */
 	struct proxy_decision *dec; /* local: export per remote; remote: its import */
 	size_t ndec;
 };

@@ -21,6 +21,7 @@ static void svc_fini(struct proxy_view_service *s)
 	free(s->addrs);
 	free(s->origin_name);
 	free(s->origin_host);
+	free(s->lan_name);
 	free(s->dec);
 }
 
@@ -310,6 +311,11 @@ static int remote_service(struct proxy *p, struct walk *w, struct proxy_view *v,
 	s->origin = rp->name;
 	const ldns_rdf *inst = ldns_rr_owner(rr), *target = dnssd_srv_target(rr);
 	err = -ENOMEM;
+	/* As large as a label of a parsed name, so nothing is cut. */
+	char lbuf[sizeof(sn.instance)];
+	if (proxy_service_lan_name(p, inst, lbuf, sizeof(lbuf)) &&
+	    !(s->lan_name = strdup(lbuf)))
+		goto out;
 	/* Names at the origin: through the aliases import recorded; a name without
 	 * one was not renamed (an empty suffix). */
 	const struct nent *a = proxy_ntab_find(&p->alias, inst, 0);

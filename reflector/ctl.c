@@ -21,6 +21,7 @@
 #include "reflector/lan.h"
 #include "reflector/log.h"
 #include "reflector/peer.h"
+#include "reflector/report.h"
 #include "dnssd/svcname.h"
 #include "reflector/wadomain.h"
 #include "engine/proxy.h"
@@ -54,21 +55,6 @@ struct ctl {
 
 /* ---- report ---- */
 
-static void json_str(FILE *f, const char *s)
-{
-	fputc('"', f);
-	for (; s && *s; s++) {
-		unsigned char ch = (unsigned char)*s;
-		if (ch == '"' || ch == '\\')
-			fprintf(f, "\\%c", ch);
-		else if (ch < 0x20)
-			fprintf(f, "\\u%04x", ch);
-		else
-			fputc(ch, f);
-	}
-	fputc('"', f);
-}
-
 static void fmt_time(time_t t, char *buf, size_t len)
 {
 	struct tm tm;
@@ -100,13 +86,13 @@ static void report_peer(void *arg, const struct peer_stats *st)
 			cached = ps.cached;
 	if (r->json) {
 		fprintf(f, "%s{\"name\":", r->first ? "" : ",");
-		json_str(f, st->name);
+		report_json_str(f, st->name);
 		fprintf(
 		    f, ",\"state\":\"%s\",\"since\":\"%s\",\"incoming\":%s,\"address\":",
 		    peer_state_name(st->state), since, st->incoming ? "true" : "false");
-		json_str(f, st->address);
+		report_json_str(f, st->address);
 		fprintf(f, ",\"last_error\":");
-		json_str(f, st->last_error);
+		report_json_str(f, st->last_error);
 		/* A link that is up keeps the error of an attempt before it: say so. */
 		fprintf(f, ",\"last_error_before_up\":%s",
 		        st->state == PEER_UP && st->last_error[0] ? "true" : "false");
@@ -212,7 +198,7 @@ char *ctl_status(const struct ctl *c, int json)
 
 	if (json) {
 		fprintf(f, "{\"site\":");
-		json_str(f, policy_config_site(c->cfg));
+		report_json_str(f, policy_config_site(c->cfg));
 		fprintf(f, ",\"interfaces\":[");
 		lan_foreach_interface(c->lan, report_iface, &r);
 		fprintf(f, "],\"peers\":[");
@@ -294,47 +280,6 @@ char *ctl_status(const struct ctl *c, int json)
 
 /* ---- metrics (Prometheus text exposition format 0.0.4) ---- */
 
-/* A label value: backslash, double quote and line feed escaped. */
-static void prom_label(FILE *f, const char *s)
-{
-	fputc('"', f);
-	for (; s && *s; s++) {
-		if (*s == '\\' || *s == '"')
-			fprintf(f, "\\%c", *s);
-		else if (*s == '\n')
-			fputs("\\n", f);
-		else
-			fputc(*s, f);
-	}
-	fputc('"', f);
-}
-
-static void prom_head(FILE *f, const char *name, const char *type,
-                      const char *help)
-{
-	fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
-}
-
-static void prom_value(FILE *f, const char *name, const char *label,
-                       const char *value, unsigned long long n)
-{
-	fputs(name, f);
-	if (label) {
-		fprintf(f, "{%s=", label);
-		prom_label(f, value);
-		fputc('}', f);
-	}
-	fprintf(f, " %llu\n", n);
-}
-
-/* A family of one unlabelled sample. */
-static void prom_single(FILE *f, const char *name, const char *type, const char *help,
-                        unsigned long long n)
-{
-	prom_head(f, name, type, help);
-	prom_value(f, name, NULL, NULL, n);
-}
-
 struct metrics_peers {
 	const struct ctl *ctl;
 	struct peer_stats *st;
@@ -379,7 +324,7 @@ static void metrics_iface(void *arg, int ifindex, const char *name, int up)
 {
 	struct metrics_ifaces *m = arg;
 	(void)ifindex;
-	prom_value(m->f, "sitecast_interface_up", "interface", name, up ? 1 : 0);
+	report_prom_value(m->f, "sitecast_interface_up", "interface", name, up ? 1 : 0);
 }
 
 char *ctl_metrics(const struct ctl *c)
@@ -404,11 +349,11 @@ char *ctl_metrics(const struct ctl *c)
 
 	/* Every sample of a family follows its HELP and TYPE lines, so the peers are
 	 * walked once per family. */
-	prom_head(f, "sitecast_peer_up", "gauge",
-	          "Whether the link to the peer is up (1) or not (0).");
+	report_prom_head(f, "sitecast_peer_up", "gauge",
+	                 "Whether the link to the peer is up (1) or not (0).");
 	for (size_t i = 0; i < mp.n; i++)
-		prom_value(f, "sitecast_peer_up", "peer", mp.st[i].name,
-		           mp.st[i].state == PEER_UP);
+		report_prom_value(f, "sitecast_peer_up", "peer", mp.st[i].name,
+		                  mp.st[i].state == PEER_UP);
 	static const struct {
 		const char *name, *help;
 		size_t off;
@@ -435,26 +380,28 @@ char *ctl_metrics(const struct ctl *c)
 	     offsetof(struct peer_stats, ups)},
 	};
 	for (size_t k = 0; k < sizeof(pc) / sizeof(pc[0]); k++) {
-		prom_head(f, pc[k].name, "counter", pc[k].help);
+		report_prom_head(f, pc[k].name, "counter", pc[k].help);
 		for (size_t i = 0; i < mp.n; i++) {
 			uint64_t v;
 			memcpy(&v, (const char *)&mp.st[i] + pc[k].off, sizeof(v));
-			prom_value(f, pc[k].name, "peer", mp.st[i].name, v);
+			report_prom_value(f, pc[k].name, "peer", mp.st[i].name, v);
 		}
 	}
-	prom_head(f, "sitecast_peer_cached_records", "gauge",
-	          "Records from the peer held in the cache.");
+	report_prom_head(f, "sitecast_peer_cached_records", "gauge",
+	                 "Records from the peer held in the cache.");
 	for (size_t i = 0; i < mp.n; i++)
-		prom_value(f, "sitecast_peer_cached_records", "peer", mp.st[i].name,
-		           mp.cached[i]);
+		report_prom_value(f, "sitecast_peer_cached_records", "peer",
+		                  mp.st[i].name, mp.cached[i]);
 
-	prom_head(f, "sitecast_cache_records", "gauge",
-	          "Records in the cache, by origin (this LAN or other sites).");
-	prom_value(f, "sitecast_cache_records", "origin", "local", ps.local_records);
-	prom_value(f, "sitecast_cache_records", "origin", "remote", ps.remote_records);
+	report_prom_head(f, "sitecast_cache_records", "gauge",
+	                 "Records in the cache, by origin (this LAN or other sites).");
+	report_prom_value(f, "sitecast_cache_records", "origin", "local",
+	                  ps.local_records);
+	report_prom_value(f, "sitecast_cache_records", "origin", "remote",
+	                  ps.remote_records);
 
-	prom_head(f, "sitecast_interface_up", "gauge",
-	          "Whether the LAN interface is up (1) or not (0).");
+	report_prom_head(f, "sitecast_interface_up", "gauge",
+	                 "Whether the LAN interface is up (1) or not (0).");
 	struct metrics_ifaces mi = {.f = f};
 	lan_foreach_interface(c->lan, metrics_iface, &mi);
 
@@ -468,35 +415,43 @@ char *ctl_metrics(const struct ctl *c)
 	const unsigned long long lan_v[] = {ls.packets_in, ls.packets_out, ls.bytes_in,
 	                                    ls.bytes_out, ls.send_errors};
 	for (size_t k = 0; k < 5; k++)
-		prom_single(f, lan_names[k][0], "counter", lan_names[k][1], lan_v[k]);
-	prom_head(f, "sitecast_cache_answers_total", "counter",
-	          "Questions answered from the cache, by kind of answer.");
-	prom_value(f, "sitecast_cache_answers_total", "kind", "multicast",
-	           ps.answers_multicast);
-	prom_value(f, "sitecast_cache_answers_total", "kind", "unicast",
-	           ps.answers_unicast);
-	prom_single(f, "sitecast_questions_forwarded_total", "counter",
-	            "LAN questions forwarded to other sites.", ps.questions_forwarded);
-	prom_single(f, "sitecast_lan_shed_questions_total", "counter",
-	            "Questions asked on the LAN for responses shed over a budget.",
-	            ps.shed_questions);
-	prom_single(f, "sitecast_lan_shed_recovered_total", "counter",
-	            "Records new in the cache in answer to those questions.",
-	            ps.shed_recovered);
-	prom_single(f, "sitecast_peer_connections_refused_total", "counter",
-	            "Peer links refused (key, site name, TLS or HELLO).", ms.refused);
-	prom_single(f, "sitecast_peer_connections_overflow_total", "counter",
-	            "Incoming connections closed at once: too many pending.", ms.overflow);
-	prom_single(f, "sitecast_peer_connections_pending", "gauge",
-	            "Incoming connections not yet authenticated.", ms.pending);
+		report_prom_single(f, lan_names[k][0], "counter", lan_names[k][1],
+		                   lan_v[k]);
+	report_prom_head(f, "sitecast_cache_answers_total", "counter",
+	                 "Questions answered from the cache, by kind of answer.");
+	report_prom_value(f, "sitecast_cache_answers_total", "kind", "multicast",
+	                  ps.answers_multicast);
+	report_prom_value(f, "sitecast_cache_answers_total", "kind", "unicast",
+	                  ps.answers_unicast);
+	const struct {
+		const char *name, *type, *help;
+		unsigned long long v;
+	} singles[] = {
+	    {"sitecast_questions_forwarded_total", "counter",
+	     "LAN questions forwarded to other sites.", ps.questions_forwarded},
+	    {"sitecast_lan_shed_questions_total", "counter",
+	     "Questions asked on the LAN for responses shed over a budget.",
+	     ps.shed_questions},
+	    {"sitecast_lan_shed_recovered_total", "counter",
+	     "Records new in the cache in answer to those questions.", ps.shed_recovered},
+	    {"sitecast_peer_connections_refused_total", "counter",
+	     "Peer links refused (key, site name, TLS or HELLO).", ms.refused},
+	    {"sitecast_peer_connections_overflow_total", "counter",
+	     "Incoming connections closed at once: too many pending.", ms.overflow},
+	    {"sitecast_peer_connections_pending", "gauge",
+	     "Incoming connections not yet authenticated.", ms.pending},
+	};
+	for (size_t k = 0; k < sizeof(singles) / sizeof(singles[0]); k++)
+		report_prom_single(f, singles[k].name, singles[k].type, singles[k].help,
+		                   singles[k].v);
 
 	struct ctl_drop drops[CTL_DROPS_MAX];
 	size_t nd = ctl_drops(&ls, &ps, drops);
-	prom_head(f, "sitecast_dropped_total", "counter",
-	          "Packets and records dropped, by reason.");
+	report_prom_head(f, "sitecast_dropped_total", "counter",
+	                 "Packets and records dropped, by reason.");
 	for (size_t i = 0; i < nd; i++)
-		prom_value(f, "sitecast_dropped_total", "reason", drops[i].name,
-		           drops[i].n);
+		report_prom_value(f, "sitecast_dropped_total", "reason", drops[i].name,
+		                  drops[i].n);
 
 	if (c->wad)
 		wad_metrics(c->wad, f);
@@ -536,37 +491,6 @@ static void pad(FILE *f, const char *s, size_t width, bool last)
 		fputc(' ', f);
 }
 
-/* A JSON string of raw label bytes: what is not UTF-8 becomes U+FFFD. */
-static void json_label(FILE *f, const char *s)
-{
-	fputc('"', f);
-	for (size_t n = s ? strlen(s) : 0; n > 0;) {
-		unsigned char ch = (unsigned char)*s;
-		size_t k = dnssd_utf8_seq((const uint8_t *)s, n);
-		if (k == 0) {
-			fputs("\\ufffd", f);
-			k = 1;
-		} else if (ch == '"' || ch == '\\') {
-			fprintf(f, "\\%c", ch);
-		} else if (ch < 0x20 || ch == 0x7f) {
-			fprintf(f, "\\u%04x", ch);
-		} else {
-			fwrite(s, 1, k, f);
-		}
-		s += k;
-		n -= k;
-	}
-	fputc('"', f);
-}
-
-static void json_str_or_null(FILE *f, const char *s)
-{
-	if (s)
-		json_label(f, s);
-	else
-		fputs("null", f);
-}
-
 /*
  * Control bytes in names (a DNS label may hold any byte) shown as '?' in text, so
  * that a name cannot break a line of the answer or reach a terminal as escapes.
@@ -583,6 +507,7 @@ static void view_clean(struct proxy_view *v)
 	for (size_t i = 0; i < v->n; i++) {
 		text_clean(v->v[i].name);
 		text_clean(v->v[i].origin_name);
+		text_clean(v->v[i].lan_name);
 	}
 }
 
@@ -632,43 +557,43 @@ static void json_decision(FILE *f, const struct proxy_decision *d)
 	char why[512];
 	fmt_rule(d, why, sizeof(why));
 	fprintf(f, "{\"remote\":");
-	json_label(f, d->remote);
+	report_json_label(f, d->remote);
 	fprintf(f, ",\"kind\":\"%s\",\"up\":%s,\"direction\":\"%s\",\"decision\":\"%s\"",
 	        remote_kind(d), d->up ? "true" : "false", d->import ? "import" : "export",
 	        d->ex.action == POLICY_ALLOW ? "allow" : "deny");
 	fprintf(f, ",\"%s\":%s,\"rule_set\":", d->import ? "imported" : "exported",
 	        d->ex.action == POLICY_ALLOW && d->up ? "true" : "false");
 	if (d->rules)
-		json_str_or_null(f, policy_ruleset_name(d->rules)
-		                        ? policy_ruleset_name(d->rules)
-		                        : "inline");
+		report_json_str_or_null(f, policy_ruleset_name(d->rules)
+		                               ? policy_ruleset_name(d->rules)
+		                               : "inline");
 	else
 		fputs("null", f);
 	if (d->ex.rule == POLICY_NO_RULE)
 		fputs(",\"rule\":null,\"file\":null,\"line\":null", f);
 	else {
 		fprintf(f, ",\"rule\":%zu,\"file\":", d->ex.rule + 1);
-		json_str_or_null(f, d->ex.file);
+		report_json_str_or_null(f, d->ex.file);
 		if (d->ex.line)
 			fprintf(f, ",\"line\":%u", d->ex.line);
 		else
 			fputs(",\"line\":null", f);
 	}
 	fprintf(f, ",\"why\":");
-	json_label(f, why);
+	report_json_label(f, why);
 	fputc('}', f);
 }
 
 static void json_service(FILE *f, const struct proxy_view_service *s, uint64_t now)
 {
 	fprintf(f, "{\"name\":");
-	json_label(f, s->name);
+	report_json_label(f, s->name);
 	fprintf(f, ",\"type\":");
-	json_label(f, s->type);
+	report_json_label(f, s->type);
 	fprintf(f, ",\"domain\":");
-	json_label(f, s->domain);
+	report_json_label(f, s->domain);
 	fprintf(f, ",\"known\":%s,\"host\":", s->known ? "true" : "false");
-	json_str_or_null(f, s->host);
+	report_json_str_or_null(f, s->host);
 	if (s->host)
 		fprintf(f, ",\"port\":%u", s->port);
 	else
@@ -696,11 +621,16 @@ static void json_service(FILE *f, const struct proxy_view_service *s, uint64_t n
 		fputc(']', f);
 	} else {
 		fputs(",\"origin\":", f);
-		json_label(f, s->origin);
+		report_json_label(f, s->origin);
 		fputs(",\"origin_name\":", f);
-		json_label(f, s->origin_name);
+		report_json_label(f, s->origin_name);
 		fputs(",\"origin_host\":", f);
-		json_str_or_null(f, s->origin_host);
+		report_json_str_or_null(f, s->origin_host);
+		fputs(",\"lan_name\":", f);
+		if (s->lan_name)
+			report_json_label(f, s->lan_name);
+		else
+			fputs("null", f);
 		fputs(",\"import\":", f);
 		if (s->ndec)
 			json_decision(f, &s->dec[0]);
@@ -769,6 +699,10 @@ static void services_table(FILE *f, const struct proxy_view *v, bool local, uint
 			                                 ? (now - s->seen_ms) / 1000
 			                                 : 0));
 		fputc('\n', f);
+		if (s->lan_name)
+			fprintf(f, "    on this LAN as \"%s\": Avahi renamed it on a name "
+			           "collision\n",
+			        s->lan_name);
 		for (size_t j = 0; j < s->ndec; j++) {
 			char why[512];
 			const struct proxy_decision *d = &s->dec[j];
@@ -796,7 +730,7 @@ char *ctl_services(const struct ctl *c, int json)
 	}
 	if (json) {
 		fputs("{\"site\":", f);
-		json_label(f, policy_config_site(c->cfg));
+		report_json_label(f, policy_config_site(c->cfg));
 		for (int local = 1; local >= 0; local--) {
 			int first = 1;
 			fprintf(f, ",\"%s\":[", local ? "local" : "remote");
@@ -895,7 +829,7 @@ char *ctl_explain(const struct ctl *c, const char *name, int json)
 		    shown);
 	if (json) {
 		fputs("{\"name\":", f);
-		json_label(f, name);
+		report_json_label(f, name);
 		fprintf(f, ",\"known\":%s,\"services\":[", known ? "true" : "false");
 		for (size_t i = 0; i < v->n; i++) {
 			if (i)

@@ -9,9 +9,8 @@
 
 #include <event2/event.h>
 
-#include "dnssd/name.h"
-#include "dnssd/rrkey.h"
 #include "dnssd/vec.h"
+#include "dnssd/wapublish.h"
 #include "dnssd/waupdate.h"
 #include "dnssd/waxfr.h"
 #include "dnssd/wazone.h"
@@ -21,8 +20,8 @@
 #include "reflector/cfgfile.h"
 #include "reflector/dnsclient.h"
 #include "reflector/log.h"
-#include "reflector/report.h"
 #include "reflector/wadomain.h"
+#include "reflector/wadomain_int.h"
 
 /* Changes are collected this long before an UPDATE goes (well within a second). */
 #define WAD_BATCH_MS 250
@@ -39,79 +38,6 @@
 #define WAD_RETRY_MAX_MS 60000
 /* The name of the export remote: not a site name, so never one of a peer. */
 #define WAD_EXPORT_REMOTE "(dns)"
-
-/* A record this site has for the domain, as the engine gave it (.local names). */
-struct lrec {
-	uint64_t hash;
-	ldns_rr *rr;
-	size_t len;
-	uint8_t key[];
-};
-
-struct batch {
-	ldns_rr_list *add, *del;
-};
-
-struct wad_export {
-	long id; /* engine remote id, < 0: none */
-	bool up;
-	uint64_t up_at;
-	time_t since; /* wall clock of the last change of up, for status */
-	struct dnssd_table local;
-	uint64_t seed;      /* of local's hashes (dnssd_hash_seed differs at each call) */
-	ldns_rr_list *have; /* owned records the server holds */
-	ldns_rr_list *rejected; /* records the server would not take (SERVFAIL alone) */
-	bool dirty, xfr_busy, need_xfr;
-	struct event *flush; /* batching and retry timer */
-	struct event *retry; /* the transfer's retry timer */
-	uint64_t backoff_ms;
-	struct batch *batches; /* of the round under way */
-	size_t nbatches, capbatches;
-	bool inflight;
-	char last_error[256];
-	time_t error_since;
-	uint64_t updates_sent, updates_failed, records_added, records_deleted;
-	uint64_t gen; /* changes of have: a transfer older than the last is not used */
-	/* Knot folds names to lower case: seen once by reading a published name back */
-	ldns_rr *case_sample;
-	bool case_checked;
-};
-
-struct wad_import {
-	struct wad *w;
-	char site[40];
-	char domain[256];
-	const struct policy_dns_import *cfg;
-	long id;
-	bool up;
-	time_t since;
-	ldns_rr_list *imported; /* what was last given to the engine (.local names) */
-	uint32_t min_ttl;
-	uint64_t fed_at;
-	bool seen; /* in the configuration being applied (wad_reconfigure) */
-};
-
-struct wad {
-	struct event_base *base;
-	struct proxy *proxy;
-	const struct policy_config *cfg;
-	const struct policy_dns *dns;
-	void (*run)(void *arg);
-	void *run_arg;
-	struct dnsc *dnsc;
-	char zone[256], domain[256];
-	struct wad_export ex;
-	struct wad_import **imports;
-	size_t nimports, capimports;
-	/* the zone's serial, polled for the imports */
-	struct event *poll;
-	bool poll_busy, have_serial;
-	uint32_t serial;
-	uint64_t polls, transfers;
-	uint64_t xfr_gen; /* ex.gen when the poll's transfer was asked for */
-	char import_error[256];
-	time_t import_error_since;
-};
 
 static uint64_t mono_ms(void)
 {
@@ -142,143 +68,6 @@ static void result_text(const struct dnsc_result *r, char *buf, size_t n)
 		                            : strerror(-r->err));
 	else
 		dnssd_wa_error_str(r->rcode, r->tsig_error, buf, n);
-}
-
-/* ------------------------------------------------------------ local records */
-
-static bool lrec_eq(const void *item, const void *key)
-{
-	const struct lrec *a = item;
-	const struct dnssd_rrkey *k = key;
-	return a->len == k->len && memcmp(a->key, k->buf, k->len) == 0;
-}
-
-static void local_clear(struct wad_export *ex)
-{
-	for (size_t i = 0; ex->local.slots && i <= ex->local.mask; i++) {
-		struct lrec *r = ex->local.slots[i].item;
-		if (r) {
-			ldns_rr_free(r->rr);
-			free(r);
-		}
-	}
-	dnssd_table_reset(&ex->local);
-}
-
-/* A record from the engine: kept, replaced (new spelling or TTL) or (TTL 0) dropped. */
-static int local_put(struct wad_export *ex, const ldns_rr *rr)
-{
-	struct dnssd_rrkey k;
-	dnssd_rrkey_init(&k);
-	int rc = dnssd_rrkey_build(&k, rr);
-	if (rc < 0)
-		goto out;
-	uint64_t h = dnssd_hash(k.buf, k.len, ex->seed);
-	struct lrec *r = dnssd_table_find(&ex->local, h, lrec_eq, &k);
-	if (ldns_rr_ttl(rr) == 0) {
-		if (r) {
-			dnssd_table_remove(&ex->local, h, r);
-			ldns_rr_free(r->rr);
-			free(r);
-		}
-		goto out;
-	}
-	ldns_rr *c = ldns_rr_clone(rr);
-	if (!c) {
-		rc = -ENOMEM;
-		goto out;
-	}
-	if (r) {
-		ldns_rr_free(r->rr);
-		r->rr = c;
-		goto out;
-	}
-	if (!(r = malloc(sizeof(*r) + k.len))) {
-		ldns_rr_free(c);
-		rc = -ENOMEM;
-		goto out;
-	}
-	r->hash = h;
-	r->rr = c;
-	r->len = k.len;
-	memcpy(r->key, k.buf, k.len);
-	if ((rc = dnssd_table_insert(&ex->local, h, r)) < 0) {
-		ldns_rr_free(c);
-		free(r);
-	}
-out:
-	dnssd_rrkey_fini(&k);
-	return rc;
-}
-
-/* The local records as a list that only points at them (ldns_rr_list_free()). */
-static ldns_rr_list *local_list(const struct wad_export *ex)
-{
-	ldns_rr_list *l = ldns_rr_list_new();
-	for (size_t i = 0; l && ex->local.slots && i <= ex->local.mask; i++) {
-		struct lrec *r = ex->local.slots[i].item;
-		if (r && !ldns_rr_list_push_rr(l, r->rr)) {
-			ldns_rr_list_free(l);
-			return NULL;
-		}
-	}
-	return l;
-}
-
-/* ------------------------------------------------------------ record lists */
-
-static int rr_cmp_ptr(const void *a, const void *b)
-{
-	return dnssd_wa_rr_cmp(*(ldns_rr *const *)a, *(ldns_rr *const *)b);
-}
-
-/*
- * have after an UPDATE that took add and del: del's records out, add's in. In
- * one sorted pass, since have may hold the whole domain.
- */
-static int have_apply(ldns_rr_list **have, const ldns_rr_list *add,
-                      const ldns_rr_list *del)
-{
-	size_t nh = ldns_rr_list_rr_count(*have),
-	       nd = del ? ldns_rr_list_rr_count(del) : 0;
-	size_t na = add ? ldns_rr_list_rr_count(add) : 0;
-	ldns_rr **dv = malloc((nd ? nd : 1) * sizeof(*dv));
-	ldns_rr_list *n = ldns_rr_list_new();
-	int rc = 0;
-	if (!dv || !n) {
-		rc = -ENOMEM;
-		goto out;
-	}
-	for (size_t i = 0; i < nd; i++)
-		dv[i] = ldns_rr_list_rr(del, i);
-	qsort(dv, nd, sizeof(*dv), rr_cmp_ptr);
-	for (size_t i = 0; i < nh && rc == 0; i++) {
-		ldns_rr *rr = ldns_rr_list_rr(*have, i);
-		if (nd && bsearch(&rr, dv, nd, sizeof(*dv), rr_cmp_ptr)) {
-			ldns_rr_free(rr);
-			continue;
-		}
-		if (!ldns_rr_list_push_rr(n, rr)) {
-			ldns_rr_free(rr);
-			rc = -ENOMEM;
-		}
-	}
-	for (size_t i = 0; i < na && rc == 0; i++) {
-		ldns_rr *c = ldns_rr_clone(ldns_rr_list_rr(add, i));
-		if (!c || !ldns_rr_list_push_rr(n, c)) {
-			ldns_rr_free(c);
-			rc = -ENOMEM;
-		}
-	}
-	/* have's records now belong to n (or were freed): only the old array goes */
-	ldns_rr_list_set_rr_count(*have, 0);
-	ldns_rr_list_free(*have);
-	*have = n;
-	n = NULL;
-out:
-	free(dv);
-	ldns_rr_list_free(n);
-	return rc;
 }
 
 /* ------------------------------------------------------------ export */
@@ -322,80 +111,8 @@ static uint64_t ex_backoff(struct wad_export *ex)
 
 static void batches_free(struct wad_export *ex)
 {
-	for (size_t i = 0; i < ex->nbatches; i++) {
-		ldns_rr_list_deep_free(ex->batches[i].add);
-		ldns_rr_list_deep_free(ex->batches[i].del);
-	}
-	ex->nbatches = 0;
+	dnssd_wa_queue_clear(ex->queue);
 	ex->inflight = false;
-}
-
-/* The records of l from i on, at most n, as a new list of copies. */
-static ldns_rr_list *slice(const ldns_rr_list *l, size_t i, size_t n)
-{
-	ldns_rr_list *s = ldns_rr_list_new();
-	size_t end = l ? ldns_rr_list_rr_count(l) : 0;
-	if (i + n < end)
-		end = i + n;
-	for (; s && i < end; i++) {
-		ldns_rr *c = ldns_rr_clone(ldns_rr_list_rr(l, i));
-		if (!c || !ldns_rr_list_push_rr(s, c)) {
-			ldns_rr_free(c);
-			ldns_rr_list_deep_free(s);
-			return NULL;
-		}
-	}
-	return s;
-}
-
-static size_t batch_size(const struct batch *b)
-{
-	return (b->add ? ldns_rr_list_rr_count(b->add) : 0) +
-	       (b->del ? ldns_rr_list_rr_count(b->del) : 0);
-}
-
-/* Replace batch i by its two halves (deletions and additions kept in order). */
-static int batch_split(struct wad_export *ex, size_t i)
-{
-	if (dnssd_grow((void **)&ex->batches, &ex->capbatches, ex->nbatches + 1,
-	               sizeof(*ex->batches)) < 0)
-		return -ENOMEM;
-	struct batch b = ex->batches[i];
-	size_t nd = b.del ? ldns_rr_list_rr_count(b.del) : 0;
-	size_t na = b.add ? ldns_rr_list_rr_count(b.add) : 0;
-	size_t half = (nd + na) / 2;
-	struct batch x, y;
-	if (half <= nd) {
-		x = (struct batch){NULL, slice(b.del, 0, half)};
-		y = (struct batch){slice(b.add, 0, na), slice(b.del, half, nd)};
-	} else {
-		x = (struct batch){slice(b.add, 0, half - nd), slice(b.del, 0, nd)};
-		y = (struct batch){slice(b.add, half - nd, na), NULL};
-	}
-	if ((half <= nd ? !x.del || !y.add || !y.del : !x.add || !x.del || !y.add)) {
-		ldns_rr_list_deep_free(x.add);
-		ldns_rr_list_deep_free(x.del);
-		ldns_rr_list_deep_free(y.add);
-		ldns_rr_list_deep_free(y.del);
-		return -ENOMEM;
-	}
-	memmove(&ex->batches[i + 2], &ex->batches[i + 1],
-	        (ex->nbatches - i - 1) * sizeof(*ex->batches));
-	ex->batches[i] = x;
-	ex->batches[i + 1] = y;
-	ex->nbatches++;
-	ldns_rr_list_deep_free(b.add);
-	ldns_rr_list_deep_free(b.del);
-	return 0;
-}
-
-static bool has_upper(const ldns_rdf *name)
-{
-	const uint8_t *d = ldns_rdf_data(name);
-	for (size_t i = 0; i < ldns_rdf_size(name); i++)
-		if (dnssd_lower(d[i]) != d[i])
-			return true;
-	return false;
 }
 
 static void on_update(void *arg, const struct dnsc_result *r);
@@ -404,13 +121,10 @@ static void on_update(void *arg, const struct dnsc_result *r);
 static void ex_send_next(struct wad *w)
 {
 	struct wad_export *ex = &w->ex;
-	while (ex->nbatches) {
-		struct batch *b = &ex->batches[0];
+	if (dnssd_wa_queue_len(ex->queue)) {
 		struct dnssd_wa_msg *m = NULL;
-		int rc = dnssd_wa_update(w->zone, b->add, b->del, dnsc_next_id(w->dnsc),
-		                         dnsc_key(w->dnsc), &m);
-		if (rc == -EMSGSIZE && batch_size(b) > 1 && batch_split(ex, 0) == 0)
-			continue;
+		int rc = dnssd_wa_queue_message(ex->queue, w->zone, dnsc_next_id(w->dnsc),
+		                                dnsc_key(w->dnsc), &m);
 		if (rc < 0) {
 			log_warnx("dns: cannot build an UPDATE for %s: %s", w->domain,
 			          strerror(-rc));
@@ -454,102 +168,49 @@ static void log_rejected(struct wad *w, const ldns_rr_list *l)
 	}
 }
 
-static bool same_rrset(const ldns_rr *a, const ldns_rr *b)
-{
-	return ldns_rr_get_type(a) == ldns_rr_get_type(b) &&
-	       ldns_dname_compare(ldns_rr_owner(a), ldns_rr_owner(b)) == 0;
-}
-
-/* Whether held has a record of the RRset of add's (one) record. */
-static bool same_rrset_held(const ldns_rr_list *held, const ldns_rr_list *add)
-{
-	if (!add || ldns_rr_list_rr_count(add) != 1)
-		return false;
-	for (size_t i = 0; i < ldns_rr_list_rr_count(held); i++)
-		if (same_rrset(ldns_rr_list_rr(held, i), ldns_rr_list_rr(add, 0)))
-			return true;
-	return false;
-}
-
-/*
- * Records refused for want of room in their RRset may go in once a record of that
- * RRset was deleted: they are tried again (and logged again if refused again).
- */
-static void forgive_rejected(struct wad_export *ex, const ldns_rr_list *del)
-{
-	size_t n = ldns_rr_list_rr_count(ex->rejected), k = 0;
-	for (size_t i = 0; i < n; i++) {
-		ldns_rr *rr = ldns_rr_list_rr(ex->rejected, i);
-		bool freed = false;
-		for (size_t j = 0; del && j < ldns_rr_list_rr_count(del) && !freed; j++) {
-			freed = same_rrset(ldns_rr_list_rr(del, j), rr);
-		}
-		if (freed) {
-			ldns_rr_free(rr);
-			ex->dirty = true;
-		} else {
-			ldns_rr_list_set_rr(ex->rejected, rr, k++);
-		}
-	}
-	ldns_rr_list_set_rr_count(ex->rejected, k);
-}
-
-/* The first batch is done with (sent, or given up): drop it, send the next. */
-static void batch_done(struct wad *w)
-{
-	struct wad_export *ex = &w->ex;
-	struct batch *b = &ex->batches[0];
-	ldns_rr_list_deep_free(b->add);
-	ldns_rr_list_deep_free(b->del);
-	memmove(&ex->batches[0], &ex->batches[1],
-	        (--ex->nbatches) * sizeof(*ex->batches));
-	ex_send_next(w);
-}
-
 static void on_update(void *arg, const struct dnsc_result *r)
 {
 	struct wad *w = arg;
 	struct wad_export *ex = &w->ex;
 	ex->inflight = false;
-	if (!ex->nbatches)
+	const struct dnssd_wa_batch *b = dnssd_wa_queue_head(ex->queue);
+	if (!b)
 		return;
-	struct batch *b = &ex->batches[0];
 	if (r->err == 0 && r->rcode == LDNS_RCODE_NOERROR && r->tsig_error == 0) {
 		ex_clear_error(w);
 		ex->gen++;
-		if (have_apply(&ex->have, b->add, b->del) < 0)
+		if (dnssd_wa_have_apply(&ex->have, b->add, b->del) < 0)
 			ex->need_xfr = true; /* lost track: read the domain again */
-		forgive_rejected(ex, b->del);
+		/* Refused for want of room in their RRset: tried again once it has some.
+		 */
+		if (dnssd_wa_rejected_forgive(ex->rejected, b->del))
+			ex->dirty = true;
 		ex->records_added += b->add ? ldns_rr_list_rr_count(b->add) : 0;
 		ex->records_deleted += b->del ? ldns_rr_list_rr_count(b->del) : 0;
 		for (size_t i = 0;
 		     !ex->case_sample && b->add && i < ldns_rr_list_rr_count(b->add); i++)
-			if (has_upper(ldns_rr_owner(ldns_rr_list_rr(b->add, i))))
+			if (dnssd_wa_has_upper(ldns_rr_owner(ldns_rr_list_rr(b->add, i))))
 				ex->case_sample =
 				    ldns_rr_clone(ldns_rr_list_rr(b->add, i));
-		batch_done(w);
+		dnssd_wa_queue_pop(ex->queue);
+		ex_send_next(w);
 		return;
 	}
 	ex->updates_failed++;
 	if (r->err == 0 && r->rcode == LDNS_RCODE_SERVFAIL) {
 		/* All or nothing: halve until the records that cannot go in are alone. */
-		if (batch_size(b) > 1 && batch_split(ex, 0) == 0) {
+		if (dnssd_wa_batch_size(b) > 1 && dnssd_wa_queue_split(ex->queue) == 0) {
 			ex_send_next(w);
 			return;
 		}
-		if (batch_size(b) == 1) {
-			/* One line per RRset, however many of its records do not fit. */
-			if (!same_rrset_held(ex->rejected, b->add))
+		b = dnssd_wa_queue_head(ex->queue); /* the split may have moved it */
+		if (dnssd_wa_batch_size(b) == 1) {
+			if (dnssd_wa_rejected_add(ex->rejected, b->add) == 1)
 				log_rejected(w, b->add);
-			for (size_t i = 0; b->add && i < ldns_rr_list_rr_count(b->add);
-			     i++) {
-				ldns_rr *c = ldns_rr_clone(ldns_rr_list_rr(b->add, i));
-				if (c && !ldns_rr_list_push_rr(ex->rejected, c))
-					ldns_rr_free(c);
-			}
 			if (b->del && ldns_rr_list_rr_count(b->del))
 				ex_set_error(w, "UPDATE", r);
-			batch_done(w);
+			dnssd_wa_queue_pop(ex->queue);
+			ex_send_next(w);
 			return;
 		}
 	}
@@ -566,20 +227,21 @@ static void on_update(void *arg, const struct dnsc_result *r)
 static void ex_flush(struct wad *w)
 {
 	struct wad_export *ex = &w->ex;
-	if (!ex->up || ex->inflight || ex->nbatches || ex->xfr_busy)
+	if (!ex->up || ex->inflight || dnssd_wa_queue_len(ex->queue) || ex->xfr_busy)
 		return;
 	if (ex->need_xfr) {
 		ex_transfer(w);
 		return;
 	}
 	ex->dirty = false;
-	ldns_rr_list *local = local_list(ex), *want = NULL, *add = NULL, *del = NULL;
+	ldns_rr_list *local = dnssd_wa_local_list(ex->local), *want = NULL, *add = NULL,
+	             *del = NULL;
 	int rc = local ? dnssd_wa_export(local, w->domain, w->zone,
 	                                 policy_dns_ttl(w->dns), &want)
 	               : -ENOMEM;
 	ldns_rr_list_free(local);
 	log_trace("dns: %s: %zu local records, %zu wanted, %zu held", w->domain,
-	          ex->local.count, want ? ldns_rr_list_rr_count(want) : 0,
+	          dnssd_wa_local_count(ex->local), want ? ldns_rr_list_rr_count(want) : 0,
 	          ldns_rr_list_rr_count(ex->have));
 	if (rc == 0)
 		rc = dnssd_wa_diff(want, ex->have, w->domain, w->zone, &add, &del);
@@ -592,26 +254,9 @@ static void ex_flush(struct wad *w)
 		goto out;
 	}
 	/* What the server would not take stays out, rather than fail again. */
-	size_t nrej = ldns_rr_list_rr_count(ex->rejected);
-	ldns_rr **rej = nrej ? malloc(nrej * sizeof(*rej)) : NULL;
-	if (rej) {
-		for (size_t i = 0; i < nrej; i++)
-			rej[i] = ldns_rr_list_rr(ex->rejected, i);
-		qsort(rej, nrej, sizeof(*rej), rr_cmp_ptr);
-		ldns_rr_list *keep = ldns_rr_list_new();
-		for (size_t i = 0; keep && i < ldns_rr_list_rr_count(add); i++) {
-			ldns_rr *rr = ldns_rr_list_rr(add, i);
-			if (bsearch(&rr, rej, nrej, sizeof(*rej), rr_cmp_ptr) ||
-			    !ldns_rr_list_push_rr(keep, rr))
-				ldns_rr_free(rr);
-		}
-		if (keep) {
-			ldns_rr_list_set_rr_count(add, 0);
-			ldns_rr_list_free(add);
-			add = keep;
-		}
-		free(rej);
-	}
+	if (dnssd_wa_rejected_filter(ex->rejected, &add) < 0)
+		log_debug("dns: %s: out of memory leaving out refused records",
+		          w->domain);
 	/* Right after coming up, deletions wait for the LAN to answer again. */
 	uint64_t now = mono_ms();
 	if (ldns_rr_list_rr_count(del) && now < ex->up_at + WAD_SETTLE_MS) {
@@ -624,29 +269,11 @@ static void ex_flush(struct wad *w)
 	if (nd + na)
 		log_debug("dns: %s: %zu records to add, %zu to delete", w->domain, na,
 		          nd);
-	/* Deletions first, so that a replaced record never meets a limit beside its old
-	 * copy. */
-	for (size_t s0 = 0; s0 < nd + na; s0 += WAD_BATCH_RECORDS) {
-		size_t e =
-		    s0 + WAD_BATCH_RECORDS < nd + na ? s0 + WAD_BATCH_RECORDS : nd + na;
-		struct batch b = {NULL, NULL};
-		bool ok = true;
-		if (s0 < nd)
-			ok = (b.del = slice(del, s0, (e < nd ? e : nd) - s0)) != NULL;
-		if (ok && e > nd) {
-			size_t a0 = s0 > nd ? s0 - nd : 0;
-			ok = (b.add = slice(add, a0, e - nd - a0)) != NULL;
-		}
-		if (!ok || dnssd_grow((void **)&ex->batches, &ex->capbatches,
-		                      ex->nbatches + 1, sizeof(*ex->batches)) < 0) {
-			ldns_rr_list_deep_free(b.add);
-			ldns_rr_list_deep_free(b.del);
-			batches_free(ex);
-			ex->dirty = true;
-			ex_schedule(w, ex_backoff(ex));
-			goto out;
-		}
-		ex->batches[ex->nbatches++] = b;
+	if (dnssd_wa_queue_fill(ex->queue, add, del, WAD_BATCH_RECORDS) < 0) {
+		batches_free(ex);
+		ex->dirty = true;
+		ex_schedule(w, ex_backoff(ex));
+		goto out;
 	}
 	ex_send_next(w);
 out:
@@ -670,72 +297,19 @@ static void ex_schedule(struct wad *w, uint64_t ms)
 /* The sample published with capitals, as the transfer has it: folded or not. */
 static void ex_check_case(struct wad *w, const ldns_rr_list *zone)
 {
-	struct wad_export *ex = &w->ex;
-	for (size_t i = 0; i < ldns_rr_list_rr_count(zone); i++) {
-		const ldns_rr *rr = ldns_rr_list_rr(zone, i);
-		if (dnssd_wa_rr_cmp(rr, ex->case_sample) != 0)
-			continue;
-		const ldns_rdf *a = ldns_rr_owner(rr),
-		               *b = ldns_rr_owner(ex->case_sample);
-		if (ldns_rdf_size(a) == ldns_rdf_size(b) &&
-		    memcmp(ldns_rdf_data(a), ldns_rdf_data(b), ldns_rdf_size(a)) != 0)
-			log_info(
-			    "dns: %s stores names in lower case (as Knot DNS does): "
-			    "instance names of %s show in lower case at sites and "
-			    "clients reading it; use a server that keeps case (BIND) "
-			    "where people read them",
-			    dnsc_server(w->dnsc), w->domain);
-		return;
-	}
+	if (dnssd_wa_case_folded(zone, w->ex.case_sample) == 1)
+		log_info("dns: %s stores names in lower case (as Knot DNS does): "
+		         "instance names of %s show in lower case at sites and "
+		         "clients reading it; use a server that keeps case (BIND) "
+		         "where people read them",
+		         dnsc_server(w->dnsc), w->domain);
 }
 
 /* Copies of the records of zone this gateway owns; NULL on ENOMEM. */
 static ldns_rr_list *owned_of(const struct wad *w, const ldns_rr_list *zone)
 {
-	ldns_rr_list *owned = ldns_rr_list_new();
-	ldns_rdf *dom = ldns_dname_new_frm_str(w->domain),
-	         *zn = ldns_dname_new_frm_str(w->zone);
-	bool ok = owned && dom && zn;
-	for (size_t i = 0; ok && i < ldns_rr_list_rr_count(zone); i++) {
-		const ldns_rr *rr = ldns_rr_list_rr(zone, i);
-		if (!dnssd_wa_owned(rr, dom, zn))
-			continue;
-		ldns_rr *c = ldns_rr_clone(rr);
-		ok = c && ldns_rr_list_push_rr(owned, c);
-		if (!ok)
-			ldns_rr_free(c);
-	}
-	ldns_rdf_deep_free(dom);
-	ldns_rdf_deep_free(zn);
-	if (!ok) {
-		ldns_rr_list_deep_free(owned);
-		return NULL;
-	}
-	return owned;
-}
-
-/* Whether a and b hold the same records (as DNS compares them), in any order. */
-static bool same_records(const ldns_rr_list *a, const ldns_rr_list *b)
-{
-	size_t n = ldns_rr_list_rr_count(a);
-	if (n != ldns_rr_list_rr_count(b))
-		return false;
-	ldns_rr **va = malloc((n ? n : 1) * sizeof(*va)),
-	        **vb = malloc((n ? n : 1) * sizeof(*vb));
-	bool same = va && vb;
-	for (size_t i = 0; same && i < n; i++) {
-		va[i] = ldns_rr_list_rr(a, i);
-		vb[i] = ldns_rr_list_rr(b, i);
-	}
-	if (same) {
-		qsort(va, n, sizeof(*va), rr_cmp_ptr);
-		qsort(vb, n, sizeof(*vb), rr_cmp_ptr);
-	}
-	for (size_t i = 0; same && i < n; i++)
-		same = dnssd_wa_rr_cmp(va[i], vb[i]) == 0;
-	free(va);
-	free(vb);
-	return same;
+	ldns_rr_list *owned = NULL;
+	return dnssd_wa_owned_of(zone, w->domain, w->zone, &owned) == 0 ? owned : NULL;
 }
 
 /*
@@ -747,13 +321,13 @@ static bool same_records(const ldns_rr_list *a, const ldns_rr_list *b)
 static void ex_reconcile(struct wad *w, const ldns_rr_list *zone)
 {
 	struct wad_export *ex = &w->ex;
-	if (!ex->up || ex->inflight || ex->nbatches || ex->xfr_busy ||
+	if (!ex->up || ex->inflight || dnssd_wa_queue_len(ex->queue) || ex->xfr_busy ||
 	    ex->gen != w->xfr_gen)
 		return;
 	ldns_rr_list *owned = owned_of(w, zone);
 	if (!owned)
 		return;
-	if (same_records(owned, ex->have)) {
+	if (dnssd_wa_same_records(owned, ex->have)) {
 		ldns_rr_list_deep_free(owned);
 		return;
 	}
@@ -807,7 +381,7 @@ static void on_export_xfr(void *arg, const struct dnsc_result *r)
 		         dnsc_server(w->dnsc), ldns_rr_list_rr_count(owned), w->domain,
 		         (unsigned)dnssd_wa_xfr_serial(r->xfr));
 		/* The engine sends the whole allowed set again: start from it alone. */
-		local_clear(ex);
+		dnssd_wa_local_clear(ex->local);
 		proxy_peer_up(w->proxy, (unsigned)ex->id, mono_ms());
 		run_engine(w);
 		if (!w->poll_busy && !evtimer_pending(w->poll, NULL))
@@ -861,7 +435,7 @@ static int ex_records(void *arg, unsigned id, const char *origin, unsigned hops,
 				log_trace("dns: from the engine: %s", t ? t : "?");
 				free(t);
 			}
-			int r = local_put(&w->ex, rrs[i]);
+			int r = dnssd_wa_local_put(w->ex.local, rrs[i]);
 			rc = rc ? rc : r;
 		}
 	w->ex.dirty = true;
@@ -967,27 +541,10 @@ static void im_apply(struct wad *w, struct wad_import *im, const ldns_rr_list *z
 	if (dnssd_wa_import(zone, im->domain, &now) < 0)
 		return;
 	im_set_up(w, im, true);
-	size_t nn = ldns_rr_list_rr_count(now), no = ldns_rr_list_rr_count(im->imported);
-	ldns_rr **v = malloc((nn ? nn : 1) * sizeof(*v));
-	ldns_rr_list *gone = ldns_rr_list_new();
-	if (v && gone) {
-		for (size_t i = 0; i < nn; i++)
-			v[i] = ldns_rr_list_rr(now, i);
-		qsort(v, nn, sizeof(*v), rr_cmp_ptr);
-		for (size_t i = 0; i < no; i++) {
-			ldns_rr *rr = ldns_rr_list_rr(im->imported, i);
-			if (nn && bsearch(&rr, v, nn, sizeof(*v), rr_cmp_ptr))
-				continue;
-			ldns_rr *c = ldns_rr_clone(rr);
-			if (c) {
-				ldns_rr_set_ttl(c, 0);
-				if (!ldns_rr_list_push_rr(gone, c))
-					ldns_rr_free(c);
-			}
-		}
+	size_t nn = ldns_rr_list_rr_count(now);
+	ldns_rr_list *gone = NULL;
+	if (dnssd_wa_gone(im->imported, now, &gone) == 0)
 		im_feed(w, im, gone);
-	}
-	free(v);
 	ldns_rr_list_deep_free(gone);
 	im_feed(w, im, now);
 	uint32_t min = UINT32_MAX;
@@ -1235,8 +792,8 @@ struct wad *wad_new(struct event_base *base, struct proxy *p,
 	snprintf(key.secret, sizeof(key.secret), "%s", secret->b64);
 	struct dnsc_events ev = {.up = on_server_up, .down = on_server_down};
 	int err = ENOMEM;
-	w->ex.seed = dnssd_hash_seed(&w->ex.local);
-	if (dnssd_table_init(&w->ex.local) < 0 || !(w->ex.have = ldns_rr_list_new()) ||
+	if (!(w->ex.local = dnssd_wa_local_new()) ||
+	    !(w->ex.queue = dnssd_wa_queue_new()) || !(w->ex.have = ldns_rr_list_new()) ||
 	    !(w->ex.rejected = ldns_rr_list_new()) ||
 	    !(w->ex.flush = evtimer_new(base, on_flush, w)) ||
 	    !(w->ex.retry = evtimer_new(base, on_ex_retry, w)) ||
@@ -1280,10 +837,8 @@ void wad_free(struct wad *w)
 	free(w->imports);
 	if (w->ex.id >= 0)
 		proxy_remove_remote(w->proxy, (unsigned)w->ex.id, mono_ms());
-	batches_free(&w->ex);
-	free(w->ex.batches);
-	local_clear(&w->ex);
-	dnssd_table_fini(&w->ex.local);
+	dnssd_wa_queue_free(w->ex.queue);
+	dnssd_wa_local_free(w->ex.local);
 	ldns_rr_list_deep_free(w->ex.have);
 	ldns_rr_list_deep_free(w->ex.rejected);
 	ldns_rr_free(w->ex.case_sample);
@@ -1314,132 +869,4 @@ int wad_reconfigure(struct wad *w, const struct policy_config *cfg)
 	if (!w->poll_busy)
 		poll_now(w);
 	return r;
-}
-
-/* ------------------------------------------------------------ status */
-
-void wad_report(const struct wad *w, FILE *f, int json)
-{
-	const struct wad_export *ex = &w->ex;
-	char since[32], esince[32];
-	size_t published = ldns_rr_list_rr_count(ex->have);
-	struct dnsc_stats cs;
-	dnsc_get_stats(w->dnsc, &cs);
-	report_time(ex->since, since, sizeof(since));
-	report_time(ex->error_since, esince, sizeof(esince));
-	if (json) {
-		fprintf(f, ",\"dns\":{\"server\":");
-		report_json_str(f, dnsc_server(w->dnsc));
-		fprintf(f, ",\"zone\":");
-		report_json_str(f, w->zone);
-		fprintf(f, ",\"domain\":");
-		report_json_str(f, w->domain);
-		fprintf(f, ",\"state\":\"%s\",\"since\":\"%s\"", ex->up ? "up" : "down",
-		        since);
-		fprintf(f, ",\"last_error\":");
-		report_json_str(f, ex->last_error);
-		fprintf(f,
-		        ",\"error_since\":\"%s\",\"records_published\":%zu,"
-		        "\"records_rejected\":%zu,\"updates_sent\":%llu,"
-		        "\"updates_failed\":%llu,\"requests\":%llu,\"bytes_out\":%llu,"
-		        "\"bytes_in\":%llu,\"polls\":%llu,\"transfers\":%llu,"
-		        "\"serial\":%llu,\"imports\":[",
-		        ex->last_error[0] ? esince : "never", published,
-		        ldns_rr_list_rr_count(ex->rejected),
-		        (unsigned long long)ex->updates_sent,
-		        (unsigned long long)ex->updates_failed,
-		        (unsigned long long)cs.requests, (unsigned long long)cs.bytes_out,
-		        (unsigned long long)cs.bytes_in, (unsigned long long)w->polls,
-		        (unsigned long long)w->transfers,
-		        w->have_serial ? (unsigned long long)w->serial : 0ULL);
-		for (size_t i = 0; i < w->nimports; i++) {
-			const struct wad_import *im = w->imports[i];
-			fprintf(f, "%s{\"site\":", i ? "," : "");
-			report_json_str(f, im->site);
-			fprintf(f, ",\"domain\":");
-			report_json_str(f, im->domain);
-			fprintf(
-			    f,
-			    ",\"state\":\"%s\",\"serial\":%llu,\"records_imported\":%zu}",
-			    im->up ? "up" : "down",
-			    w->have_serial ? (unsigned long long)w->serial : 0ULL,
-			    im->imported ? ldns_rr_list_rr_count(im->imported) : 0);
-		}
-		fprintf(f, "],\"import_error\":");
-		report_json_str(f, w->import_error);
-		fprintf(f, "}");
-		return;
-	}
-	fprintf(f, "dns: server %s, zone %s\n", dnsc_server(w->dnsc), w->zone);
-	fprintf(f, "  export %s: %s since %s, %zu records published", w->domain,
-	        ex->up ? "up" : "down", since, published);
-	if (ldns_rr_list_rr_count(ex->rejected))
-		fprintf(f, " (%zu refused by the server)",
-		        ldns_rr_list_rr_count(ex->rejected));
-	fprintf(f, ", updates sent %llu failed %llu\n",
-	        (unsigned long long)ex->updates_sent,
-	        (unsigned long long)ex->updates_failed);
-	if (ex->last_error[0])
-		fprintf(f, "  last error (since %s): %s\n", esince, ex->last_error);
-	for (size_t i = 0; i < w->nimports; i++) {
-		const struct wad_import *im = w->imports[i];
-		fprintf(f, "  import %s (%s): %s, serial %llu, %zu records imported\n",
-		        im->site, im->domain, im->up ? "up" : "down",
-		        w->have_serial ? (unsigned long long)w->serial : 0ULL,
-		        im->imported ? ldns_rr_list_rr_count(im->imported) : 0);
-	}
-	if (w->import_error[0])
-		fprintf(f, "  import error: %s\n", w->import_error);
-	fprintf(f,
-	        "  requests %llu, bytes out %llu in %llu, polls %llu, transfers %llu\n",
-	        (unsigned long long)cs.requests, (unsigned long long)cs.bytes_out,
-	        (unsigned long long)cs.bytes_in, (unsigned long long)w->polls,
-	        (unsigned long long)w->transfers);
-}
-
-void wad_metrics(const struct wad *w, FILE *f)
-{
-	const struct wad_export *ex = &w->ex;
-	struct dnsc_stats cs;
-	dnsc_get_stats(w->dnsc, &cs);
-	report_prom_single(
-	    f, "sitecast_dns_up", "gauge",
-	    "Whether the DNS server took this site's domain (1) or not (0).", ex->up);
-	report_prom_single(f, "sitecast_dns_records_published", "gauge",
-	                   "Records this gateway holds in its domain on the DNS server.",
-	                   ldns_rr_list_rr_count(ex->have));
-	report_prom_single(f, "sitecast_dns_records_rejected", "gauge",
-	                   "Records the DNS server would not take (SERVFAIL alone).",
-	                   ldns_rr_list_rr_count(ex->rejected));
-	report_prom_single(f, "sitecast_dns_updates_total", "counter",
-	                   "UPDATE messages sent.", ex->updates_sent);
-	report_prom_single(f, "sitecast_dns_updates_failed_total", "counter",
-	                   "UPDATE messages refused or unanswered.", ex->updates_failed);
-	report_prom_single(f, "sitecast_dns_requests_total", "counter",
-	                   "Messages sent to the DNS server (UPDATE, SOA, AXFR).",
-	                   cs.requests);
-	report_prom_single(
-	    f, "sitecast_dns_bytes_out_total", "counter",
-	    "Bytes sent to the DNS server (DNS messages with their TCP length).",
-	    cs.bytes_out);
-	report_prom_single(f, "sitecast_dns_bytes_in_total", "counter",
-	                   "Bytes received from the DNS server.", cs.bytes_in);
-	report_prom_single(f, "sitecast_dns_polls_total", "counter",
-	                   "SOA serial queries for the imported domains.", w->polls);
-	report_prom_single(f, "sitecast_dns_transfers_total", "counter",
-	                   "Zone transfers for the imported domains.", w->transfers);
-	fprintf(f,
-	        "# HELP sitecast_dns_import_up Whether the imported domain is read (1) "
-	        "or not (0).\n# TYPE sitecast_dns_import_up gauge\n");
-	for (size_t i = 0; i < w->nimports; i++)
-		fprintf(f, "sitecast_dns_import_up{site=\"%s\"} %d\n",
-		        w->imports[i]->site, w->imports[i]->up ? 1 : 0);
-	fprintf(f, "# HELP sitecast_dns_import_records Records of the imported domain "
-	           "given to this LAN.\n# TYPE sitecast_dns_import_records gauge\n");
-	for (size_t i = 0; i < w->nimports; i++)
-		fprintf(f, "sitecast_dns_import_records{site=\"%s\"} %zu\n",
-		        w->imports[i]->site,
-		        w->imports[i]->imported
-		            ? ldns_rr_list_rr_count(w->imports[i]->imported)
-		            : 0);
 }

@@ -43,6 +43,16 @@ net_wait 10 resolved_at brooklyn-h1 "$renamed" printer-manhattan.local 631 ||
 resolved_at brooklyn-h1 "$taken" printer.local 9631 ||
 	net_fail "the local '$taken' is not resolved at printer.local port 9631 any more"
 net_pass "the imported printer is '$renamed' in Brooklyn; the local '$taken' keeps its name"
+svc=$(timeout 10 "$SITECASTCTL" -s "$(sites_control brooklyn)" services --json) ||
+	net_fail "sitecastctl services of Brooklyn failed: $svc"
+lan_name=$(printf '%s' "$svc" | python3 -c '
+import json, sys
+for s in json.load(sys.stdin)["remote"]:
+    if s["origin_name"] == "Printer A":
+        print(s["lan_name"])')
+[ "$lan_name" = "$renamed" ] ||
+	net_fail "sitecastctl services gives lan_name '$lan_name' for Manhattan's Printer A, not '$renamed'"
+net_pass "sitecastctl services shows the name Avahi chose: '$lan_name'"
 
 # --- 2. without Brooklyn's gateway Avahi, sitecastd speaks under the new name
 net_avahi_stop brooklyn-gw
