@@ -30,6 +30,7 @@
 
 #include "dnssd/msg.h"
 #include "dnssd/rrkey.h"
+#include "dnssd/vec.h"
 
 #define GOODBYE_GRACE_MS 1000 /* RFC 6762 §10.1 */
 #define FLUSH_GRACE_MS 1000   /* RFC 6762 §10.2 */
@@ -137,18 +138,10 @@ static void heap_down(struct dnssd_cache *c, size_t i)
 
 static int heap_reserve(struct dnssd_cache *c)
 {
-	if (c->count < c->heap_cap)
-		return 0;
-	size_t ncap = c->heap_cap ? c->heap_cap * 2 : 64;
 	/* Entries keep their slot number in 32 bits. */
-	if (ncap > UINT32_MAX || ncap > SIZE_MAX / sizeof(*c->heap))
+	if (c->count >= UINT32_MAX)
 		return -ENOMEM;
-	struct heap_slot *h = realloc(c->heap, ncap * sizeof(*h));
-	if (!h)
-		return -ENOMEM;
-	c->heap = h;
-	c->heap_cap = ncap;
-	return 0;
+	return dnssd_grow((void **)&c->heap, &c->heap_cap, c->count + 1, sizeof(*c->heap));
 }
 
 /* Space must have been reserved. */

@@ -32,3 +32,19 @@ const ldns_rdf *dnssd_srv_target(const ldns_rr *rr)
 {
 	return rr && ldns_rr_get_type(rr) == LDNS_RR_TYPE_SRV ? dnssd_rdf_name(rr, 3) : NULL;
 }
+
+ldns_rr *dnssd_rr_new(const ldns_rdf *owner, uint16_t type, uint16_t klass, uint32_t ttl)
+{
+	ldns_rr *rr = ldns_rr_new();
+	ldns_rdf *o = owner ? ldns_rdf_clone(owner) : NULL;
+	if (!rr || !o) {
+		ldns_rr_free(rr);
+		ldns_rdf_deep_free(o);
+		return NULL;
+	}
+	ldns_rr_set_owner(rr, o);
+	ldns_rr_set_type(rr, (ldns_rr_type)type);
+	ldns_rr_set_class(rr, (ldns_rr_class)klass);
+	ldns_rr_set_ttl(rr, ttl);
+	return rr;
+}

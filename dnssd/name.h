@@ -4,8 +4,9 @@
  * RFC 4343), name equality on the wire form, a record's name-typed rdata and
  * an SRV record's target.
  *
- * Ownership: nothing is allocated; the rdfs returned point into the record
- * passed in and live as long as it does.
+ * Ownership: nothing is allocated but by dnssd_rr_new(), whose record the
+ * caller frees (ldns_rr_free); the rdfs returned point into the record passed
+ * in and live as long as it does.
  */
 #ifndef SITECAST_DNSSD_NAME_H
 #define SITECAST_DNSSD_NAME_H
@@ -37,5 +38,11 @@ const ldns_rdf *dnssd_rdf_name(const ldns_rr *rr, size_t i);
 
 /* The target host of an SRV record; NULL for another type or a malformed SRV. */
 const ldns_rdf *dnssd_srv_target(const ldns_rr *rr);
+
+/*
+ * A new record with no rdata yet: a copy of owner, type, klass (cache-flush or
+ * QU bit included) and ttl. NULL when out of memory.
+ */
+ldns_rr *dnssd_rr_new(const ldns_rdf *owner, uint16_t type, uint16_t klass, uint32_t ttl);
 
 #endif

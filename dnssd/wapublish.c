@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dnssd/name.h"
 #include "dnssd/rrkey.h"
 #include "dnssd/vec.h"
 #include "dnssd/wapublish.h"
@@ -255,7 +256,7 @@ bool dnssd_wa_has_upper(const ldns_rdf *name)
 {
 	const uint8_t *d = ldns_rdf_data(name);
 	for (size_t i = 0; i < ldns_rdf_size(name); i++)
-		if (d[i] >= 'A' && d[i] <= 'Z')
+		if (dnssd_lower(d[i]) != d[i])
 			return true;
 	return false;
 }

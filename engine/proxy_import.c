@@ -185,18 +185,29 @@ static void import_records(struct proxy *p, struct rpeer *peer, const ldns_rr *c
 	free(allow);
 }
 
+/*
+ * The start of an entry point with n records or questions from remote peer_id:
+ * the engine entered, and the remote's state, or NULL when the call is void or
+ * the remote unknown (what it carried counted as dropped).
+ */
+static struct rpeer *peer_enter(struct proxy *p, unsigned peer_id, ldns_rr *const *v,
+                                size_t n, uint64_t now_ms)
+{
+	if (!p || (!v && n))
+		return NULL;
+	proxy_enter(p, now_ms);
+	struct rpeer *peer = proxy_peer_by_id(p, peer_id);
+	if (!peer)
+		p->st.drops[PROXY_DROP_PEER] += n;
+	return peer;
+}
+
 void proxy_peer_records(struct proxy *p, unsigned peer_id, const char *origin,
                         unsigned hops, ldns_rr *const *rrs, size_t n, uint64_t now_ms)
 {
-	struct rpeer *peer;
-
-	if (!p || (!rrs && n))
+	struct rpeer *peer = peer_enter(p, peer_id, rrs, n, now_ms);
+	if (!peer)
 		return;
-	proxy_enter(p, now_ms);
-	if (!(peer = proxy_peer_by_id(p, peer_id))) {
-		p->st.drops[PROXY_DROP_PEER] += n;
-		return;
-	}
 	if (!origin || strcmp(origin, policy_config_site(p->cfg)) == 0 || hops > 0) {
 		p->st.drops[PROXY_DROP_LOOP] += n;
 		return;
@@ -213,16 +224,10 @@ void proxy_peer_records(struct proxy *p, unsigned peer_id, const char *origin,
 void proxy_peer_questions(struct proxy *p, unsigned peer_id, ldns_rr *const *qs, size_t n,
                           uint64_t now_ms)
 {
-	struct rpeer *peer;
 	struct lset recs = {0};
-
-	if (!p || (!qs && n))
+	struct rpeer *peer = peer_enter(p, peer_id, qs, n, now_ms);
+	if (!peer)
 		return;
-	proxy_enter(p, now_ms);
-	if (!(peer = proxy_peer_by_id(p, peer_id))) {
-		p->st.drops[PROXY_DROP_PEER] += n;
-		return;
-	}
 	peer->questions_in += n;
 	for (size_t i = 0; i < n; i++) {
 		const ldns_rr *q = qs[i];

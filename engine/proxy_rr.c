@@ -160,18 +160,9 @@ ldns_rr *proxy_entry_rr_ttl(const struct dnssd_entry *e, uint32_t ttl)
 
 ldns_rr *proxy_make_question(const ldns_rdf *name, uint16_t type)
 {
-	ldns_rr *q = ldns_rr_new();
-	ldns_rdf *n = ldns_rdf_clone(name);
-	if (!q || !n) {
-		ldns_rr_free(q);
-		ldns_rdf_deep_free(n);
-		return NULL;
-	}
-	ldns_rr_set_owner(q, n);
-	ldns_rr_set_type(q, (ldns_rr_type)type);
-	ldns_rr_set_class(q, LDNS_RR_CLASS_IN);
-	ldns_rr_set_ttl(q, 0);
-	ldns_rr_set_question(q, true);
+	ldns_rr *q = dnssd_rr_new(name, type, LDNS_RR_CLASS_IN, 0);
+	if (q)
+		ldns_rr_set_question(q, true);
 	return q;
 }
 

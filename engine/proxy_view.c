@@ -225,41 +225,58 @@ static int met_before(struct walk *w, const ldns_rdf *inst, bool *met)
 	return 0;
 }
 
+/*
+ * What both walks read from SRV entry e of cache c: a new service of v with
+ * its names, host, port, times and addresses, in *out (NULL, and 0, when e is
+ * not an instance or its instance was met before). *rr is e's record, which
+ * the caller frees whatever the result; *sn and *subj are filled for it.
+ */
+static int service_from_srv(struct walk *w, struct proxy_view *v, size_t *cap,
+                            struct dnssd_cache *c, struct dnssd_entry *e, ldns_rr **rr,
+                            struct dnssd_svcname *sn, struct policy_subject *subj,
+                            struct proxy_view_service **out)
+{
+	*out = NULL;
+	if (!(*rr = dnssd_entry_rr_new(e)))
+		return -ENOMEM;
+	const ldns_rdf *inst = ldns_rr_owner(*rr), *target = dnssd_srv_target(*rr);
+	bool met = false;
+	int err = 0;
+	if (dnssd_svcname_parse(inst, sn) < 0 || sn->kind != DNSSD_NAME_INSTANCE ||
+	    !target || (err = met_before(w, inst, &met)) < 0 || met)
+		return err;
+	struct proxy_view_service *s = view_add(v, cap);
+	if (!s)
+		return -ENOMEM;
+	s->known = true;
+	if ((err = set_names(s, inst, sn, subj)) < 0)
+		return err;
+	if (!(s->host = name_text(target)))
+		return -ENOMEM;
+	s->port = ldns_rdf2native_int16(ldns_rr_rdf(*rr, 2));
+	s->seen_ms = dnssd_entry_updated(e);
+	s->ttl_left = dnssd_entry_ttl_left(e, w->now);
+	if (add_addrs(s, c, target, w->now) < 0)
+		return -ENOMEM;
+	*out = s;
+	return 0;
+}
+
 /* One local service from its SRV entry e, with an export decision per remote. */
 static int local_service(struct proxy *p, struct walk *w, struct proxy_view *v,
                          size_t *cap, struct dnssd_entry *e)
 {
-	ldns_rr *rr = dnssd_entry_rr_new(e);
+	ldns_rr *rr = NULL;
+	struct proxy_view_service *s;
 	struct dnssd_svcname sn, hn, stn;
 	struct policy_subject subj = {0};
 	struct policy_sender snd;
-	int err = -ENOMEM;
 
-	if (!rr)
-		return -ENOMEM;
-	const ldns_rdf *inst = ldns_rr_owner(rr), *target = dnssd_srv_target(rr);
-	bool met = false;
-	if (dnssd_svcname_parse(inst, &sn) < 0 || sn.kind != DNSSD_NAME_INSTANCE ||
-	    !target || (err = met_before(w, inst, &met)) < 0 || met) {
-		ldns_rr_free(rr);
-		return err < 0 ? err : 0;
-	}
-	err = -ENOMEM;
-	struct proxy_view_service *s = view_add(v, cap);
-	if (!s)
+	int err = service_from_srv(w, v, cap, p->local, e, &rr, &sn, &subj, &s);
+	if (err < 0 || !s)
 		goto out;
 	s->local = true;
-	s->known = true;
-	if ((err = set_names(s, inst, &sn, &subj)) < 0)
-		goto out;
-	err = -ENOMEM;
-	if (!(s->host = name_text(target)))
-		goto out;
-	s->port = ldns_rdf2native_int16(ldns_rr_rdf(rr, 2));
-	s->seen_ms = dnssd_entry_updated(e);
-	s->ttl_left = dnssd_entry_ttl_left(e, w->now);
-	if (add_addrs(s, p->local, target, w->now) < 0)
-		goto out;
+	const ldns_rdf *inst = ldns_rr_owner(rr), *target = dnssd_srv_target(rr);
 	subj.subtype = subtype_of(w, inst, &stn);
 	subj.host = host_label(target, &hn);
 	proxy_entry_sender(e, &snd);
@@ -267,6 +284,7 @@ static int local_service(struct proxy *p, struct walk *w, struct proxy_view *v,
 		subj.sender_af = snd.af;
 		subj.sender = snd.addr;
 	}
+	err = -ENOMEM;
 	for (size_t i = 0; i < p->npeers; i++)
 		if (exports_to(p->peers[i]) &&
 		    add_decision(s, p->peers[i], false, &subj) < 0)
@@ -281,37 +299,18 @@ out:
 static int remote_service(struct proxy *p, struct walk *w, struct proxy_view *v,
                           size_t *cap, struct rpeer *rp, struct dnssd_entry *e)
 {
-	ldns_rr *rr = dnssd_entry_rr_new(e);
+	ldns_rr *rr = NULL;
+	struct proxy_view_service *s;
 	struct dnssd_svcname sn, on, hn, stn;
 	struct policy_subject subj = {0};
-	int err = -ENOMEM;
 
-	if (!rr)
-		return -ENOMEM;
-	const ldns_rdf *inst = ldns_rr_owner(rr), *target = dnssd_srv_target(rr);
-	bool met = false;
-	if (dnssd_svcname_parse(inst, &sn) < 0 || sn.kind != DNSSD_NAME_INSTANCE ||
-	    !target || (err = met_before(w, inst, &met)) < 0 || met) {
-		ldns_rr_free(rr);
-		return err < 0 ? err : 0;
-	}
-	err = -ENOMEM;
-	struct proxy_view_service *s = view_add(v, cap);
-	if (!s)
+	int err = service_from_srv(w, v, cap, rp->remote, e, &rr, &sn, &subj, &s);
+	if (err < 0 || !s)
 		goto out;
-	s->known = true;
 	s->remote_id = rp->id;
 	s->origin = rp->name;
-	if ((err = set_names(s, inst, &sn, &subj)) < 0)
-		goto out;
+	const ldns_rdf *inst = ldns_rr_owner(rr), *target = dnssd_srv_target(rr);
 	err = -ENOMEM;
-	if (!(s->host = name_text(target)))
-		goto out;
-	s->port = ldns_rdf2native_int16(ldns_rr_rdf(rr, 2));
-	s->seen_ms = dnssd_entry_updated(e);
-	s->ttl_left = dnssd_entry_ttl_left(e, w->now);
-	if (add_addrs(s, rp->remote, target, w->now) < 0)
-		goto out;
 	/* As large as a label of a parsed name, so nothing is cut. */
 	char lbuf[sizeof(sn.instance)];
 	if (proxy_service_lan_name(p, inst, lbuf, sizeof(lbuf)) &&

@@ -5,6 +5,7 @@
 #include "policy/config.h"
 #include "policy/schema.h"
 #include "policy/site.h"
+#include "dnssd/name.h"
 #include "dnssd/waupdate.h"
 
 #include <arpa/inet.h>
@@ -342,10 +343,8 @@ static bool dns_name_store(const struct schema_str *s, char out[DNSNAME_MAX])
 		return false;
 	if (s->v[len - 1] == '.')
 		len--;
-	for (size_t i = 0; i < len; i++) {
-		char c = s->v[i];
-		out[i] = c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
-	}
+	for (size_t i = 0; i < len; i++)
+		out[i] = (char)dnssd_lower((uint8_t)s->v[i]);
 	out[len] = '\0';
 	return true;
 }

@@ -27,6 +27,7 @@
 #include <sys/socket.h>
 
 #include "dnssd/name.h"
+#include "dnssd/svcname.h"
 #include "dnssd/vec.h"
 
 enum fold { FOLD_NONE, FOLD_ASCII, FOLD_UNICODE };
@@ -185,39 +186,18 @@ static inline uint32_t fold_cp(uint32_t c, unsigned f)
 /* Decode one character of s[*i..len); invalid sequences yield RAW_BYTE + byte. */
 static uint32_t utf8_next(const char *str, size_t len, size_t *i)
 {
-	const unsigned char *s = (const unsigned char *)str;
-	unsigned char b = s[*i];
-	uint32_t c, min;
-	size_t n;
-
-	if (b < 0x80) {
+	const uint8_t *s = (const uint8_t *)str + *i;
+	/* Refuses overlong forms, surrogates and values past U+10FFFF. */
+	size_t n = dnssd_utf8_seq(s, len - *i);
+	if (n == 0) {
 		(*i)++;
-		return b;
+		return RAW_BYTE + s[0];
 	}
-	if (b >= 0xc2 && b <= 0xdf) {
-		n = 1, c = b & 0x1f, min = 0x80;
-	} else if (b >= 0xe0 && b <= 0xef) {
-		n = 2, c = b & 0x0f, min = 0x800;
-	} else if (b >= 0xf0 && b <= 0xf4) {
-		n = 3, c = b & 0x07, min = 0x10000;
-	} else {
-		goto bad;
-	}
-	if (len - *i <= n)
-		goto bad;
-	for (size_t k = 1; k <= n; k++) {
-		unsigned char cc = s[*i + k];
-		if ((cc & 0xc0) != 0x80)
-			goto bad;
-		c = (c << 6) | (cc & 0x3f);
-	}
-	if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
-		goto bad;
-	*i += n + 1;
+	uint32_t c = n == 1 ? s[0] : s[0] & (0x7fu >> n);
+	for (size_t k = 1; k < n; k++)
+		c = c << 6 | (s[k] & 0x3fu);
+	*i += n;
 	return c;
-bad:
-	(*i)++;
-	return RAW_BYTE + b;
 }
 
 static uint32_t hash_ascii_lower(const char *s, size_t n)

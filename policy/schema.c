@@ -2,6 +2,7 @@
 #include <config.h> /* the build configuration, not policy/config.h */
 
 #include "policy/schema.h"
+#include "dnssd/vec.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -124,15 +125,9 @@ static void append_line(struct schema_ctx *ctx, struct schema_pos pos, const cha
                         va_list ap)
 {
 	struct policy_errors *e = ctx->errs;
-	if (e->n == e->cap) {
-		size_t cap = e->cap ? e->cap * 2 : 8;
-		struct error_line *v = realloc(e->v, cap * sizeof(*v));
-		if (!v) {
-			ctx->oom = true;
-			return;
-		}
-		e->v = v;
-		e->cap = cap;
+	if (dnssd_grow((void **)&e->v, &e->cap, e->n + 1, sizeof(*e->v)) < 0) {
+		ctx->oom = true;
+		return;
 	}
 	char *text = format_line(ctx->name, pos, fmt, ap);
 	if (!text) {
@@ -386,14 +381,9 @@ static struct schema_pos mark_pos(yaml_mark_t m)
 
 static int node_add(struct schema_node *parent, struct schema_node *kid)
 {
-	if (parent->n == parent->cap) {
-		size_t cap = parent->cap ? parent->cap * 2 : 4;
-		struct schema_node **v = realloc(parent->kid, cap * sizeof(*v));
-		if (!v)
-			return -ENOMEM;
-		parent->kid = v;
-		parent->cap = cap;
-	}
+	if (dnssd_grow((void **)&parent->kid, &parent->cap, parent->n + 1,
+	               sizeof(*parent->kid)) < 0)
+		return -ENOMEM;
 	parent->kid[parent->n++] = kid;
 	return 0;
 }

@@ -13,6 +13,7 @@
 
 #include <errno.h>
 #include <grp.h>
+#include <inttypes.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
@@ -32,6 +33,7 @@
 #include "dnssd/svcname.h"
 #include "policy/config.h"
 #include "reflector/avahi.h"
+#include "reflector/avhconv.h"
 #include "reflector/cfgfile.h"
 #include "reflector/ctl.h"
 #include "reflector/daemon.h"
@@ -69,9 +71,8 @@ struct daemon {
 	/* engine remote id <-> peer manager id (remote_map_build) */
 	unsigned *mgr_of_remote, *remote_of_mgr;
 	size_t nremote, nmgr;
-	/* service lines logged in the current second, and those left out */
-	uint64_t svc_log_t;
-	unsigned svc_logged, svc_dropped;
+	/* service lines: SVC_LOG_PER_S a second, the rest counted */
+	struct log_limit svc_log;
 };
 
 /* A LAN host announcing thousands of services must not flood the log. */
@@ -131,17 +132,14 @@ static unsigned mgr_of_remote(const struct daemon *d, unsigned remote)
 	return remote < d->nremote ? d->mgr_of_remote[remote] : 0;
 }
 
-/* Say how many service lines were left out once their second is over. */
-static void svc_log_window(struct daemon *d, uint64_t now)
+/* Say how many service lines were left out, once their second is over. */
+static void svc_log_summary(uint64_t quiet)
 {
-	if (now - d->svc_log_t < 1000)
-		return;
-	if (d->svc_dropped)
-		log_debug("%u more services crossed the links in that second (%d logged "
-		          "a second at most)",
-		          d->svc_dropped, SVC_LOG_PER_S);
-	d->svc_log_t = now;
-	d->svc_logged = d->svc_dropped = 0;
+	if (quiet)
+		log_debug("%" PRIu64
+		          " more services crossed the links in that second (%d "
+		          "logged a second at most)",
+		          quiet, SVC_LOG_PER_S);
 }
 
 /* Run the engine's due work and re-arm the timer for its next deadline. */
@@ -150,8 +148,7 @@ static void run_engine(struct daemon *d)
 	uint64_t now = now_ms();
 	uint64_t next = proxy_run(d->proxy, now);
 
-	if (d->svc_dropped)
-		svc_log_window(d, now);
+	svc_log_summary(log_limit_flush(&d->svc_log));
 
 	if (next == d->deadline && evtimer_pending(d->timer, NULL))
 		return;
@@ -225,12 +222,11 @@ static void io_service_event(void *arg, unsigned peer, enum proxy_service_event 
 	if (peer >= policy_config_npeers(d->cfg) ||
 	    dnssd_svcname_parse(instance, &sn) < 0 || sn.kind != DNSSD_NAME_INSTANCE)
 		return;
-	svc_log_window(d, now_ms());
-	if (d->svc_logged >= SVC_LOG_PER_S) {
-		d->svc_dropped++;
+	uint64_t quiet = 0;
+	enum log_limit_verdict v = log_limit_pass(&d->svc_log, &quiet);
+	svc_log_summary(quiet);
+	if (v == LOG_LIMIT_QUIET)
 		return;
-	}
-	d->svc_logged++;
 	/* The label is any UTF-8 a responder chose: keep control bytes out of the log. */
 	for (char *c = sn.instance; *c; c++)
 		if ((unsigned char)*c < 0x20 || *c == 0x7f)
@@ -244,39 +240,13 @@ static void io_service_event(void *arg, unsigned peer, enum proxy_service_event 
 static int io_service_set(void *arg, const char *key, const struct proxy_service *svc)
 {
 	struct daemon *d = arg;
-	/* Every TXT string and address is handed on: sized to the service, no cap. */
-	size_t ntxt = svc->ntxt, naddrs = svc->naddrs;
-	struct avh_txt *txt = calloc(ntxt ? ntxt : 1, sizeof(*txt));
-	struct avh_addr *addrs = calloc(naddrs ? naddrs : 1, sizeof(*addrs));
-	int rc = -ENOMEM;
-
-	if (!txt || !addrs)
-		goto out;
-	for (size_t i = 0; i < ntxt; i++)
-		txt[i] = (struct avh_txt){svc->txt[i].data, svc->txt[i].len};
-	for (size_t i = 0; i < naddrs; i++) {
-		addrs[i].af = svc->addrs[i].af;
-		memcpy(addrs[i].a, svc->addrs[i].a, sizeof(addrs[i].a));
-	}
-	struct avh_service as = {
-	    .name = svc->name,
-	    .type = svc->type,
-	    .domain = svc->domain,
-	    .host = svc->host,
-	    .port = svc->port,
-	    .txt = txt,
-	    .ntxt = ntxt,
-	    .subtypes = svc->subtypes,
-	    .nsubtypes = svc->nsubtypes,
-	    .addrs = addrs,
-	    .naddrs = naddrs,
-	};
-	rc = avh_service_set(d->avh, key, &as);
-out:
+	struct avhconv_service c;
+	int rc = avhconv_service(svc, &c);
+	if (rc == 0)
+		rc = avh_service_set(d->avh, key, &c.svc);
 	if (rc < 0)
 		log_warnx("avahi: cannot publish %s: %s", key, strerror(-rc));
-	free(txt);
-	free(addrs);
+	avhconv_service_clear(&c);
 	return rc;
 }
 
@@ -328,26 +298,19 @@ static void on_avahi_host_renamed(void *arg, const char *host, const char *name)
 static void on_avahi_found(void *arg, const struct avh_found *f)
 {
 	struct daemon *d = arg;
-	struct proxy_txt txt[256];
-	size_t ntxt = f->ntxt < 256 ? f->ntxt : 256;
+	struct avhconv_found c;
 
 	if (f->ifindex <= 0)
 		return;
-	for (size_t i = 0; i < ntxt; i++)
-		txt[i] = (struct proxy_txt){f->txt[i].data, f->txt[i].len};
-	struct proxy_found pf = {
-	    .name = f->name,
-	    .type = f->type,
-	    .domain = f->domain,
-	    .host = f->host,
-	    .port = f->port,
-	    .txt = txt,
-	    .ntxt = ntxt,
-	};
-	pf.addr.af = f->addr.af;
-	memcpy(pf.addr.a, f->addr.a, sizeof(pf.addr.a));
-	int rc = proxy_local_service(d->proxy, (unsigned)f->ifindex, &pf,
+	/* Every TXT string is handed on; what the engine cannot take it refuses. */
+	if (avhconv_found(f, &c) < 0) {
+		log_warnx("avahi: service \"%s\" (%s) not taken: out of memory", f->name,
+		          f->type);
+		return;
+	}
+	int rc = proxy_local_service(d->proxy, (unsigned)f->ifindex, &c.found,
 	                             f->event == AVH_REMOVED, now_ms());
+	avhconv_found_clear(&c);
 	if (rc < 0 && rc != -ENOENT)
 		log_debug("avahi: service \"%s\" (%s) not taken: %s", f->name, f->type,
 		          strerror(-rc));
@@ -875,7 +838,8 @@ static void stop(struct daemon *d)
 
 int daemon_run(struct policy_config *cfg, const struct options *opt)
 {
-	struct daemon d = {.cfg = cfg, .opt = opt};
+	struct daemon d = {
+	    .cfg = cfg, .opt = opt, .svc_log = LOG_LIMIT_INIT(SVC_LOG_PER_S, 1)};
 
 	signal(SIGPIPE, SIG_IGN);
 	d.config_path = realpath(opt->config_path, NULL);

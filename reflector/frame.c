@@ -46,24 +46,70 @@ const char *frame_strerror(int err)
 	}
 }
 
+/* The fields a frame can carry; each has one reader and one writer below. */
+enum field {
+	F_END = 0,
+	F_VERSION,   /* 8 bits */
+	F_CAPS,      /* 32 bits */
+	F_SITE,      /* length byte, [a-z0-9-]{1,32} */
+	F_HOPS,      /* 8 bits */
+	F_RECORDS,   /* 16-bit count, records */
+	F_QUESTIONS, /* 16-bit count, questions */
+	F_REASON,    /* length byte, 0..255 bytes of text */
+};
+
+#define FIELDS_MAX 4
+#define SITE_MIN (1 + 1)
+#define SITE_MAX (1 + FRAME_SITE_MAX)
+
+/* One frame type: what doc/protocol.md's table says, in the order of the wire. */
+struct kind {
+	const char *name;
+	size_t min, max; /* payload bytes */
+	enum field fields[FIELDS_MAX];
+};
+
+static const struct kind kinds[FRAME_TYPE_END] = {
+    [FRAME_HELLO] = {"HELLO",
+                     1 + 4 + SITE_MIN,
+                     1 + 4 + SITE_MAX,
+                     {F_VERSION, F_CAPS, F_SITE}},
+    [FRAME_RECORDS] = {"RECORDS",
+                       SITE_MIN + 1 + 2 + MIN_RECORD,
+                       FRAME_MAX_PAYLOAD,
+                       {F_SITE, F_HOPS, F_RECORDS}},
+    [FRAME_WITHDRAW] = {"WITHDRAW",
+                        SITE_MIN + 2 + MIN_RECORD,
+                        FRAME_MAX_PAYLOAD,
+                        {F_SITE, F_RECORDS}},
+    [FRAME_QUESTIONS] = {"QUESTIONS", 2 + MIN_QUESTION, FRAME_MAX_PAYLOAD, {F_QUESTIONS}},
+    [FRAME_KEEPALIVE] = {"KEEPALIVE", 0, 0, {F_END}},
+    [FRAME_BYE] = {"BYE", 1, 1 + FRAME_REASON_MAX, {F_REASON}},
+};
+
+static const struct kind *kind_of(int type)
+{
+	if (type <= 0 || type >= FRAME_TYPE_END || !kinds[type].name)
+		return NULL;
+	return &kinds[type];
+}
+
 const char *frame_type_name(int type)
 {
-	switch (type) {
-	case FRAME_HELLO:
-		return "HELLO";
-	case FRAME_RECORDS:
-		return "RECORDS";
-	case FRAME_WITHDRAW:
-		return "WITHDRAW";
-	case FRAME_QUESTIONS:
-		return "QUESTIONS";
-	case FRAME_KEEPALIVE:
-		return "KEEPALIVE";
-	case FRAME_BYE:
-		return "BYE";
-	default:
-		return "unknown";
-	}
+	const struct kind *k = kind_of(type);
+	return k ? k->name : "unknown";
+}
+
+int frame_type_known(int type, size_t *min, size_t *max)
+{
+	const struct kind *k = kind_of(type);
+	if (!k)
+		return 0;
+	if (min)
+		*min = k->min;
+	if (max)
+		*max = k->max;
+	return 1;
 }
 
 /* Frames carry the names the configuration accepts, by the same rule. */
@@ -125,19 +171,37 @@ static int rd_u32(struct rd *r, uint32_t *v)
 	return 0;
 }
 
-static int rd_site(struct rd *r, char out[FRAME_SITE_MAX + 1])
+/* A length byte and that many bytes, which stay in the payload. */
+static int rd_counted(struct rd *r, const uint8_t **bytes, uint8_t *n)
 {
-	uint8_t n;
-	int err = rd_u8(r, &n);
+	int err = rd_u8(r, n);
 	if (err)
 		return err;
-	if (rd_left(r) < n)
+	if (rd_left(r) < *n)
 		return FRAME_E_TRUNCATED;
-	if (!policy_site_valid(r->p + r->pos, n))
-		return FRAME_E_SITE;
-	memcpy(out, r->p + r->pos, n);
+	*bytes = r->p + r->pos;
+	r->pos += *n;
+	return 0;
+}
+
+/* n bytes as a C string; out holds at least n + 1. */
+static void copy_str(char *out, const uint8_t *b, uint8_t n)
+{
+	memcpy(out, b, n);
 	out[n] = '\0';
-	r->pos += n;
+}
+
+static int rd_site(struct rd *r, char out[FRAME_SITE_MAX + 1])
+{
+	const uint8_t *b;
+	uint8_t n;
+	int err = rd_counted(r, &b, &n);
+	if (err)
+		return err;
+	/* Checked before the copy: out holds a valid site name only. */
+	if (!policy_site_valid(b, n))
+		return FRAME_E_SITE;
+	copy_str(out, b, n);
 	return 0;
 }
 
@@ -234,6 +298,40 @@ static int rd_rrs(struct rd *r, bool question, struct frame *f)
 	return 0;
 }
 
+/* Text is not checked here: it is only logged, and the log sanitises it. */
+static int rd_text(struct rd *r, char out[FRAME_REASON_MAX + 1])
+{
+	const uint8_t *b;
+	uint8_t n;
+	int err = rd_counted(r, &b, &n);
+	if (!err)
+		copy_str(out, b, n);
+	return err;
+}
+
+static int rd_field(struct rd *r, enum field field, struct frame *f)
+{
+	switch (field) {
+	case F_VERSION:
+		return rd_u8(r, &f->version);
+	case F_CAPS:
+		return rd_u32(r, &f->caps);
+	case F_SITE:
+		return rd_site(r, f->site);
+	case F_HOPS:
+		return rd_u8(r, &f->hops);
+	case F_RECORDS:
+		return rd_rrs(r, false, f);
+	case F_QUESTIONS:
+		return rd_rrs(r, true, f);
+	case F_REASON:
+		return rd_text(r, f->reason);
+	case F_END:
+		break;
+	}
+	return 0;
+}
+
 int frame_decode_payload(int type, const uint8_t *payload, size_t len, struct frame *f)
 {
 	struct rd r = {payload, len, 0};
@@ -242,41 +340,12 @@ int frame_decode_payload(int type, const uint8_t *payload, size_t len, struct fr
 	memset(f, 0, sizeof(*f));
 	if (len > FRAME_MAX_PAYLOAD)
 		return FRAME_E_OVERSIZE;
-	f->type = (enum frame_type)type;
-	switch (type) {
-	case FRAME_HELLO:
-		if (!(err = rd_u8(&r, &f->version)) && !(err = rd_u32(&r, &f->caps)))
-			err = rd_site(&r, f->site);
-		break;
-	case FRAME_RECORDS:
-		if (!(err = rd_site(&r, f->site)) && !(err = rd_u8(&r, &f->hops)))
-			err = rd_rrs(&r, false, f);
-		break;
-	case FRAME_WITHDRAW:
-		if (!(err = rd_site(&r, f->site)))
-			err = rd_rrs(&r, false, f);
-		break;
-	case FRAME_QUESTIONS:
-		err = rd_rrs(&r, true, f);
-		break;
-	case FRAME_KEEPALIVE:
-		break;
-	case FRAME_BYE: {
-		uint8_t n;
-		if ((err = rd_u8(&r, &n)))
-			break;
-		if (rd_left(&r) < n) {
-			err = FRAME_E_TRUNCATED;
-			break;
-		}
-		memcpy(f->reason, payload + r.pos, n);
-		f->reason[n] = '\0';
-		r.pos += n;
-		break;
-	}
-	default:
+	const struct kind *k = kind_of(type);
+	if (!k)
 		return FRAME_E_TYPE;
-	}
+	f->type = (enum frame_type)type;
+	for (size_t i = 0; !err && i < FIELDS_MAX && k->fields[i] != F_END; i++)
+		err = rd_field(&r, k->fields[i], f);
 	if (!err && rd_left(&r) != 0)
 		err = FRAME_E_TRAILING;
 	if (err)
@@ -284,17 +353,12 @@ int frame_decode_payload(int type, const uint8_t *payload, size_t len, struct fr
 	return err;
 }
 
-static bool type_known(int type)
-{
-	return type >= FRAME_HELLO && type <= FRAME_BYE;
-}
-
 int frame_header(const uint8_t *buf, size_t len, int *type, size_t *payload_len)
 {
 	if (len < FRAME_HEADER_LEN)
 		return 0;
 	size_t plen = (size_t)buf[1] << 16 | (size_t)buf[2] << 8 | buf[3];
-	if (!type_known(buf[0]))
+	if (!kind_of(buf[0]))
 		return FRAME_E_TYPE;
 	if (plen > FRAME_MAX_PAYLOAD)
 		return FRAME_E_OVERSIZE;
@@ -405,43 +469,6 @@ static int put_site(struct wr *w, const char *site)
 	return 0;
 }
 
-int frame_encode_hello(uint8_t *buf, size_t cap, uint8_t version, uint32_t caps,
-                       const char *site)
-{
-	struct wr w;
-	int err = wr_begin(&w, buf, cap, FRAME_HELLO);
-	if (err)
-		return err;
-	if (!wr_room(&w, 5))
-		return -ENOSPC;
-	put_u8(&w, version);
-	put_u32(&w, caps);
-	if ((err = put_site(&w, site)))
-		return err;
-	return wr_end(&w);
-}
-
-int frame_encode_keepalive(uint8_t *buf, size_t cap)
-{
-	struct wr w;
-	int err = wr_begin(&w, buf, cap, FRAME_KEEPALIVE);
-	return err ? err : wr_end(&w);
-}
-
-int frame_encode_bye(uint8_t *buf, size_t cap, const char *reason)
-{
-	struct wr w;
-	int err = wr_begin(&w, buf, cap, FRAME_BYE);
-	if (err)
-		return err;
-	size_t n = reason ? strnlen(reason, FRAME_REASON_MAX) : 0;
-	if (!wr_room(&w, 1 + n))
-		return -ENOSPC;
-	put_u8(&w, (uint8_t)n);
-	put_bytes(&w, reason, n);
-	return wr_end(&w);
-}
-
 /* Append as many records as fit after the fields already written, then the count. */
 static int put_rrs(struct wr *w, bool question, const ldns_rr *const *rrs, size_t n,
                    size_t *taken)
@@ -481,45 +508,107 @@ static int put_rrs(struct wr *w, bool question, const ldns_rr *const *rrs, size_
 	return 0;
 }
 
-static int encode_list(uint8_t *buf, size_t cap, int type, const char *origin,
-                       uint8_t hops, const ldns_rr *const *rrs, size_t n, size_t *taken)
+static int put_u8_room(struct wr *w, uint8_t v)
+{
+	if (!wr_room(w, 1))
+		return -ENOSPC;
+	put_u8(w, v);
+	return 0;
+}
+
+static int put_text(struct wr *w, const char *text)
+{
+	size_t n = text ? strnlen(text, FRAME_REASON_MAX) : 0;
+	if (!wr_room(w, 1 + n))
+		return -ENOSPC;
+	put_u8(w, (uint8_t)n);
+	put_bytes(w, text, n);
+	return 0;
+}
+
+static int put_field(struct wr *w, enum field field, const struct frame_out *f,
+                     size_t *taken)
+{
+	switch (field) {
+	case F_VERSION:
+		return put_u8_room(w, f->version);
+	case F_CAPS:
+		if (!wr_room(w, 4))
+			return -ENOSPC;
+		put_u32(w, f->caps);
+		return 0;
+	case F_SITE:
+		return put_site(w, f->site);
+	case F_HOPS:
+		return put_u8_room(w, f->hops);
+	case F_RECORDS:
+		return put_rrs(w, false, f->rrs, f->nrr, taken);
+	case F_QUESTIONS:
+		return put_rrs(w, true, f->rrs, f->nrr, taken);
+	case F_REASON:
+		return put_text(w, f->reason);
+	case F_END:
+		break;
+	}
+	return 0;
+}
+
+int frame_encode(uint8_t *buf, size_t cap, const struct frame_out *f, size_t *taken)
 {
 	struct wr w;
 	size_t dummy;
-	int err;
 
 	if (!taken)
 		taken = &dummy;
 	*taken = 0;
-	if ((err = wr_begin(&w, buf, cap, type)))
-		return err;
-	if (type != FRAME_QUESTIONS && (err = put_site(&w, origin)))
-		return err;
-	if (type == FRAME_RECORDS) {
-		if (!wr_room(&w, 1))
-			return -ENOSPC;
-		put_u8(&w, hops);
-	}
-	err = put_rrs(&w, type == FRAME_QUESTIONS, rrs, n, taken);
-	if (err < 0)
-		return err;
-	return wr_end(&w);
+	const struct kind *k = f ? kind_of(f->type) : NULL;
+	if (!k)
+		return -EINVAL;
+	int err = wr_begin(&w, buf, cap, f->type);
+	for (size_t i = 0; !err && i < FIELDS_MAX && k->fields[i] != F_END; i++)
+		err = put_field(&w, k->fields[i], f, taken);
+	return err ? err : wr_end(&w);
+}
+
+int frame_encode_hello(uint8_t *buf, size_t cap, uint8_t version, uint32_t caps,
+                       const char *site)
+{
+	struct frame_out f = {
+	    .type = FRAME_HELLO, .version = version, .caps = caps, .site = site};
+	return frame_encode(buf, cap, &f, NULL);
+}
+
+int frame_encode_keepalive(uint8_t *buf, size_t cap)
+{
+	struct frame_out f = {.type = FRAME_KEEPALIVE};
+	return frame_encode(buf, cap, &f, NULL);
+}
+
+int frame_encode_bye(uint8_t *buf, size_t cap, const char *reason)
+{
+	struct frame_out f = {.type = FRAME_BYE, .reason = reason};
+	return frame_encode(buf, cap, &f, NULL);
 }
 
 int frame_encode_records(uint8_t *buf, size_t cap, const char *origin, uint8_t hops,
                          const ldns_rr *const *rrs, size_t n, size_t *taken)
 {
-	return encode_list(buf, cap, FRAME_RECORDS, origin, hops, rrs, n, taken);
+	struct frame_out f = {
+	    .type = FRAME_RECORDS, .site = origin, .hops = hops, .rrs = rrs, .nrr = n};
+	return frame_encode(buf, cap, &f, taken);
 }
 
 int frame_encode_withdraw(uint8_t *buf, size_t cap, const char *origin,
                           const ldns_rr *const *rrs, size_t n, size_t *taken)
 {
-	return encode_list(buf, cap, FRAME_WITHDRAW, origin, 0, rrs, n, taken);
+	struct frame_out f = {
+	    .type = FRAME_WITHDRAW, .site = origin, .rrs = rrs, .nrr = n};
+	return frame_encode(buf, cap, &f, taken);
 }
 
 int frame_encode_questions(uint8_t *buf, size_t cap, const ldns_rr *const *qs, size_t n,
                            size_t *taken)
 {
-	return encode_list(buf, cap, FRAME_QUESTIONS, NULL, 0, qs, n, taken);
+	struct frame_out f = {.type = FRAME_QUESTIONS, .rrs = qs, .nrr = n};
+	return frame_encode(buf, cap, &f, taken);
 }

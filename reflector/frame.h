@@ -34,6 +34,12 @@
 /* The only protocol version so far. */
 #define FRAME_VERSION 1
 
+/*
+ * The frame types. Each has one row in frame.c's table (name, payload
+ * bounds, fields in wire order) and one in peer.c's handler table; adding a
+ * type is those two rows and, if it carries a new kind of field, that field's
+ * reader and writer.
+ */
 enum frame_type {
 	FRAME_HELLO = 1,
 	FRAME_RECORDS = 2,
@@ -41,6 +47,7 @@ enum frame_type {
 	FRAME_QUESTIONS = 4,
 	FRAME_KEEPALIVE = 5,
 	FRAME_BYE = 6,
+	FRAME_TYPE_END /* one past the last type: the size of tables indexed by type */
 };
 
 /*
@@ -67,6 +74,13 @@ const char *frame_strerror(int err);
 const char *frame_type_name(int type);
 /* Whether s is a valid site name ([a-z0-9-]{1,32}). */
 int frame_site_valid(const char *s);
+/*
+ * Whether type is a known frame type; if so, and min/max are not NULL, the
+ * smallest and largest payload a valid frame of that type can have. The
+ * decoder does not need them (every field is checked as it is read); a
+ * receiver uses max to refuse a frame it would not buffer.
+ */
+int frame_type_known(int type, size_t *min, size_t *max);
 
 struct frame {
 	enum frame_type type;
@@ -107,22 +121,39 @@ int frame_decode_payload(int type, const uint8_t *payload, size_t len, struct fr
 int frame_decode_one(const uint8_t *buf, size_t len, struct frame *f);
 
 /*
- * Encoders write one whole frame into buf (cap bytes) and return its length,
- * or -EINVAL (bad site name or argument), -ENOSPC (cap too small), -ENOMEM.
+ * What to encode: the fields of f->type's row are taken from here, the others
+ * ignored. For RECORDS, WITHDRAW and QUESTIONS, as many of the nrr records
+ * (from the first) as fit in min(cap, FRAME_MAX) bytes and 65535 entries are
+ * encoded and *taken says how many (taken may be NULL). A reason is cut to
+ * FRAME_REASON_MAX bytes; NULL is empty.
  */
+struct frame_out {
+	enum frame_type type;
+	uint8_t version;
+	uint32_t caps;
+	const char *site; /* HELLO: sender; RECORDS, WITHDRAW: origin */
+	uint8_t hops;
+	const ldns_rr *const *rrs;
+	size_t nrr;
+	const char *reason;
+};
+
+/*
+ * Write one whole frame into buf (cap bytes) and return its length, or
+ * -EINVAL (unknown type, bad site name or argument, no records, a record
+ * with no owner), -ENOSPC (cap too small), -ENOMEM, or -EMSGSIZE with
+ * *taken 0 when the first record does not fit even alone (the caller skips
+ * it).
+ */
+int frame_encode(uint8_t *buf, size_t cap, const struct frame_out *f, size_t *taken);
+
+/* Shorthands for frame_encode(), one per type, with the same results. */
 int frame_encode_hello(uint8_t *buf, size_t cap, uint8_t version, uint32_t caps,
                        const char *site);
 int frame_encode_keepalive(uint8_t *buf, size_t cap);
 /* reason is cut to FRAME_REASON_MAX bytes. */
 int frame_encode_bye(uint8_t *buf, size_t cap, const char *reason);
 
-/*
- * RECORDS / WITHDRAW / QUESTIONS: encode as many of the n records (from the
- * first) as fit in min(cap, FRAME_MAX) bytes and 65535 entries, and set
- * *taken to how many. Returns -EMSGSIZE with *taken 0 when the first record
- * does not fit even alone (the caller skips it), -EINVAL for n == 0 or a
- * record with no owner. hops is carried by RECORDS only.
- */
 int frame_encode_records(uint8_t *buf, size_t cap, const char *origin, uint8_t hops,
                          const ldns_rr *const *rrs, size_t n, size_t *taken);
 int frame_encode_withdraw(uint8_t *buf, size_t cap, const char *origin,

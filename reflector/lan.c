@@ -2,6 +2,8 @@
 #include "config.h"
 
 #include "reflector/lan.h"
+#include "dnssd/addrmap.h"
+#include "dnssd/vec.h"
 #include "reflector/log.h"
 
 #include <arpa/inet.h>
@@ -63,11 +65,6 @@ struct iface {
 	bool had4, had6;
 };
 
-struct ratelimit {
-	time_t last;
-	unsigned long suppressed;
-};
-
 struct lan {
 	struct event_base *base;
 	lan_recv_cb cb;
@@ -95,38 +92,11 @@ struct lan {
 	unsigned gen;
 	uint8_t *nlbuf;
 
-	struct ratelimit rl_send, rl_nl, rl_recv;
+	/* One warning per LOG_INTERVAL_S for each kind of failure. */
+	struct log_limit rl_send, rl_nl, rl_recv;
 	struct lan_stats st;
 	uint8_t buf[LAN_MAX_DATAGRAM];
 };
-
-static bool ratelimit_ok(struct ratelimit *rl, unsigned long *suppressed)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	if (rl->last != 0 && ts.tv_sec - rl->last < LOG_INTERVAL_S) {
-		rl->suppressed++;
-		return false;
-	}
-	rl->last = ts.tv_sec ? ts.tv_sec : 1;
-	*suppressed = rl->suppressed;
-	rl->suppressed = 0;
-	return true;
-}
-
-static int grow(void **arr, size_t *cap, size_t n, size_t elem)
-{
-	if (n < *cap)
-		return 0;
-	size_t ncap = *cap ? *cap * 2 : 8;
-	void *p = realloc(*arr, ncap * elem);
-	if (!p)
-		return -ENOMEM;
-	*arr = p;
-	*cap = ncap;
-	return 0;
-}
 
 static size_t alen(int af)
 {
@@ -145,16 +115,6 @@ static bool prefix_match(const uint8_t *a, const uint8_t *b, unsigned plen, size
 		return true;
 	uint8_t mask = (uint8_t)(0xff << (8 - rest));
 	return (a[full] & mask) == (b[full] & mask);
-}
-
-static bool is_linklocal6(const uint8_t *a)
-{
-	return a[0] == 0xfe && (a[1] & 0xc0) == 0x80;
-}
-
-static bool is_linklocal4(const uint8_t *a)
-{
-	return a[0] == 169 && a[1] == 254;
 }
 
 static bool addr_usable(const struct addr *a)
@@ -350,8 +310,8 @@ static void nl_link(struct lan *lan, const struct nlmsghdr *nh)
 	if (!l) {
 		if (!name || namelen == 0 || namelen >= IFNAMSIZ)
 			return;
-		if (grow((void **)&lan->links, &lan->caplinks, lan->nlinks, sizeof(*l)) <
-		    0)
+		if (dnssd_grow((void **)&lan->links, &lan->caplinks, lan->nlinks + 1,
+		               sizeof(*l)) < 0)
 			return;
 		l = &lan->links[lan->nlinks++];
 		memset(l, 0, sizeof(*l));
@@ -418,8 +378,8 @@ static void nl_addr(struct lan *lan, const struct nlmsghdr *nh)
 		return;
 	}
 	if (i == lan->naddrs) {
-		if (grow((void **)&lan->addrs, &lan->capaddrs, lan->naddrs, sizeof(a)) <
-		    0)
+		if (dnssd_grow((void **)&lan->addrs, &lan->capaddrs, lan->naddrs + 1,
+		               sizeof(a)) < 0)
 			return;
 		lan->naddrs++;
 	}
@@ -616,10 +576,8 @@ static void nl_drain(struct lan *lan)
 	while ((rc = nl_read_once(lan)) == 0 && ++guard < 1000)
 		;
 	if (lan->nl_lost) {
-		unsigned long sup;
-		if (ratelimit_ok(&lan->rl_nl, &sup))
-			log_warnx(
-			    "netlink: notifications lost, reading interfaces again");
+		log_limit_warnx(&lan->rl_nl,
+		                "netlink: notifications lost, reading interfaces again");
 		rc = nl_restart(lan);
 		if (rc == 0) {
 			lan->evnl = event_new(lan->base, lan->nlfd, EV_READ | EV_PERSIST,
@@ -633,9 +591,7 @@ static void nl_drain(struct lan *lan)
 			    "longer followed",
 			    strerror(-rc));
 	} else if (rc < 0 && rc != -EAGAIN) {
-		unsigned long sup;
-		if (ratelimit_ok(&lan->rl_nl, &sup))
-			log_warnx("netlink: %s", strerror(-rc));
+		log_limit_warnx(&lan->rl_nl, "netlink: %s", strerror(-rc));
 	}
 	reconcile_all(lan);
 }
@@ -743,7 +699,7 @@ fail:
 static bool is_own(struct lan *lan, int af, const uint8_t *a, int index)
 {
 	size_t n = alen(af);
-	bool ll = af == AF_INET6 && is_linklocal6(a);
+	bool ll = af == AF_INET6 && dnssd_addr_is_linklocal(AF_INET6, a);
 	for (size_t i = 0; i < lan->naddrs; i++) {
 		const struct addr *b = &lan->addrs[i];
 		/* Link-local addresses repeat across links: only the arrival link's
@@ -757,7 +713,7 @@ static bool is_own(struct lan *lan, int af, const uint8_t *a, int index)
 
 static bool is_onlink(struct lan *lan, int af, const uint8_t *a, int index)
 {
-	if (af == AF_INET ? is_linklocal4(a) : is_linklocal6(a))
+	if (dnssd_addr_is_linklocal(af, a))
 		return true;
 	size_t n = alen(af);
 	for (size_t i = 0; i < lan->naddrs; i++) {
@@ -791,12 +747,9 @@ static void recv_one_socket(struct lan *lan, int af)
 		                     .msg_controllen = sizeof(ctl.b)};
 		ssize_t n = recvmsg(fd, &msg, MSG_DONTWAIT);
 		if (n < 0) {
-			if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
-				unsigned long sup;
-				if (ratelimit_ok(&lan->rl_recv, &sup))
-					log_warn("mDNS receive (%s)",
-					         af == AF_INET ? "IPv4" : "IPv6");
-			}
+			if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+				log_limit_warn(&lan->rl_recv, "mDNS receive (%s)",
+				               af == AF_INET ? "IPv4" : "IPv6");
 			return;
 		}
 
@@ -918,6 +871,8 @@ struct lan *lan_new(struct event_base *base, lan_recv_cb cb, void *arg)
 	lan->cb = cb;
 	lan->cb_arg = arg;
 	lan->fd4 = lan->fd6 = lan->nlfd = -1;
+	lan->rl_send = lan->rl_nl = lan->rl_recv =
+	    (struct log_limit)LOG_LIMIT_INIT(1, LOG_INTERVAL_S);
 	int rc = -ENOMEM;
 
 	lan->nlbuf = malloc(NL_BUFSIZE);
@@ -994,8 +949,8 @@ int lan_add_interface(struct lan *lan, const char *name)
 	if (!link_by_name(lan, name))
 		return -ENODEV;
 
-	if (grow((void **)&lan->ifaces, &lan->capifaces, lan->nifaces,
-	         sizeof(*lan->ifaces)) < 0)
+	if (dnssd_grow((void **)&lan->ifaces, &lan->capifaces, lan->nifaces + 1,
+	               sizeof(*lan->ifaces)) < 0)
 		return -ENOMEM;
 	struct iface *ifc = calloc(1, sizeof(*ifc));
 	if (!ifc)
@@ -1027,8 +982,8 @@ static const struct addr *pick_source(struct lan *lan, int index, int af,
 			if (dst && prefix_match(dst, a->prefix, a->plen, n))
 				score += 4;
 		} else {
-			bool ll = is_linklocal6(a->local);
-			if (!dst || is_linklocal6(dst) || dst[0] == 0xff)
+			bool ll = dnssd_addr_is_linklocal(AF_INET6, a->local);
+			if (!dst || dnssd_addr_is_linklocal(AF_INET6, dst) || dst[0] == 0xff)
 				score += ll ? 4 : 0;
 			else if (!ll && prefix_match(dst, a->prefix, a->plen, n))
 				score += 4;
@@ -1047,18 +1002,9 @@ static const struct addr *pick_source(struct lan *lan, int index, int af,
 
 static int send_failed(struct lan *lan, const char *ifname, int af, int err)
 {
-	unsigned long sup;
-
 	lan->st.send_errors++;
-	if (ratelimit_ok(&lan->rl_send, &sup)) {
-		if (sup)
-			log_warnx(
-			    "%s: mDNS send (%s) failed: %s (%lu more failures not shown)",
-			    ifname, af == AF_INET ? "IPv4" : "IPv6", strerror(err), sup);
-		else
-			log_warnx("%s: mDNS send (%s) failed: %s", ifname,
-			          af == AF_INET ? "IPv4" : "IPv6", strerror(err));
-	}
+	log_limit_warnx(&lan->rl_send, "%s: mDNS send (%s) failed: %s", ifname,
+	                af == AF_INET ? "IPv4" : "IPv6", strerror(err));
 	return -err;
 }
 
@@ -1191,7 +1137,7 @@ int lan_interface_addr(struct lan *lan, int ifindex, int af, struct sockaddr_sto
 		s->sin6_family = AF_INET6;
 		s->sin6_port = htons(LAN_MDNS_PORT);
 		memcpy(&s->sin6_addr, a->local, 16);
-		if (is_linklocal6(a->local))
+		if (dnssd_addr_is_linklocal(AF_INET6, a->local))
 			s->sin6_scope_id = (uint32_t)ifindex;
 	}
 	return 0;

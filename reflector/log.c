@@ -4,6 +4,7 @@
 #include "reflector/log.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -124,6 +125,86 @@ void log_trace(const char *fmt, ...)
 	if (log_verbose < 2)
 		return;
 	LOG_BODY(LOG_DEBUG, NULL);
+}
+
+static int64_t mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+enum log_limit_verdict log_limit_pass_at(struct log_limit *ll, int64_t now_ms,
+                                         uint64_t *suppressed)
+{
+	if (!ll->started || now_ms - ll->start_ms >= (int64_t)ll->window_s * 1000) {
+		ll->started = 1;
+		ll->start_ms = now_ms;
+		ll->lines = 0;
+	}
+	unsigned burst = ll->burst ? ll->burst : 1;
+	if (ll->lines >= burst) {
+		ll->quiet++;
+		return LOG_LIMIT_QUIET;
+	}
+	ll->lines++;
+	if (suppressed)
+		*suppressed = ll->quiet;
+	ll->quiet = 0;
+	return ll->lines == burst ? LOG_LIMIT_LAST : LOG_LIMIT_PASS;
+}
+
+enum log_limit_verdict log_limit_pass(struct log_limit *ll, uint64_t *suppressed)
+{
+	return log_limit_pass_at(ll, mono_ms(), suppressed);
+}
+
+uint64_t log_limit_flush_at(struct log_limit *ll, int64_t now_ms)
+{
+	if (!ll->started || now_ms - ll->start_ms < (int64_t)ll->window_s * 1000)
+		return 0;
+	uint64_t quiet = ll->quiet;
+	ll->quiet = 0;
+	return quiet;
+}
+
+uint64_t log_limit_flush(struct log_limit *ll)
+{
+	return log_limit_flush_at(ll, mono_ms());
+}
+
+__attribute__((format(printf, 3, 0))) static void
+vlog_limited(struct log_limit *ll, const char *err, const char *fmt, va_list ap)
+{
+	uint64_t quiet = 0;
+	if (log_limit_pass(ll, &quiet) == LOG_LIMIT_QUIET)
+		return;
+	char line[1024];
+	vsnprintf(line, sizeof(line), fmt, ap);
+	char tail[64] = "";
+	if (quiet)
+		snprintf(tail, sizeof(tail), " (%" PRIu64 " more not shown)", quiet);
+	if (err)
+		log_warnx("%s: %s%s", line, err, tail);
+	else
+		log_warnx("%s%s", line, tail);
+}
+
+void log_limit_warnx(struct log_limit *ll, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vlog_limited(ll, NULL, fmt, ap);
+	va_end(ap);
+}
+
+void log_limit_warn(struct log_limit *ll, const char *fmt, ...)
+{
+	const char *err = strerror(errno);
+	va_list ap;
+	va_start(ap, fmt);
+	vlog_limited(ll, err, fmt, ap);
+	va_end(ap);
 }
 
 void fatal(const char *fmt, ...)

@@ -12,6 +12,7 @@
 #define SITECAST_LOG_H
 
 #include <stdarg.h>
+#include <stdint.h>
 
 #define LOG_FMT(a, b) __attribute__((format(printf, a, b)))
 
@@ -34,6 +35,55 @@ void log_info(const char *fmt, ...) LOG_FMT(1, 2);
 void log_debug(const char *fmt, ...) LOG_FMT(1, 2);
 /* Shown with -vv: per-packet detail. */
 void log_trace(const char *fmt, ...) LOG_FMT(1, 2);
+/*
+ * A rate limit for one kind of log line: at most burst lines in a window of
+ * window_s seconds of CLOCK_MONOTONIC, the window starting with the first line
+ * after the last window ended. What is not logged is counted, and the next
+ * line that passes is told how many, so a flood shows in the log as one line
+ * and a count instead of thousands of lines. Set burst and window_s (or use
+ * LOG_LIMIT_INIT); the other fields are log.c's.
+ */
+struct log_limit {
+	unsigned burst;
+	unsigned window_s;
+	int started;
+	int64_t start_ms; /* CLOCK_MONOTONIC */
+	unsigned lines; /* passed in this window */
+	uint64_t quiet; /* refused since the last line that passed */
+};
+#define LOG_LIMIT_INIT(burst_, window_s_) {.burst = (burst_), .window_s = (window_s_)}
+
+enum log_limit_verdict {
+	LOG_LIMIT_QUIET = 0, /* do not log this one (it is counted) */
+	LOG_LIMIT_PASS = 1,  /* log it */
+	LOG_LIMIT_LAST = 2,  /* log it; it is the window's last (say so) */
+};
+
+/*
+ * Whether one more line of this kind may be logged now. On a line that may,
+ * *suppressed (not NULL) is set to how many were refused since the last one
+ * that passed, and the count starts again.
+ */
+enum log_limit_verdict log_limit_pass(struct log_limit *ll, uint64_t *suppressed);
+/* The same at a given time (milliseconds on the monotonic clock): for tests. */
+enum log_limit_verdict log_limit_pass_at(struct log_limit *ll, int64_t now_ms,
+                                         uint64_t *suppressed);
+
+/*
+ * Once the window is over, how many lines it refused (and that count starts
+ * again): for a summary line when no new line would carry the count. 0 while
+ * the window lasts or when nothing was refused.
+ */
+uint64_t log_limit_flush(struct log_limit *ll);
+uint64_t log_limit_flush_at(struct log_limit *ll, int64_t now_ms);
+
+/*
+ * log_warnx() / log_warn() through ll: nothing when ll refuses the line,
+ * otherwise the line with " (N more not shown)" when N were refused before it.
+ */
+void log_limit_warnx(struct log_limit *ll, const char *fmt, ...) LOG_FMT(2, 3);
+void log_limit_warn(struct log_limit *ll, const char *fmt, ...) LOG_FMT(2, 3);
+
 void fatal(const char *fmt, ...) LOG_FMT(1, 2) __attribute__((noreturn));
 void fatalx(const char *fmt, ...) LOG_FMT(1, 2) __attribute__((noreturn));
 

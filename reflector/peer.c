@@ -8,6 +8,7 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,8 +25,6 @@
 #include "reflector/log.h"
 #include "reflector/tls.h"
 
-/* A HELLO payload is at most 1 + 4 + 1 + 32 bytes; longer is refused before HELLO. */
-#define HELLO_PAYLOAD_MAX 38
 /* How long a closing link may take to deliver its BYE. */
 #define DRAIN_MS 2000
 #define REASON_MAX 384
@@ -116,10 +115,8 @@ struct peer_mgr {
 	uint16_t listen_port;
 	unsigned next_id;
 	unsigned npending;
-	time_t overflow_logged;
-	time_t refused_window;   /* when the current minute of refusal lines began */
-	unsigned refused_logged; /* lines in it */
-	uint64_t refused_quiet;  /* refusals in it not logged */
+	struct log_limit overflow_log;
+	struct log_limit refused_log;
 	bool freeing;
 	struct peer_mgr_stats st;
 	uint8_t buf[FRAME_MAX];
@@ -457,29 +454,21 @@ static void link_failf(struct link *l, const char *fmt, ...)
 
 static void log_refusal(struct peer_mgr *mgr, const char *msg)
 {
-	time_t now = time(NULL);
-	if (now - mgr->refused_window >= REFUSED_LOG_WINDOW) {
-		if (mgr->refused_quiet)
-			log_warnx("peer refused: %" PRIu64
-			          " more connections in the last "
-			          "%d s were refused without a log line",
-			          mgr->refused_quiet, REFUSED_LOG_WINDOW);
-		mgr->refused_window = now;
-		mgr->refused_logged = 0;
-		mgr->refused_quiet = 0;
-	}
-	if (mgr->refused_logged < REFUSED_LOG_MAX) {
-		mgr->refused_logged++;
-		log_warnx("peer refused: %s", msg);
-	} else if (mgr->refused_logged == REFUSED_LOG_MAX) {
-		mgr->refused_logged++;
+	uint64_t quiet = 0;
+	enum log_limit_verdict v = log_limit_pass(&mgr->refused_log, &quiet);
+	if (v == LOG_LIMIT_QUIET)
+		return;
+	if (quiet)
+		log_warnx("peer refused: %" PRIu64 " more connections in the last "
+		          "%d s were refused without a log line",
+		          quiet, REFUSED_LOG_WINDOW);
+	if (v == LOG_LIMIT_LAST)
 		log_warnx(
 		    "peer refused: %s; that is %d in %d s, the next ones are counted "
 		    "(sitecastctl status) but not logged",
 		    msg, REFUSED_LOG_MAX + 1, REFUSED_LOG_WINDOW);
-	} else {
-		mgr->refused_quiet++;
-	}
+	else
+		log_warnx("peer refused: %s", msg);
 }
 
 /*
@@ -804,7 +793,7 @@ static void link_up(struct link *l, struct peer *p)
 		mgr->cb.on_up(mgr->arg, p->id, p->name);
 }
 
-static void link_on_hello(struct link *l, const struct frame *f)
+static void link_on_hello(struct link *l, struct frame *f)
 {
 	struct peer_mgr *mgr = l->mgr;
 	if (f->version != FRAME_VERSION) {
@@ -876,51 +865,88 @@ static void link_protocol_error(struct link *l, const char *what)
 	}
 }
 
-static void link_dispatch(struct link *l, struct frame *f)
+static void link_on_bye(struct link *l, struct frame *f)
+{
+	sanitize(f->reason);
+	if (l->state == L_UP)
+		link_closef(l, false, "closed by the peer: %s", f->reason);
+	else if (l->outgoing)
+		link_failf(l, "%s closed the link: %s", l->addr, f->reason);
+	else
+		link_close(l, "closed by the peer before HELLO", false);
+}
+
+static void link_on_records(struct link *l, struct frame *f)
 {
 	struct peer_mgr *mgr = l->mgr;
-	struct peer *p = l->peer;
+	if (mgr->cb.on_records)
+		mgr->cb.on_records(mgr->arg, l->peer->id, f->site, f->hops, f->rrs,
+		                   f->nrr);
+}
 
-	if (f->type == FRAME_BYE) {
-		sanitize(f->reason);
-		if (l->state == L_UP)
-			link_closef(l, false, "closed by the peer: %s", f->reason);
-		else if (l->outgoing)
-			link_failf(l, "%s closed the link: %s", l->addr, f->reason);
-		else
-			link_close(l, "closed by the peer before HELLO", false);
+static void link_on_withdraw(struct link *l, struct frame *f)
+{
+	struct peer_mgr *mgr = l->mgr;
+	if (mgr->cb.on_withdraw)
+		mgr->cb.on_withdraw(mgr->arg, l->peer->id, f->site, f->rrs, f->nrr);
+}
+
+static void link_on_questions(struct link *l, struct frame *f)
+{
+	struct peer_mgr *mgr = l->mgr;
+	if (mgr->cb.on_questions)
+		mgr->cb.on_questions(mgr->arg, l->peer->id, f->rrs, f->nrr);
+}
+
+/*
+ * What a link does with each frame type (frame.c's table has the codec's
+ * row). A frame the link's state does not accept is a protocol error.
+ */
+struct frame_handler {
+	void (*handle)(struct link *l, struct frame *f); /* NULL: nothing to do */
+	bool before_hello; /* accepted while the link waits for HELLO */
+	bool when_up;      /* accepted once the link is up */
+	/* The peer_stats counters of the records carried in and out (0: none). */
+	size_t in_stat, out_stat;
+};
+
+#define STAT(field) offsetof(struct peer_stats, field)
+
+static const struct frame_handler handlers[FRAME_TYPE_END] = {
+    [FRAME_HELLO] = {link_on_hello, true, false, 0, 0},
+    [FRAME_RECORDS] = {link_on_records, false, true, STAT(records_in), STAT(records_out)},
+    [FRAME_WITHDRAW] = {link_on_withdraw, false, true, STAT(withdrawn_in),
+                        STAT(withdrawn_out)},
+    [FRAME_QUESTIONS] = {link_on_questions, false, true, STAT(questions_in),
+                         STAT(questions_out)},
+    [FRAME_KEEPALIVE] = {NULL, false, true, 0, 0},
+    [FRAME_BYE] = {link_on_bye, true, true, 0, 0},
+};
+
+static void stat_add(struct peer_stats *st, size_t off, uint64_t n)
+{
+	if (off)
+		*(uint64_t *)(void *)((char *)st + off) += n;
+}
+
+/* f->type is known: frame_decode_payload() refuses the others. */
+static void link_dispatch(struct link *l, struct frame *f)
+{
+	const struct frame_handler *h = &handlers[f->type];
+	if (l->state == L_HELLO && !h->before_hello) {
+		link_protocol_error(l, "sent a frame before HELLO");
 		return;
 	}
-	if (l->state == L_HELLO) {
-		if (f->type == FRAME_HELLO)
-			link_on_hello(l, f);
-		else
-			link_protocol_error(l, "sent a frame before HELLO");
+	if (l->state == L_UP && !h->when_up) {
+		char what[64];
+		snprintf(what, sizeof(what), "sent %s again", frame_type_name(f->type));
+		link_protocol_error(l, what);
 		return;
 	}
-	switch (f->type) {
-	case FRAME_RECORDS:
-		p->st.records_in += f->nrr;
-		if (mgr->cb.on_records)
-			mgr->cb.on_records(mgr->arg, p->id, f->site, f->hops, f->rrs,
-			                   f->nrr);
-		break;
-	case FRAME_WITHDRAW:
-		p->st.withdrawn_in += f->nrr;
-		if (mgr->cb.on_withdraw)
-			mgr->cb.on_withdraw(mgr->arg, p->id, f->site, f->rrs, f->nrr);
-		break;
-	case FRAME_QUESTIONS:
-		p->st.questions_in += f->nrr;
-		if (mgr->cb.on_questions)
-			mgr->cb.on_questions(mgr->arg, p->id, f->rrs, f->nrr);
-		break;
-	case FRAME_KEEPALIVE:
-		break;
-	default:
-		link_protocol_error(l, "sent HELLO again");
-		break;
-	}
+	if (l->state == L_UP)
+		stat_add(&l->peer->st, h->in_stat, f->nrr);
+	if (h->handle)
+		h->handle(l, f);
 }
 
 static void link_read_cb(struct bufferevent *bev, void *arg)
@@ -945,7 +971,10 @@ static void link_read_cb(struct bufferevent *bev, void *arg)
 			link_protocol_error(l, what);
 			return;
 		}
-		if (l->state == L_HELLO && !l->peer && plen > HELLO_PAYLOAD_MAX) {
+		/* Before HELLO, nothing larger than a HELLO is buffered. */
+		size_t hello_max = 0;
+		frame_type_known(FRAME_HELLO, NULL, &hello_max);
+		if (l->state == L_HELLO && !l->peer && plen > hello_max) {
 			link_protocol_error(l, "sent an oversized first frame");
 			return;
 		}
@@ -1171,13 +1200,10 @@ static void accept_cb(struct evconnlistener *lis, evutil_socket_t fd, struct soc
 	     from_host >= mgr->tune.max_pending_per_host)) {
 		evutil_closesocket(fd);
 		mgr->st.overflow++;
-		time_t now = time(NULL);
-		if (now - mgr->overflow_logged >= OVERFLOW_LOG_INTERVAL) {
-			mgr->overflow_logged = now;
-			log_warnx("peer links: %u connections awaiting authentication "
-			          "(%u from %s); closing new ones (%" PRIu64 " so far)",
-			          mgr->npending, from_host, addr, mgr->st.overflow);
-		}
+		log_limit_warnx(&mgr->overflow_log,
+		                "peer links: %u connections awaiting authentication "
+		                "(%u from %s); closing new ones (%" PRIu64 " so far)",
+		                mgr->npending, from_host, addr, mgr->st.overflow);
 		return;
 	}
 	struct link *l = link_new(mgr, false);
@@ -1282,6 +1308,10 @@ struct peer_mgr *peer_mgr_new(struct event_base *base, SSL_CTX *ctx, const char 
 	if (!mgr)
 		return NULL;
 	mgr->base = base;
+	mgr->overflow_log = (struct log_limit)LOG_LIMIT_INIT(1, OVERFLOW_LOG_INTERVAL);
+	/* The line that says the rest are not logged is one more. */
+	mgr->refused_log =
+	    (struct log_limit)LOG_LIMIT_INIT(REFUSED_LOG_MAX + 1, REFUSED_LOG_WINDOW);
 	mgr->reaper = event_new(base, -1, 0, reap_cb, mgr);
 	mgr->listen_pause = evtimer_new(base, listen_resume_cb, mgr);
 	if (!mgr->reaper || !mgr->listen_pause || !SSL_CTX_up_ref(ctx)) {
@@ -1450,20 +1480,15 @@ static int send_list(struct peer_mgr *mgr, unsigned id, int type, const char *or
 		return -ENOTCONN;
 	if ((type != FRAME_QUESTIONS && !frame_site_valid(origin)) || hops > UINT8_MAX)
 		return -EINVAL;
+	struct frame_out f = {
+	    .type = (enum frame_type)type, .site = origin, .hops = (uint8_t)hops};
 	int ret = 0;
 	size_t i = 0;
 	while (i < n) {
 		size_t taken = 0;
-		int len;
-		if (type == FRAME_RECORDS)
-			len = frame_encode_records(mgr->buf, sizeof(mgr->buf), origin,
-			                           (uint8_t)hops, rrs + i, n - i, &taken);
-		else if (type == FRAME_WITHDRAW)
-			len = frame_encode_withdraw(mgr->buf, sizeof(mgr->buf), origin,
-			                            rrs + i, n - i, &taken);
-		else
-			len = frame_encode_questions(mgr->buf, sizeof(mgr->buf), rrs + i,
-			                             n - i, &taken);
+		f.rrs = rrs + i;
+		f.nrr = n - i;
+		int len = frame_encode(mgr->buf, sizeof(mgr->buf), &f, &taken);
 		if (len == -EMSGSIZE) {
 			log_debug("peer %s: a record too large for a frame was not sent",
 			          p->name);
@@ -1476,12 +1501,7 @@ static int send_list(struct peer_mgr *mgr, unsigned id, int type, const char *or
 		int err = link_send(p->link, mgr->buf, (size_t)len);
 		if (err)
 			return err;
-		if (type == FRAME_RECORDS)
-			p->st.records_out += taken;
-		else if (type == FRAME_WITHDRAW)
-			p->st.withdrawn_out += taken;
-		else
-			p->st.questions_out += taken;
+		stat_add(&p->st, handlers[type].out_stat, taken);
 		i += taken;
 	}
 	return ret;

@@ -89,3 +89,11 @@ void report_prom_single(FILE *f, const char *name, const char *type, const char 
 	report_prom_head(f, name, type, help);
 	report_prom_value(f, name, NULL, NULL, n);
 }
+
+void report_time(time_t t, char *buf, size_t len)
+{
+	struct tm tm;
+	if (t == 0 || !gmtime_r(&t, &tm) ||
+	    !strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm))
+		snprintf(buf, len, "never");
+}

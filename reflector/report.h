@@ -8,7 +8,9 @@
 #ifndef SITECAST_REFLECTOR_REPORT_H
 #define SITECAST_REFLECTOR_REPORT_H
 
+#include <stddef.h>
 #include <stdio.h>
+#include <time.h>
 
 /* s as a JSON string (NULL: ""): quote and backslash escaped, control bytes \u00XX. */
 void report_json_str(FILE *f, const char *s);
@@ -27,5 +29,9 @@ void report_prom_value(FILE *f, const char *name, const char *label, const char 
 /* A family of one unlabelled sample. */
 void report_prom_single(FILE *f, const char *name, const char *type, const char *help,
                         unsigned long long n);
+
+/* t as UTC "2026-12-04T21:15:24Z" into buf, or "never" for 0 (or a time that
+ * does not fit buf). */
+void report_time(time_t t, char *buf, size_t len);
 
 #endif

@@ -11,14 +11,6 @@
 #include "reflector/wadomain.h"
 #include "reflector/wadomain_int.h"
 
-static void fmt_time(time_t t, char *buf, size_t len)
-{
-	struct tm tm;
-	if (t == 0 || !gmtime_r(&t, &tm) ||
-	    !strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm))
-		snprintf(buf, len, "never");
-}
-
 void wad_report(const struct wad *w, FILE *f, int json)
 {
 	const struct wad_export *ex = &w->ex;
@@ -26,8 +18,8 @@ void wad_report(const struct wad *w, FILE *f, int json)
 	size_t published = ldns_rr_list_rr_count(ex->have);
 	struct dnsc_stats cs;
 	dnsc_get_stats(w->dnsc, &cs);
-	fmt_time(ex->since, since, sizeof(since));
-	fmt_time(ex->error_since, esince, sizeof(esince));
+	report_time(ex->since, since, sizeof(since));
+	report_time(ex->error_since, esince, sizeof(esince));
 	if (json) {
 		fprintf(f, ",\"dns\":{\"server\":");
 		report_json_str(f, dnsc_server(w->dnsc));

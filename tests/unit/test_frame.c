@@ -476,6 +476,59 @@ static void test_trailing(void)
 	CU_ASSERT_EQUAL(bad("05 00 00 00 05"), FRAME_E_TRAILING);
 }
 
+/*
+ * The table's payload bounds are what the encoders produce at the extremes, so
+ * a receiver that refuses frames over the bound (peer.c before HELLO) never
+ * refuses a valid one.
+ */
+static void test_type_bounds(void)
+{
+	size_t min = 0, max = 0;
+	char site32[FRAME_SITE_MAX + 1], reason[FRAME_REASON_MAX + 1];
+	memset(site32, 'a', FRAME_SITE_MAX);
+	site32[FRAME_SITE_MAX] = '\0';
+	memset(reason, 'r', FRAME_REASON_MAX);
+	reason[FRAME_REASON_MAX] = '\0';
+	ldns_rr *root = rr(". 0 IN TYPE65280 \\# 0", 0);
+	ldns_rr *q = question(".", LDNS_RR_TYPE_A, LDNS_RR_CLASS_IN);
+	const ldns_rr *const one[] = {root};
+	const ldns_rr *const oneq[] = {q};
+
+	CU_ASSERT_FALSE(frame_type_known(0, &min, &max));
+	CU_ASSERT_FALSE(frame_type_known(FRAME_TYPE_END, &min, &max));
+	CU_ASSERT_STRING_EQUAL(frame_type_name(FRAME_TYPE_END), "unknown");
+
+	CU_ASSERT_TRUE_FATAL(frame_type_known(FRAME_HELLO, &min, &max));
+	CU_ASSERT_EQUAL(frame_encode_hello(buf, sizeof(buf), 1, 0, "a"), 4 + (int)min);
+	CU_ASSERT_EQUAL(frame_encode_hello(buf, sizeof(buf), 1, 0, site32), 4 + (int)max);
+	CU_ASSERT_EQUAL(max, 38); /* doc/protocol.md: "at most 38 bytes of payload" */
+
+	CU_ASSERT_TRUE_FATAL(frame_type_known(FRAME_RECORDS, &min, &max));
+	CU_ASSERT_EQUAL(frame_encode_records(buf, sizeof(buf), "a", 0, one, 1, NULL),
+	                4 + (int)min);
+	CU_ASSERT_EQUAL(max, FRAME_MAX_PAYLOAD);
+	CU_ASSERT_TRUE_FATAL(frame_type_known(FRAME_WITHDRAW, &min, &max));
+	CU_ASSERT_EQUAL(frame_encode_withdraw(buf, sizeof(buf), "a", one, 1, NULL),
+	                4 + (int)min);
+	CU_ASSERT_TRUE_FATAL(frame_type_known(FRAME_QUESTIONS, &min, &max));
+	CU_ASSERT_EQUAL(frame_encode_questions(buf, sizeof(buf), oneq, 1, NULL),
+	                4 + (int)min);
+	CU_ASSERT_TRUE_FATAL(frame_type_known(FRAME_KEEPALIVE, &min, &max));
+	CU_ASSERT_EQUAL(frame_encode_keepalive(buf, sizeof(buf)), 4 + (int)min);
+	CU_ASSERT_EQUAL(max, 0);
+	CU_ASSERT_TRUE_FATAL(frame_type_known(FRAME_BYE, &min, &max));
+	CU_ASSERT_EQUAL(frame_encode_bye(buf, sizeof(buf), ""), 4 + (int)min);
+	CU_ASSERT_EQUAL(frame_encode_bye(buf, sizeof(buf), reason), 4 + (int)max);
+
+	/* The generic encoder refuses what has no row. */
+	struct frame_out none = {.type = FRAME_TYPE_END};
+	CU_ASSERT_EQUAL(frame_encode(buf, sizeof(buf), &none, NULL), -EINVAL);
+	none.type = 0;
+	CU_ASSERT_EQUAL(frame_encode(buf, sizeof(buf), &none, NULL), -EINVAL);
+	ldns_rr_free(root);
+	ldns_rr_free(q);
+}
+
 static CU_TestInfo codec_tests[] = {
     {"HELLO round trip, exact bytes", test_hello},
     {"RECORDS round trip keeps class bits and TTL 0", test_records},
@@ -486,6 +539,7 @@ static CU_TestInfo codec_tests[] = {
     {"records taken out of a frame", test_ownership},
     {"splitting at the frame size", test_split},
     {"encoder argument errors", test_encode_errors},
+    {"payload bounds of each type", test_type_bounds},
     CU_TEST_INFO_NULL,
 };
 

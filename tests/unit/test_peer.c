@@ -1,6 +1,7 @@
 /*
  * test_peer.c: peer links between two managers in one process, over 127.0.0.1
- * with real TLS 1.3 and keys made at start, driven by one libevent loop.
+ * with real TLS 1.3 and keys made at start, driven by one libevent loop. The
+ * keys themselves are test_tls.c, the frame codec test_frame.c.
  */
 #include "config.h"
 
@@ -1047,28 +1048,7 @@ static int suite_clean(void)
 	return 0;
 }
 
-static void test_keys(void)
-{
-	char fp[TLS_FINGERPRINT_SIZE];
-	CU_ASSERT_EQUAL(strlen(fp_m), TLS_FINGERPRINT_LEN);
-	CU_ASSERT(strncmp(fp_m, "sha256:", 7) == 0);
-	CU_ASSERT_EQUAL(fp_m[TLS_FINGERPRINT_LEN - 1], '=');
-	CU_ASSERT(strcmp(fp_m, fp_b) != 0);
-	CU_ASSERT_EQUAL(tls_fingerprint_of_file(key_m, fp, sizeof(fp)), 0);
-	CU_ASSERT_STRING_EQUAL(fp, fp_m);
-	/* never overwritten */
-	CU_ASSERT_EQUAL(tls_keygen(key_m, fp, sizeof(fp)), -EEXIST);
-	CU_ASSERT_EQUAL(tls_fingerprint_of_file(key_m, fp, sizeof(fp)), 0);
-	CU_ASSERT_STRING_EQUAL(fp, fp_m);
-	struct stat st;
-	CU_ASSERT_EQUAL(stat(key_m, &st), 0);
-	CU_ASSERT_EQUAL(st.st_mode & 0777, 0600);
-	CU_ASSERT(tls_fingerprint_equal(fp_m, fp));
-	CU_ASSERT(!tls_fingerprint_equal(fp_m, fp_b));
-}
-
 static CU_TestInfo tests[] = {
-    {"keys and fingerprints", test_keys},
     {"any fingerprint of a list is accepted; a reload that keeps the key keeps the link",
      test_fingerprint_list},
     {"link comes up both ways, keepalives hold it", test_link_up},

@@ -1,0 +1,133 @@
+/*
+ * test_engine_publish.c: the proxy engine's Avahi: services handed to an
+ * external publisher (avahi.publish) and services a browser found
+ * (avahi.browse).
+ * The simulated network and the two sites are engine_fixture.h.
+ */
+#include "config.h"
+
+#include "tests/unit/engine_fixture.h"
+
+/* avahi.publish: brooklyn hands the service to its publisher and stays quiet. */
+static void test_external_publisher(void)
+{
+	const char *key = "printer a (manhattan)._ipp._tcp.local.";
+	with_publisher = true;
+	restart(&B, cfg_brooklyn);
+	with_publisher = false;
+	npubs = 0;
+	proxy_set_external(B.px, true, now);
+
+	lan_response(&M, printer);
+	settle();
+	CU_ASSERT_EQUAL_FATAL(npubs, 1);
+	CU_ASSERT_FALSE(pubs[0].remove);
+	CU_ASSERT_STRING_EQUAL(pubs[0].key, key);
+	CU_ASSERT_STRING_EQUAL(pubs[0].name, "Printer A (manhattan)");
+	CU_ASSERT_STRING_EQUAL(pubs[0].type, "_ipp._tcp");
+	CU_ASSERT_STRING_EQUAL(pubs[0].host, "printer-manhattan.local");
+	CU_ASSERT_EQUAL(pubs[0].port, 631);
+	CU_ASSERT_EQUAL(pubs[0].ntxt, 2);
+	CU_ASSERT_STRING_EQUAL(pubs[0].txt, "txtvers=1");
+	CU_ASSERT_EQUAL(pubs[0].nsub, 1);
+	CU_ASSERT_STRING_EQUAL(pubs[0].sub, "_universal");
+	CU_ASSERT_EQUAL(pubs[0].naddrs, 1);
+	CU_ASSERT_STRING_EQUAL(pubs[0].addr, "10.101.1.12");
+
+	/* the publisher announces and answers: nothing from the engine on the LAN */
+	static const char *const q[] = {"Q:_ipp._tcp.local. IN PTR", NULL};
+	lan_from(&B, IF_B, "192.168.2.50", 5353, true, true, 0, q);
+	advance(3000);
+	CU_ASSERT_EQUAL(responses(&B, 0), 0);
+
+	/* the same records again change nothing */
+	lan_response(&M, printer);
+	advance(10);
+	CU_ASSERT_EQUAL(npubs, 1);
+
+	/* in use as long as it is published: asked for again before it expires */
+	size_t first = B.nout;
+	advance_to(T0 + 90000);
+	CU_ASSERT_EQUAL(sent_questions(&B, first, "Printer\\032A._ipp._tcp.local."), 0);
+	advance_to(T0 + 110000);
+	CU_ASSERT(sent_questions(&B, first, "Printer\\032A._ipp._tcp.local.") >= 1);
+	CU_ASSERT(sent_questions(&B, first, "printer.local.") >= 1);
+	lan_response(&M, printer);
+	advance(10);
+	CU_ASSERT_EQUAL(npubs, 1);
+
+	/* a goodbye removes it */
+	lan_response(&M, printer_bye);
+	advance(10);
+	CU_ASSERT_EQUAL_FATAL(npubs, 2);
+	CU_ASSERT(pubs[1].remove);
+	CU_ASSERT_STRING_EQUAL(pubs[1].key, key);
+	CU_ASSERT_EQUAL(responses(&B, 0), 0);
+
+	/* the publisher gone, the engine announces what it holds itself */
+	lan_response(&M, printer);
+	advance(10);
+	CU_ASSERT_EQUAL(npubs, 3);
+	proxy_set_external(B.px, false, now);
+	advance(2000);
+	CU_ASSERT_EQUAL(mcast_with(&B, 0, AF_INET, R_INST, LDNS_RR_TYPE_SRV, NULL), 2);
+
+	/* shutdown removes it from the publisher */
+	proxy_shutdown(B.px, now);
+	CU_ASSERT_EQUAL_FATAL(npubs, 4);
+	CU_ASSERT(pubs[3].remove);
+}
+
+/* avahi.browse: a service another browser found is exported like one heard. */
+static void test_local_service_found(void)
+{
+	static const struct proxy_txt txt[] = {{(const uint8_t *)"txtvers=1", 9},
+	                                       {(const uint8_t *)"rp=ipp/print", 12}};
+	struct proxy_found f = {.name = "Printer A",
+	                        .type = "_ipp._tcp",
+	                        .domain = "local",
+	                        .host = "printer.local",
+	                        .port = 631,
+	                        .txt = txt,
+	                        .ntxt = 2,
+	                        .addr = {.af = AF_INET}};
+	inet_pton(AF_INET, "192.168.1.12", f.addr.a);
+
+	CU_ASSERT_EQUAL(proxy_local_service(M.px, 99, &f, false, now), -ENOENT);
+	CU_ASSERT_EQUAL(M.nout, 0);
+	CU_ASSERT_EQUAL(proxy_local_service(M.px, IF_M, &f, false, now), 0);
+	settle();
+	/* enumeration PTR, PTR, SRV, TXT, A */
+	CU_ASSERT_EQUAL(sent_records(&M, 0, NULL, 0, false), 5);
+	CU_ASSERT_EQUAL(mcast_with(&B, 0, AF_INET, R_INST, LDNS_RR_TYPE_SRV, NULL), 1);
+
+	/* heard on the LAN too: only what the browser did not give (the subtype) */
+	size_t first = M.nout;
+	lan_response(&M, printer);
+	settle();
+	CU_ASSERT_EQUAL(sent_records(&M, first, NULL, 0, false), 1);
+	CU_ASSERT_EQUAL(
+	    sent_records(&M, first, "_universal._sub._ipp._tcp.local.", 0, false), 1);
+
+	/* removed: goodbyes for the service, not for the host's address */
+	first = M.nout;
+	CU_ASSERT_EQUAL(proxy_local_service(M.px, IF_M, &f, true, now), 0);
+	settle();
+	CU_ASSERT_EQUAL(sent_records(&M, first, "Printer\\032A._ipp._tcp.local.",
+	                             LDNS_RR_TYPE_SRV, true),
+	                1);
+	CU_ASSERT_EQUAL(sent_records(&M, first, "printer.local.", 0, true), 0);
+}
+
+static CU_TestInfo engine_tests[] = {
+    {"external publisher (avahi.publish)", test_external_publisher},
+    {"services found by a browser (avahi.browse)", test_local_service_found},
+    CU_TEST_INFO_NULL,
+};
+
+static CU_SuiteInfo suites[] = {
+    {"engine: publish", NULL, NULL, setup, teardown, engine_tests},
+    CU_SUITE_INFO_NULL,
+};
+
+UNIT_MAIN(suites)
