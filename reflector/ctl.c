@@ -55,14 +55,6 @@ struct ctl {
 
 /* ---- report ---- */
 
-static void fmt_time(time_t t, char *buf, size_t len)
-{
-	struct tm tm;
-	if (t == 0 || !gmtime_r(&t, &tm) ||
-	    !strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm))
-		snprintf(buf, len, "never");
-}
-
 struct report {
 	const struct ctl *ctl;
 	FILE *f;
@@ -78,7 +70,7 @@ static void report_peer(void *arg, const struct peer_stats *st)
 	struct proxy_peer_stats ps = {0};
 	size_t cached = 0;
 
-	fmt_time(st->since, since, sizeof(since));
+	report_time(st->since, since, sizeof(since));
 	for (size_t i = 0; i < policy_config_npeers(r->ctl->cfg); i++)
 		if (strcmp(policy_peer_name(policy_config_peer(r->ctl->cfg, i)),
 		           st->name) == 0 &&
