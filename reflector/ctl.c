@@ -24,6 +24,7 @@
 #include "reflector/report.h"
 #include "dnssd/svcname.h"
 #include "reflector/wadomain.h"
+#include "reflector/mono.h"
 #include "engine/proxy.h"
 
 #define CTL_CLIENT_TIMEOUT_S 2
@@ -459,13 +460,6 @@ char *ctl_metrics(const struct ctl *c)
 
 /* ---- services and explain ---- */
 
-static uint64_t ctl_now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 /* Characters a terminal shows for s: UTF-8 continuation bytes take no column. */
 static size_t text_width(const char *s)
 {
@@ -711,7 +705,7 @@ char *ctl_services(const struct ctl *c, int json)
 	char *buf = NULL;
 	size_t len = 0;
 	struct proxy_view *v;
-	uint64_t now = ctl_now_ms();
+	uint64_t now = mono_ms();
 	FILE *f;
 
 	if (proxy_view_services(c->proxy, now, &v) < 0)
@@ -789,7 +783,7 @@ char *ctl_explain(const struct ctl *c, const char *name, int json)
 	size_t len = 0;
 	ldns_rdf *dn = NULL;
 	struct proxy_view *v = NULL;
-	uint64_t now = ctl_now_ms();
+	uint64_t now = mono_ms();
 	FILE *f;
 	char shown[CTL_REQ_MAX + 1];
 

@@ -43,6 +43,7 @@
 #include "engine/proxy.h"
 #include "reflector/tls.h"
 #include "reflector/wadomain.h"
+#include "reflector/mono.h"
 
 struct daemon {
 	struct event_base *base;
@@ -77,13 +78,6 @@ struct daemon {
 
 /* A LAN host announcing thousands of services must not flood the log. */
 #define SVC_LOG_PER_S 20
-
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
 
 /*
  * A peer link is one remote of the engine (engine/remote.h), known there by its
@@ -145,7 +139,7 @@ static void svc_log_summary(uint64_t quiet)
 /* Run the engine's due work and re-arm the timer for its next deadline. */
 static void run_engine(struct daemon *d)
 {
-	uint64_t now = now_ms();
+	uint64_t now = mono_ms();
 	uint64_t next = proxy_run(d->proxy, now);
 
 	svc_log_summary(log_limit_flush(&d->svc_log));
@@ -262,7 +256,7 @@ static void on_avahi_running(void *arg, int running)
 	struct daemon *d = arg;
 	if (!d->avahi_publish)
 		return;
-	proxy_set_external(d->proxy, running != 0, now_ms());
+	proxy_set_external(d->proxy, running != 0, mono_ms());
 	if (!running)
 		log_info("imported services are announced by sitecastd until "
 		         "avahi-daemon returns");
@@ -277,7 +271,7 @@ static void on_avahi_running(void *arg, int running)
 static void on_avahi_renamed(void *arg, const char *key, const char *name)
 {
 	struct daemon *d = arg;
-	int rc = proxy_service_renamed(d->proxy, key, name, now_ms());
+	int rc = proxy_service_renamed(d->proxy, key, name, mono_ms());
 	if (rc < 0)
 		log_warnx("avahi: rename of %s to \"%s\" not taken: %s", key, name,
 		          strerror(-rc));
@@ -287,7 +281,7 @@ static void on_avahi_renamed(void *arg, const char *key, const char *name)
 static void on_avahi_host_renamed(void *arg, const char *host, const char *name)
 {
 	struct daemon *d = arg;
-	int rc = proxy_host_renamed(d->proxy, host, name, now_ms());
+	int rc = proxy_host_renamed(d->proxy, host, name, mono_ms());
 	if (rc < 0)
 		log_warnx("avahi: rename of host %s to %s not taken: %s", host, name,
 		          strerror(-rc));
@@ -309,7 +303,7 @@ static void on_avahi_found(void *arg, const struct avh_found *f)
 		return;
 	}
 	int rc = proxy_local_service(d->proxy, (unsigned)f->ifindex, &c.found,
-	                             f->event == AVH_REMOVED, now_ms());
+	                             f->event == AVH_REMOVED, mono_ms());
 	avhconv_found_clear(&c);
 	if (rc < 0 && rc != -ENOENT)
 		log_debug("avahi: service \"%s\" (%s) not taken: %s", f->name, f->type,
@@ -343,7 +337,7 @@ static void on_lan_packet(void *arg, const struct lan_pkt *pkt)
 	struct daemon *d = arg;
 	proxy_lan_input(d->proxy, (unsigned)pkt->ifindex,
 	                (const struct sockaddr *)&pkt->src, pkt->multicast != 0,
-	                pkt->data, pkt->len, now_ms());
+	                pkt->data, pkt->len, mono_ms());
 	run_engine(d);
 }
 
@@ -351,7 +345,7 @@ static void on_lan_iface(void *arg, int ifindex, const char *name, int up)
 {
 	struct daemon *d = arg;
 	if (up) {
-		int rc = proxy_add_interface(d->proxy, (unsigned)ifindex, name, now_ms());
+		int rc = proxy_add_interface(d->proxy, (unsigned)ifindex, name, mono_ms());
 		if (rc < 0 && rc != -EEXIST)
 			log_warnx("interface %s: cannot serve it: %s", name,
 			          strerror(-rc));
@@ -379,7 +373,7 @@ static void on_peer_up(void *arg, unsigned id, const char *name)
 	(void)name;
 	if (i < 0)
 		return;
-	proxy_peer_up(d->proxy, (unsigned)i, now_ms());
+	proxy_peer_up(d->proxy, (unsigned)i, mono_ms());
 	run_engine(d);
 }
 
@@ -391,7 +385,7 @@ static void on_peer_down(void *arg, unsigned id, const char *name, const char *r
 	(void)reason;
 	if (i < 0)
 		return;
-	proxy_peer_down(d->proxy, (unsigned)i, now_ms());
+	proxy_peer_down(d->proxy, (unsigned)i, mono_ms());
 	run_engine(d);
 }
 
@@ -402,7 +396,7 @@ static void on_peer_records(void *arg, unsigned id, const char *origin, unsigned
 	int i = remote_of_mgr(d, id);
 	if (i < 0)
 		return;
-	proxy_peer_records(d->proxy, (unsigned)i, origin, hops, rrs, n, now_ms());
+	proxy_peer_records(d->proxy, (unsigned)i, origin, hops, rrs, n, mono_ms());
 	run_engine(d);
 }
 
@@ -422,7 +416,7 @@ static void on_peer_questions(void *arg, unsigned id, ldns_rr **qs, size_t n)
 	int i = remote_of_mgr(d, id);
 	if (i < 0)
 		return;
-	proxy_peer_questions(d->proxy, (unsigned)i, qs, n, now_ms());
+	proxy_peer_questions(d->proxy, (unsigned)i, qs, n, mono_ms());
 	run_engine(d);
 }
 
@@ -584,7 +578,7 @@ static void reload(struct daemon *d)
 		if (r < 0 && r != -EEXIST)
 			log_warnx("interface %s: %s", name, strerror(-r));
 	}
-	if (proxy_reconfigure(d->proxy, cfg, now_ms()) < 0) {
+	if (proxy_reconfigure(d->proxy, cfg, mono_ms()) < 0) {
 		log_warnx("configuration reload failed: out of memory; the running "
 		          "configuration stays");
 		free_tsig(tsig);
@@ -627,7 +621,7 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 	}
 	log_info("%s: sending goodbyes and stopping",
 	         sig == SIGTERM ? "SIGTERM" : "SIGINT");
-	proxy_shutdown(d->proxy, now_ms());
+	proxy_shutdown(d->proxy, mono_ms());
 	event_base_loopbreak(d->base);
 }
 

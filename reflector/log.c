@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include "reflector/log.h"
+#include "reflector/mono.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -127,13 +128,6 @@ void log_trace(const char *fmt, ...)
 	LOG_BODY(LOG_DEBUG, NULL);
 }
 
-static int64_t mono_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 enum log_limit_verdict log_limit_pass_at(struct log_limit *ll, int64_t now_ms,
                                          uint64_t *suppressed)
 {
@@ -156,7 +150,7 @@ enum log_limit_verdict log_limit_pass_at(struct log_limit *ll, int64_t now_ms,
 
 enum log_limit_verdict log_limit_pass(struct log_limit *ll, uint64_t *suppressed)
 {
-	return log_limit_pass_at(ll, mono_ms(), suppressed);
+	return log_limit_pass_at(ll, (int64_t)mono_ms(), suppressed);
 }
 
 uint64_t log_limit_flush_at(struct log_limit *ll, int64_t now_ms)
@@ -170,7 +164,7 @@ uint64_t log_limit_flush_at(struct log_limit *ll, int64_t now_ms)
 
 uint64_t log_limit_flush(struct log_limit *ll)
 {
-	return log_limit_flush_at(ll, mono_ms());
+	return log_limit_flush_at(ll, (int64_t)mono_ms());
 }
 
 __attribute__((format(printf, 3, 0))) static void

@@ -22,6 +22,7 @@
 #include "reflector/log.h"
 #include "reflector/wadomain.h"
 #include "reflector/wadomain_int.h"
+#include "reflector/mono.h"
 
 /* Changes are collected this long before an UPDATE goes (well within a second). */
 #define WAD_BATCH_MS 250
@@ -38,13 +39,6 @@
 #define WAD_RETRY_MAX_MS 60000
 /* The name of the export remote: not a site name, so never one of a peer. */
 #define WAD_EXPORT_REMOTE "(dns)"
-
-static uint64_t mono_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
 
 static void arm(struct event *ev, uint64_t ms)
 {
