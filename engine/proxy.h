@@ -45,6 +45,7 @@
 #include <ldns/ldns.h>
 
 #include "dnssd/msg.h"
+#include "dnssd/service.h"
 #include "policy/rules.h"
 
 struct policy_config;
@@ -59,52 +60,6 @@ enum proxy_service_event {
 	PROXY_SVC_UNEXPORTED, /* its goodbye sent to the peer */
 	PROXY_SVC_IMPORTED,   /* new in the cache of what the peer sent (renamed) */
 	PROXY_SVC_UNIMPORTED, /* its goodbye received from the peer */
-};
-
-/* One TXT string (at most 255 bytes, any byte) and one address (4 or 16 bytes of a). */
-struct proxy_txt {
-	const uint8_t *data;
-	size_t len;
-};
-
-struct proxy_addr {
-	int af; /* AF_INET or AF_INET6 */
-	uint8_t a[16];
-};
-
-/*
- * An imported service as an external publisher (avahi.publish) takes it, named as
- * this site shows it: UTF-8 strings, the instance label unescaped ("Printer A
- * (manhattan)"), type "_ipp._tcp", domain "local", host "printer-manhattan.local",
- * TXT strings in wire order, subtypes "_universal", the host's addresses.
- */
-struct proxy_service {
-	const char *name;
-	const char *type;
-	const char *domain;
-	const char *host;
-	uint16_t port;
-	const struct proxy_txt *txt;
-	size_t ntxt;
-	const char *const *subtypes;
-	size_t nsubtypes;
-	const struct proxy_addr *addrs;
-	size_t naddrs;
-};
-
-/*
- * A service of this site's LAN found by another browser (avahi.browse), as
- * proxy_local_service takes it: the same kind of strings, one address (af 0: none).
- */
-struct proxy_found {
-	const char *name;
-	const char *type;
-	const char *domain;
-	const char *host;
-	uint16_t port;
-	const struct proxy_txt *txt;
-	size_t ntxt;
-	struct proxy_addr addr;
 };
 
 struct proxy_io {
@@ -142,10 +97,13 @@ struct proxy_io {
 	 * become complete in the remote caches (PTR, SRV, TXT and at least one address
 	 * of the SRV target) and whenever what they hold changes, then removed on their
 	 * goodbye, withdrawal, expiry, the end of a peer's grace period and at
-	 * proxy_shutdown. key is the renamed instance's full name in lower case
-	 * ("printer a (manhattan)._ipp._tcp.local."). Called from proxy_run.
+	 * proxy_shutdown. svc names the service as this site shows it ("Printer A
+	 * (manhattan)", host "printer-manhattan.local", domain "local"), with every
+	 * TXT string, subtype and address of its host held. key is the renamed
+	 * instance's full name in lower case ("printer a (manhattan)._ipp._tcp.local.").
+	 * Called from proxy_run.
 	 */
-	int (*service_set)(void *arg, const char *key, const struct proxy_service *svc);
+	int (*service_set)(void *arg, const char *key, const struct dnssd_service *svc);
 	int (*service_remove)(void *arg, const char *key);
 };
 
@@ -289,7 +247,7 @@ int proxy_service_renamed(struct proxy *p, const char *key, const char *name,
 
 /*
  * The same for the address records of an imported host: the publisher published
- * host ("printer-manhattan.local", as proxy_service.host gave it) as name
+ * host ("printer-manhattan.local", as dnssd_service.host gave it) as name
  * ("printer-manhattan-2.local"). Used for the host's records and the SRV targets
  * from then on, as proxy_service_renamed; name equal to host ends it. 0, -EINVAL
  * (not host names) or -ENOMEM.
@@ -311,10 +269,12 @@ const char *proxy_service_lan_name(const struct proxy *p, const ldns_rdf *instan
  * of the enumeration, TXT: 4500 s; SRV, A/AAAA: 120 s; cache-flush on the unique
  * ones), so that a record also heard on the LAN is the same cache entry and is
  * exported once. Removed: goodbyes for PTR, SRV and TXT (the host's addresses may
- * serve other services). 0, -ENOENT (ifindex not served), -EINVAL (names) or
- * -ENOMEM. Only read.
+ * serve other services). Every address of f becomes an address record of its host;
+ * the first is the sender policy's address rules see. Subtypes are not taken (a
+ * browser reports the service under its parent type). 0, -ENOENT (ifindex not
+ * served), -EINVAL (names, a TXT string over 255 bytes) or -ENOMEM. Only read.
  */
-int proxy_local_service(struct proxy *p, unsigned ifindex, const struct proxy_found *f,
+int proxy_local_service(struct proxy *p, unsigned ifindex, const struct dnssd_service *f,
                         bool removed, uint64_t now_ms);
 
 void proxy_get_stats(const struct proxy *p, struct proxy_stats *out);
@@ -356,7 +316,7 @@ struct proxy_view_service {
 	char *domain; /* "local" */
 	char *host;   /* NULL when no SRV is held */
 	uint16_t port;
-	struct proxy_addr *addrs; /* the host's addresses, as held here */
+	struct dnssd_addr *addrs; /* the host's addresses, as held here */
 	size_t naddrs;
 	uint64_t seen_ms;  /* the SRV last put (0: unknown) */
 	uint32_t ttl_left; /* seconds left of the SRV's TTL */

@@ -163,9 +163,6 @@ struct proxy_remote_ctx {
 
 struct lset;
 
-/* TXT strings an imported service is handed to the publisher with, at most. */
-#define PUB_MAX_TXT 256
-
 /* A remote record went: what is published may have to change (a cache callback). */
 void proxy_pub_expired(void *arg, struct dnssd_entry *e);
 /* Hand the publisher again what it holds, now and then (proxy_run). */
@@ -368,6 +365,14 @@ const ldns_rdf *proxy_instance_of(const ldns_rr *rr);
 const ldns_rdf *proxy_subject_name(const ldns_rr *rr);
 
 bool proxy_rr_addr(const ldns_rr *rr, int *af, const uint8_t **addr);
+
+/*
+ * The addresses of host's live A and AAAA records in cache c, every one of them,
+ * appended to *v (*n held, room for *cap, grown with dnssd_grow: the caller frees
+ * *v). 0 or -ENOMEM (what was appended stays).
+ */
+int proxy_host_addrs(struct dnssd_cache *c, const ldns_rdf *host, uint64_t now,
+                     struct dnssd_addr **v, size_t *n, size_t *cap);
 
 ldns_rr *proxy_clone_ttl(const ldns_rr *rr, uint32_t ttl);
 

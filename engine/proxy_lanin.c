@@ -780,7 +780,7 @@ static bool push_rdf(ldns_rr *rr, ldns_rdf *d)
 }
 
 /* The records a responder sends for f (goodbyes: PTR, SRV, TXT with TTL 0) in v. */
-static int found_records(struct proxy *p, const struct proxy_found *f, bool removed,
+static int found_records(struct proxy *p, const struct dnssd_service *f, bool removed,
                          struct rrvec *v)
 {
 	struct dnssd_svcname sn = {.kind = DNSSD_NAME_INSTANCE};
@@ -791,8 +791,16 @@ static int found_records(struct proxy *p, const struct proxy_found *f, bool remo
 
 	if (strlen(f->name) >= sizeof(sn.instance) ||
 	    strlen(f->type) >= sizeof(sn.service) ||
-	    (f->domain && strlen(f->domain) >= sizeof(sn.domain)) ||
-	    f->ntxt > PUB_MAX_TXT)
+	    (f->domain && strlen(f->domain) >= sizeof(sn.domain)))
+		return -EINVAL;
+	/* strings of at most 255 bytes, in an rdata that fits 16 bits */
+	size_t txt_bytes = 0;
+	for (size_t i = 0; i < f->ntxt; i++) {
+		if (f->txt[i].len > 255)
+			return -EINVAL;
+		txt_bytes += 1 + f->txt[i].len;
+	}
+	if (txt_bytes > 65535)
 		return -EINVAL;
 	snprintf(sn.instance, sizeof(sn.instance), "%s", f->name);
 	snprintf(sn.service, sizeof(sn.service), "%s", f->type);
@@ -824,10 +832,6 @@ static int found_records(struct proxy *p, const struct proxy_found *f, bool remo
 	for (size_t i = 0; i < (f->ntxt ? f->ntxt : 1) && rr; i++) {
 		uint8_t buf[256];
 		size_t len = f->ntxt ? f->txt[i].len : 0;
-		if (len > 255) {
-			rc = -EINVAL;
-			goto out;
-		}
 		buf[0] = (uint8_t)len;
 		if (len)
 			memcpy(buf + 1, f->txt[i].data, len);
@@ -835,13 +839,16 @@ static int found_records(struct proxy *p, const struct proxy_found *f, bool remo
 		    push_rdf(rr, ldns_rdf_new_frm_data(LDNS_RDF_TYPE_STR, len + 1, buf));
 	}
 	ok &= rr != NULL;
-	if (!removed && (f->addr.af == AF_INET || f->addr.af == AF_INET6)) {
-		bool v4 = f->addr.af == AF_INET;
+	for (size_t i = 0; !removed && i < f->naddrs; i++) {
+		const struct dnssd_addr *a = &f->addrs[i];
+		if (a->af != AF_INET && a->af != AF_INET6)
+			continue;
+		bool v4 = a->af == AF_INET;
 		rr = found_rr(v, host, v4 ? LDNS_RR_TYPE_A : LDNS_RR_TYPE_AAAA, ttl_host,
 		              true);
 		ok &= push_rdf(
 		    rr, ldns_rdf_new_frm_data(v4 ? LDNS_RDF_TYPE_A : LDNS_RDF_TYPE_AAAA,
-		                              v4 ? 4 : 16, f->addr.a));
+		                              v4 ? 4 : 16, a->a));
 	}
 	rc = ok ? 0 : -ENOMEM;
 out:
@@ -851,14 +858,15 @@ out:
 	return rc;
 }
 
-int proxy_local_service(struct proxy *p, unsigned ifindex, const struct proxy_found *f,
+int proxy_local_service(struct proxy *p, unsigned ifindex, const struct dnssd_service *f,
                         bool removed, uint64_t now_ms)
 {
 	struct rrvec own = {0}, recs = {0};
 	struct policy_sender sender = {0};
 	int rc;
 
-	if (!p || !f || !f->name || !f->type || !f->host || (f->ntxt && !f->txt))
+	if (!p || !f || !f->name || !f->type || !f->host || (f->ntxt && !f->txt) ||
+	    (f->naddrs && !f->addrs))
 		return -EINVAL;
 	if (!proxy_iface_find(p, ifindex, NULL))
 		return -ENOENT;
@@ -866,9 +874,9 @@ int proxy_local_service(struct proxy *p, unsigned ifindex, const struct proxy_fo
 	rc = found_records(p, f, removed, &own);
 	if (rc == 0) {
 		bool any_up = proxy_any_peer_up(p);
-		if (f->addr.af == AF_INET || f->addr.af == AF_INET6) {
-			sender.af = f->addr.af;
-			memcpy(sender.addr, f->addr.a, f->addr.af == AF_INET ? 4 : 16);
+		if (f->naddrs && (f->addrs[0].af == AF_INET || f->addrs[0].af == AF_INET6)) {
+			sender.af = f->addrs[0].af;
+			memcpy(sender.addr, f->addrs[0].a, sender.af == AF_INET ? 4 : 16);
 		}
 		for (size_t i = 0; i < own.n; i++)
 			proxy_local_rr(p, ifindex, &sender, own.v[i], any_up, &recs);

@@ -112,8 +112,94 @@ static void pub_ask(struct proxy *p, const ldns_rdf *name, uint16_t type)
 	ldns_rr_free(q);
 }
 
-#define PUB_MAX_ADDRS 16
-#define PUB_MAX_SUB 16
+/* What a service is handed to the publisher with, every item of it (no cap). */
+struct pub_parts {
+	struct dnssd_txt *txt;
+	size_t ntxt, txt_cap;
+	struct dnssd_addr *addrs;
+	size_t naddrs, addrs_cap;
+	char (*subv)[64]; /* subtype labels; subp points at them */
+	const char **subp;
+	size_t nsub, sub_cap, subp_cap;
+};
+
+static void pub_parts_free(struct pub_parts *pp)
+{
+	free(pp->txt);
+	free(pp->addrs);
+	free(pp->subv);
+	free(pp->subp);
+}
+
+/*
+ * The strings of TXT record trr into pp (pointing into trr). 0, -EINVAL for a
+ * record that is no TXT's, -ENOMEM.
+ */
+static int pub_txt(const ldns_rr *trr, struct pub_parts *pp)
+{
+	for (size_t i = 0; i < ldns_rr_rd_count(trr); i++) {
+		const ldns_rdf *d = ldns_rr_rdf(trr, i);
+		if (ldns_rdf_get_type(d) != LDNS_RDF_TYPE_STR || ldns_rdf_size(d) < 1 ||
+		    (size_t)ldns_rdf_data(d)[0] + 1 != ldns_rdf_size(d))
+			return -EINVAL;
+		/* an empty string alone is an empty TXT (RFC 6763 §6.1) */
+		if (!ldns_rdf_data(d)[0] && ldns_rr_rd_count(trr) == 1)
+			break;
+		if (dnssd_grow((void **)&pp->txt, &pp->txt_cap, pp->ntxt + 1,
+		               sizeof(*pp->txt)) < 0)
+			return -ENOMEM;
+		pp->txt[pp->ntxt++] =
+		    (struct dnssd_txt){ldns_rdf_data(d) + 1, ldns_rdf_data(d)[0]};
+	}
+	return 0;
+}
+
+/* The subtypes among the PTR entries subs that point at inst, into pp. */
+static int pub_subtypes(const struct ent_list *subs, const ldns_rdf *inst,
+                        struct pub_parts *pp)
+{
+	struct dnssd_svcname st;
+	int rc = 0;
+	for (size_t i = 0; i < subs->n && rc == 0; i++) {
+		ldns_rr *sp = dnssd_entry_rr_new(subs->v[i]);
+		if (sp && dnssd_rdf_name(sp, 0) &&
+		    dnssd_name_eq(dnssd_rdf_name(sp, 0), inst) &&
+		    dnssd_svcname_parse(ldns_rr_owner(sp), &st) == 0 &&
+		    st.kind == DNSSD_NAME_SUBTYPE) {
+			if (dnssd_grow((void **)&pp->subv, &pp->sub_cap, pp->nsub + 1,
+			               sizeof(*pp->subv)) < 0)
+				rc = -ENOMEM;
+			else
+				memcpy(pp->subv[pp->nsub++], st.subtype, sizeof(*pp->subv));
+		}
+		ldns_rr_free(sp);
+	}
+	/* pointers last: subv may have moved while it grew */
+	if (rc == 0 && pp->nsub &&
+	    dnssd_grow((void **)&pp->subp, &pp->subp_cap, pp->nsub, sizeof(*pp->subp)) < 0)
+		rc = -ENOMEM;
+	for (size_t i = 0; rc == 0 && i < pp->nsub; i++)
+		pp->subp[i] = pp->subv[i];
+	return rc;
+}
+
+/* What was set, in a hash: order of addresses and subtypes does not matter. */
+static uint64_t pub_hash(const char *key, const struct dnssd_service *svc)
+{
+	uint64_t h = fnv(FNV0, key, strlen(key) + 1), sum = 0;
+	h = fnv(h, svc->name, strlen(svc->name) + 1);
+	h = fnv(h, svc->host, strlen(svc->host) + 1);
+	h = fnv(h, &svc->port, sizeof(svc->port));
+	for (size_t i = 0; i < svc->ntxt; i++) {
+		uint8_t l = (uint8_t)svc->txt[i].len;
+		h = fnv(fnv(h, &l, 1), svc->txt[i].data, svc->txt[i].len);
+	}
+	for (size_t i = 0; i < svc->naddrs; i++)
+		sum += fnv(FNV0, &svc->addrs[i], sizeof(svc->addrs[i]));
+	for (size_t i = 0; i < svc->nsubtypes; i++)
+		sum += fnv(fnv(FNV0, "s", 1), svc->subtypes[i], strlen(svc->subtypes[i]));
+	return fnv(h, &sum, sizeof(sum));
+}
 
 /* publish_one() with the SRV record of e built. */
 static void publish_srv(struct proxy *p, struct rpeer *peer, struct dnssd_entry *e,
@@ -121,14 +207,10 @@ static void publish_srv(struct proxy *p, struct rpeer *peer, struct dnssd_entry 
                         struct ntab *seen)
 {
 	const ldns_rdf *inst = ldns_rr_owner(srv), *target = dnssd_srv_target(srv);
-	struct dnssd_svcname sn, tn, st;
-	struct proxy_txt txt[PUB_MAX_TXT];
-	struct proxy_addr addrs[PUB_MAX_ADDRS];
-	char subv[PUB_MAX_SUB][64];
-	const char *subp[PUB_MAX_SUB];
-	size_t ntxt = 0, naddr = 0, nsub = 0;
+	struct dnssd_svcname sn, tn;
+	struct pub_parts pp = {0};
 	ldns_rdf *type = NULL;
-	struct dnssd_entry *te, *av[PUB_MAX_ADDRS];
+	struct dnssd_entry *te;
 	char *key = NULL, *host = NULL;
 	ldns_rr *trr = NULL;
 
@@ -149,78 +231,38 @@ static void publish_srv(struct proxy *p, struct rpeer *peer, struct dnssd_entry 
 	 * Without a publisher the LAN's queries bring what is missing (the import
 	 * policy may have refused the addresses before an allowed SRV came): ask.
 	 */
-	static const uint16_t atypes[2] = {LDNS_RR_TYPE_A, LDNS_RR_TYPE_AAAA};
-	for (int k = 0; k < 2; k++) {
-		size_t n = dnssd_cache_find(peer->remote, target, atypes[k], 0, p->now,
-		                            av, PUB_MAX_ADDRS);
-		for (size_t i = 0; i < n && i < PUB_MAX_ADDRS && naddr < PUB_MAX_ADDRS;
-		     i++) {
-			int af;
-			const uint8_t *a;
-			ldns_rr *arr = dnssd_entry_is_goodbye(av[i])
-			                   ? NULL
-			                   : dnssd_entry_rr_new(av[i]);
-			if (arr && proxy_rr_addr(arr, &af, &a)) {
-				addrs[naddr].af = af;
-				memset(addrs[naddr].a, 0, sizeof(addrs[naddr].a));
-				memcpy(addrs[naddr].a, a, af == AF_INET ? 4 : 16);
-				naddr++;
-			}
-			ldns_rr_free(arr);
-		}
-	}
+	if (proxy_host_addrs(peer->remote, target, p->now, &pp.addrs, &pp.naddrs,
+	                     &pp.addrs_cap) < 0)
+		goto out;
 	te = newest(p, peer, inst, LDNS_RR_TYPE_TXT);
 	if (!te)
 		pub_ask(p, inst, LDNS_RR_TYPE_TXT);
-	if (!naddr) {
+	if (!pp.naddrs) {
 		pub_ask(p, target, LDNS_RR_TYPE_A);
 		pub_ask(p, target, LDNS_RR_TYPE_AAAA);
 	}
-	if (!te || !naddr || !(trr = dnssd_entry_rr_new(te)))
-		return;
-	for (size_t i = 0; i < ldns_rr_rd_count(trr) && ntxt < PUB_MAX_TXT; i++) {
-		const ldns_rdf *d = ldns_rr_rdf(trr, i);
-		if (ldns_rdf_get_type(d) != LDNS_RDF_TYPE_STR || ldns_rdf_size(d) < 1 ||
-		    (size_t)ldns_rdf_data(d)[0] + 1 != ldns_rdf_size(d))
-			goto out;
-		/* an empty string alone is an empty TXT (RFC 6763 §6.1) */
-		if (ldns_rdf_data(d)[0] || ldns_rr_rd_count(trr) > 1)
-			txt[ntxt++] =
-			    (struct proxy_txt){ldns_rdf_data(d) + 1, ldns_rdf_data(d)[0]};
-	}
-	for (size_t i = 0; i < subs->n && nsub < PUB_MAX_SUB; i++) {
-		ldns_rr *sp = dnssd_entry_rr_new(subs->v[i]);
-		if (sp && dnssd_rdf_name(sp, 0) &&
-		    dnssd_name_eq(dnssd_rdf_name(sp, 0), inst) &&
-		    dnssd_svcname_parse(ldns_rr_owner(sp), &st) == 0 &&
-		    st.kind == DNSSD_NAME_SUBTYPE) {
-			memcpy(subv[nsub], st.subtype, sizeof(subv[nsub]));
-			subp[nsub] = subv[nsub];
-			nsub++;
-		}
-		ldns_rr_free(sp);
-	}
+	if (!te || !pp.naddrs || !(trr = dnssd_entry_rr_new(te)) ||
+	    pub_txt(trr, &pp) < 0 || pub_subtypes(subs, inst, &pp) < 0)
+		goto out;
 	if (!(key = pub_key(inst)) || !(host = dnssd_name_str(target)))
 		goto out;
 	size_t hl = strlen(host);
 	if (hl > 1 && host[hl - 1] == '.')
 		host[hl - 1] = '\0';
-	uint16_t port = ldns_rdf2native_int16(ldns_rr_rdf(srv, 2));
-
-	/* What was set, in a hash: order of addresses and subtypes does not matter. */
-	uint64_t h = fnv(FNV0, key, strlen(key) + 1), sum = 0;
-	h = fnv(h, sn.instance, sn.instance_len + 1);
-	h = fnv(h, host, strlen(host) + 1);
-	h = fnv(h, &port, sizeof(port));
-	for (size_t i = 0; i < ntxt; i++) {
-		uint8_t l = (uint8_t)txt[i].len;
-		h = fnv(fnv(h, &l, 1), txt[i].data, txt[i].len);
-	}
-	for (size_t i = 0; i < naddr; i++)
-		sum += fnv(FNV0, &addrs[i], sizeof(addrs[i]));
-	for (size_t i = 0; i < nsub; i++)
-		sum += fnv(fnv(FNV0, "s", 1), subv[i], strlen(subv[i]));
-	h = fnv(h, &sum, sizeof(sum));
+	struct dnssd_service svc = {
+	    .name = sn.instance,
+	    .type = sn.service,
+	    .domain = sn.domain,
+	    .host = host,
+	    .port = ldns_rdf2native_int16(ldns_rr_rdf(srv, 2)),
+	    .txt = pp.txt,
+	    .ntxt = pp.ntxt,
+	    .subtypes = pp.subp,
+	    .nsubtypes = pp.nsub,
+	    .addrs = pp.addrs,
+	    .naddrs = pp.naddrs,
+	};
+	uint64_t h = pub_hash(key, &svc);
 
 	proxy_ntab_add(seen, inst, 0);
 	struct nent *pe = proxy_ntab_add(&p->pub, inst, 0);
@@ -235,21 +277,9 @@ static void publish_srv(struct proxy *p, struct rpeer *peer, struct dnssd_entry 
 		pe = named;
 	}
 	pe->t = h;
-	struct proxy_service svc = {
-	    .name = sn.instance,
-	    .type = sn.service,
-	    .domain = sn.domain,
-	    .host = host,
-	    .port = port,
-	    .txt = txt,
-	    .ntxt = ntxt,
-	    .subtypes = subp,
-	    .nsubtypes = nsub,
-	    .addrs = addrs,
-	    .naddrs = naddr,
-	};
 	p->io.service_set(p->io.arg, key, &svc);
 out:
+	pub_parts_free(&pp);
 	free(key);
 	free(host);
 	ldns_rr_free(trr);

@@ -138,6 +138,42 @@ bool proxy_rr_addr(const ldns_rr *rr, int *af, const uint8_t **addr)
 	return true;
 }
 
+int proxy_host_addrs(struct dnssd_cache *c, const ldns_rdf *host, uint64_t now,
+                     struct dnssd_addr **v, size_t *n, size_t *cap)
+{
+	static const uint16_t types[2] = {LDNS_RR_TYPE_A, LDNS_RR_TYPE_AAAA};
+	int rc = 0;
+	for (int k = 0; k < 2 && rc == 0; k++) {
+		struct dnssd_entry *stack[16], **e = stack;
+		size_t m = dnssd_cache_find(c, host, types[k], 0, now, stack, 16);
+		/* a host with more addresses than the stack holds: all of them */
+		if (m > 16) {
+			if (!(e = calloc(m, sizeof(*e))))
+				return -ENOMEM;
+			m = dnssd_cache_find(c, host, types[k], 0, now, e, m);
+		}
+		for (size_t i = 0; i < m && rc == 0; i++) {
+			ldns_rr *rr =
+			    dnssd_entry_is_goodbye(e[i]) ? NULL : dnssd_entry_rr_new(e[i]);
+			int af;
+			const uint8_t *a;
+			if (rr && proxy_rr_addr(rr, &af, &a)) {
+				rc = dnssd_grow((void **)v, cap, *n + 1, sizeof(**v));
+				if (rc == 0) {
+					struct dnssd_addr *d = &(*v)[(*n)++];
+					d->af = af;
+					memset(d->a, 0, sizeof(d->a));
+					memcpy(d->a, a, af == AF_INET ? 4 : 16);
+				}
+			}
+			ldns_rr_free(rr);
+		}
+		if (e != stack)
+			free(e);
+	}
+	return rc;
+}
+
 ldns_rr *proxy_clone_ttl(const ldns_rr *rr, uint32_t ttl)
 {
 	ldns_rr *c = ldns_rr_clone(rr);

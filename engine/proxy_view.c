@@ -85,39 +85,6 @@ static bool imports_from(const struct rpeer *rp)
 	return rp->pcfg || rp->rc.import_rules;
 }
 
-/* The addresses of host in cache c, at most 16 of them. */
-static int add_addrs(struct proxy_view_service *s, struct dnssd_cache *c,
-                     const ldns_rdf *host, uint64_t now)
-{
-	static const uint16_t types[2] = {LDNS_RR_TYPE_A, LDNS_RR_TYPE_AAAA};
-	for (int k = 0; k < 2; k++) {
-		struct dnssd_entry *e[16];
-		size_t n = dnssd_cache_find(c, host, types[k], 0, now, e, 16);
-		for (size_t i = 0; i < n && i < 16; i++) {
-			if (dnssd_entry_is_goodbye(e[i]))
-				continue;
-			ldns_rr *rr = dnssd_entry_rr_new(e[i]);
-			int af;
-			const uint8_t *a;
-			if (rr && proxy_rr_addr(rr, &af, &a)) {
-				struct proxy_addr *v =
-				    realloc(s->addrs, (s->naddrs + 1) * sizeof(*v));
-				if (!v) {
-					ldns_rr_free(rr);
-					return -ENOMEM;
-				}
-				s->addrs = v;
-				v[s->naddrs].af = af;
-				memset(v[s->naddrs].a, 0, sizeof(v[s->naddrs].a));
-				memcpy(v[s->naddrs].a, a, af == AF_INET ? 4 : 16);
-				s->naddrs++;
-			}
-			ldns_rr_free(rr);
-		}
-	}
-	return 0;
-}
-
 /*
  * The fields of an instance name into s (name, type, domain) and the subject's
  * service and instance (pointing into sn, which must outlive subj). -EINVAL
@@ -256,7 +223,8 @@ static int service_from_srv(struct walk *w, struct proxy_view *v, size_t *cap,
 	s->port = ldns_rdf2native_int16(ldns_rr_rdf(*rr, 2));
 	s->seen_ms = dnssd_entry_updated(e);
 	s->ttl_left = dnssd_entry_ttl_left(e, w->now);
-	if (add_addrs(s, c, target, w->now) < 0)
+	size_t acap = 0;
+	if (proxy_host_addrs(c, target, w->now, &s->addrs, &s->naddrs, &acap) < 0)
 		return -ENOMEM;
 	*out = s;
 	return 0;

@@ -274,7 +274,7 @@ struct svc {
 	AvahiStringList *txt; /* head is the last TXT string */
 	char **subtypes;      /* full form: "_x._sub._ipp._tcp" */
 	size_t nsubtypes;
-	struct avh_addr *addrs;
+	struct dnssd_addr *addrs;
 	size_t naddrs;
 };
 
@@ -282,7 +282,7 @@ struct host {
 	struct avh *avh;
 	char *name;    /* as the services name it */
 	char *pubname; /* as published (differs after a collision) */
-	struct avh_addr *addrs;
+	struct dnssd_addr *addrs;
 	size_t naddrs;
 	unsigned refs;
 	AvahiEntryGroup *group;
@@ -385,7 +385,7 @@ static void svc_clear(struct svc *s)
 	memset(s, 0, sizeof(*s));
 }
 
-static int svc_copy(struct svc *d, const struct avh_service *s)
+static int svc_copy(struct svc *d, const struct dnssd_service *s)
 {
 	size_t i;
 
@@ -454,7 +454,7 @@ static int svc_valid(const struct svc *s)
 	return 1;
 }
 
-static int addrs_equal(const struct avh_addr *a, size_t na, const struct avh_addr *b,
+static int addrs_equal(const struct dnssd_addr *a, size_t na, const struct dnssd_addr *b,
                        size_t nb)
 {
 	size_t i;
@@ -480,7 +480,7 @@ static int subtypes_equal(const struct svc *a, const struct svc *b)
 	return 1;
 }
 
-static void to_avahi_addr(const struct avh_addr *in, AvahiAddress *out)
+static void to_avahi_addr(const struct dnssd_addr *in, AvahiAddress *out)
 {
 	memset(out, 0, sizeof(*out));
 	if (in->af == AF_INET) {
@@ -697,9 +697,9 @@ static void host_unref(struct avh *a, struct host *h)
 }
 
 /* Returns 1 if the addresses changed, -ENOMEM. */
-static int host_set_addrs(struct host *h, const struct avh_addr *addrs, size_t n)
+static int host_set_addrs(struct host *h, const struct dnssd_addr *addrs, size_t n)
 {
-	struct avh_addr *c = NULL;
+	struct dnssd_addr *c = NULL;
 
 	if (addrs_equal(h->addrs, h->naddrs, addrs, n))
 		return 0;
@@ -863,7 +863,7 @@ static void pub_free(struct avh *a, struct pub *p)
 	free(p);
 }
 
-int avh_service_set(struct avh *a, const char *key, const struct avh_service *svc)
+int avh_service_set(struct avh *a, const char *key, const struct dnssd_service *svc)
 {
 	struct svc ns;
 	struct pub *p;
@@ -979,7 +979,8 @@ const char *avh_service_name(const struct avh *a, const char *key)
 
 /* ---------------------------------------------------------------- browsing */
 
-static void txt_report(const AvahiStringList *l, struct avh_txt **out, size_t *n)
+/* The strings of l into *out (caller frees), pointing into l. 0 or -ENOMEM. */
+static int txt_report(const AvahiStringList *l, struct dnssd_txt **out, size_t *n)
 {
 	const AvahiStringList *i;
 	size_t k = 0;
@@ -988,19 +989,23 @@ static void txt_report(const AvahiStringList *l, struct avh_txt **out, size_t *n
 	*n = 0;
 	for (i = l; i; i = i->next)
 		k++;
-	if (!k || !(*out = calloc(k, sizeof(**out))))
-		return;
+	if (!k)
+		return 0;
+	if (!(*out = calloc(k, sizeof(**out))))
+		return -ENOMEM;
 	for (i = l; i; i = i->next) {
 		(*out)[*n].data = i->text;
 		(*out)[*n].len = i->size;
 		(*n)++;
 	}
+	return 0;
 }
 
 static void bent_report(struct avh *a, struct bent *e, enum avh_event ev)
 {
 	struct avh_found f;
-	struct avh_txt *txt;
+	struct dnssd_txt *txt;
+	struct dnssd_addr addr = {0};
 
 	if (!a->found)
 		return;
@@ -1008,21 +1013,28 @@ static void bent_report(struct avh *a, struct bent *e, enum avh_event ev)
 	f.event = ev;
 	f.ifindex = e->ifindex;
 	f.af = e->proto == AVAHI_PROTO_INET6 ? AF_INET6 : AF_INET;
-	f.name = e->name;
-	f.type = e->type;
-	f.domain = e->domain;
-	f.host = e->host;
 	if (e->addr.proto == AVAHI_PROTO_INET6) {
-		f.addr.af = AF_INET6;
-		memcpy(f.addr.a, e->addr.data.ipv6.address, 16);
+		addr.af = AF_INET6;
+		memcpy(addr.a, e->addr.data.ipv6.address, 16);
 	} else {
-		f.addr.af = AF_INET;
-		memcpy(f.addr.a, &e->addr.data.ipv4.address, 4);
+		addr.af = AF_INET;
+		memcpy(addr.a, &e->addr.data.ipv4.address, 4);
 	}
-	f.port = e->port;
+	f.svc = (struct dnssd_service){
+	    .name = e->name,
+	    .type = e->type,
+	    .domain = e->domain,
+	    .host = e->host,
+	    .port = e->port,
+	    .addrs = &addr,
+	    .naddrs = 1,
+	};
 	/* Resolvers hand the strings over in wire order. */
-	txt_report(e->txt, &txt, &f.ntxt);
-	f.txt = txt;
+	if (txt_report(e->txt, &txt, &f.svc.ntxt) < 0) {
+		log_warnx("avahi: out of memory reporting service %s", e->type);
+		return;
+	}
+	f.svc.txt = txt;
 	f.local = e->local;
 	if (ev == AVH_NEW)
 		a->st.found++;

@@ -33,41 +33,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "dnssd/service.h"
+
 struct event_base;
 struct AvahiPoll;
 
 struct avh;
-
-/* An IPv4 (af AF_INET, 4 bytes of a) or IPv6 (AF_INET6, 16 bytes) address. */
-struct avh_addr {
-	int af;
-	uint8_t a[16];
-};
-
-/* One TXT string: bytes with their length (at most 255; may hold any byte). */
-struct avh_txt {
-	const uint8_t *data;
-	size_t len;
-};
-
-/*
- * A service to publish. Only read during the call (copied). Subtypes are given as
- * "_universal" or in full ("_universal._sub._ipp._tcp"). The addresses are those
- * of the host: the last service set for a host decides the host's addresses.
- */
-struct avh_service {
-	const char *name;   /* instance label, e.g. "Printer A (manhattan)" */
-	const char *type;   /* "_ipp._tcp" */
-	const char *domain; /* NULL for "local" */
-	const char *host;   /* target host, e.g. "printer-manhattan.local" */
-	uint16_t port;
-	const struct avh_txt *txt;
-	size_t ntxt;
-	const char *const *subtypes;
-	size_t nsubtypes;
-	const struct avh_addr *addrs;
-	size_t naddrs;
-};
 
 enum avh_event {
 	AVH_NEW = 1,     /* found, or found again with other data */
@@ -77,22 +48,16 @@ enum avh_event {
 /*
  * A service the browser found, resolved. Pointers are valid during the callback
  * only. af is the protocol it was found over (AF_INET / AF_INET6); the same service
- * is reported once per interface and protocol. addr is of the same family (an
- * IPv6 link-local address belongs to ifindex). local: published by another program
- * on this host (services published through this module are never reported).
+ * is reported once per interface and protocol. svc holds the address it resolved
+ * to (naddrs 1), of the same family (an IPv6 link-local address belongs to
+ * ifindex), and no subtypes. local: published by another program on this host
+ * (services published through this module are never reported).
  */
 struct avh_found {
 	enum avh_event event;
 	int ifindex;
 	int af;
-	const char *name;
-	const char *type;
-	const char *domain;
-	const char *host;
-	struct avh_addr addr;
-	uint16_t port;
-	const struct avh_txt *txt;
-	size_t ntxt;
+	struct dnssd_service svc;
 	int local;
 };
 
@@ -135,13 +100,17 @@ struct avh *avh_new(struct event_base *base, const struct avh_callbacks *cbs, vo
 void avh_free(struct avh *avh);
 
 /*
- * Publishes svc under the owner's key (any string, unique per service), or updates
- * the service already set under key: a change of TXT only is an in-place TXT update,
- * any other change resets and re-registers the group (goodbyes, probes). Returns 0 (also
- * while avahi-daemon is away: it is published when it returns), -EINVAL for a name, type,
- * host, subtype, TXT string or address Avahi would refuse, -ENOMEM.
+ * Publishes svc (dnssd/service.h; domain NULL for "local"; subtypes as
+ * "_universal" or in full "_universal._sub._ipp._tcp"; the addresses are the
+ * host's: the last service set for a host decides them) under the owner's key
+ * (any string, unique per service), or updates the service already set under key:
+ * a change of TXT only is an in-place TXT update, any other change resets and
+ * re-registers the group (goodbyes, probes). svc is only read during the call
+ * (copied). Returns 0 (also while avahi-daemon is away: it is published when it
+ * returns), -EINVAL for a name, type, host, subtype, TXT string or address Avahi
+ * would refuse, -ENOMEM.
  */
-int avh_service_set(struct avh *avh, const char *key, const struct avh_service *svc);
+int avh_service_set(struct avh *avh, const char *key, const struct dnssd_service *svc);
 
 /* Withdraws the service set under key (goodbyes). 0, or -ENOENT. */
 int avh_service_remove(struct avh *avh, const char *key);

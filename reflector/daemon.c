@@ -33,7 +33,6 @@
 #include "dnssd/svcname.h"
 #include "policy/config.h"
 #include "reflector/avahi.h"
-#include "reflector/avhconv.h"
 #include "reflector/cfgfile.h"
 #include "reflector/ctl.h"
 #include "reflector/daemon.h"
@@ -231,16 +230,12 @@ static void io_service_event(void *arg, unsigned peer, enum proxy_service_event 
 
 /* ---- Avahi (avahi.publish, avahi.browse) ---- */
 
-static int io_service_set(void *arg, const char *key, const struct proxy_service *svc)
+static int io_service_set(void *arg, const char *key, const struct dnssd_service *svc)
 {
 	struct daemon *d = arg;
-	struct avhconv_service c;
-	int rc = avhconv_service(svc, &c);
-	if (rc == 0)
-		rc = avh_service_set(d->avh, key, &c.svc);
+	int rc = avh_service_set(d->avh, key, svc);
 	if (rc < 0)
 		log_warnx("avahi: cannot publish %s: %s", key, strerror(-rc));
-	avhconv_service_clear(&c);
 	return rc;
 }
 
@@ -292,22 +287,15 @@ static void on_avahi_host_renamed(void *arg, const char *host, const char *name)
 static void on_avahi_found(void *arg, const struct avh_found *f)
 {
 	struct daemon *d = arg;
-	struct avhconv_found c;
 
 	if (f->ifindex <= 0)
 		return;
 	/* Every TXT string is handed on; what the engine cannot take it refuses. */
-	if (avhconv_found(f, &c) < 0) {
-		log_warnx("avahi: service \"%s\" (%s) not taken: out of memory", f->name,
-		          f->type);
-		return;
-	}
-	int rc = proxy_local_service(d->proxy, (unsigned)f->ifindex, &c.found,
+	int rc = proxy_local_service(d->proxy, (unsigned)f->ifindex, &f->svc,
 	                             f->event == AVH_REMOVED, mono_ms());
-	avhconv_found_clear(&c);
 	if (rc < 0 && rc != -ENOENT)
-		log_debug("avahi: service \"%s\" (%s) not taken: %s", f->name, f->type,
-		          strerror(-rc));
+		log_debug("avahi: service \"%s\" (%s) not taken: %s", f->svc.name,
+		          f->svc.type, strerror(-rc));
 	run_engine(d);
 }
 

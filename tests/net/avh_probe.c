@@ -75,23 +75,25 @@ static void on_running(void *arg, int running)
 static void on_found(void *arg, const struct avh_found *f)
 {
 	char ifname[IF_NAMESIZE] = "?", addr[INET6_ADDRSTRLEN] = "?";
+	const struct dnssd_service *s = &f->svc;
 	size_t i, j;
 
 	(void)arg;
 	if (!if_indextoname((unsigned)f->ifindex, ifname))
 		snprintf(ifname, sizeof(ifname), "%d", f->ifindex);
-	inet_ntop(f->addr.af, f->addr.a, addr, sizeof(addr));
+	if (s->naddrs)
+		inet_ntop(s->addrs[0].af, s->addrs[0].a, addr, sizeof(addr));
 	printf("found %s if=%s af=%d name=\"%s\" type=%s domain=%s host=%s addr=%s "
 	       "port=%u local=%d "
 	       "txt=",
 	       f->event == AVH_NEW ? "NEW" : "REMOVED", ifname, f->af == AF_INET6 ? 6 : 4,
-	       f->name, f->type, f->domain, f->host, addr, f->port, f->local);
-	for (i = 0; i < f->ntxt; i++) {
+	       s->name, s->type, s->domain, s->host, addr, s->port, f->local);
+	for (i = 0; i < s->ntxt; i++) {
 		putchar(i ? ' ' : '"');
 		if (i)
 			putchar('"');
-		for (j = 0; j < f->txt[i].len; j++) {
-			unsigned char c = f->txt[i].data[j];
+		for (j = 0; j < s->txt[i].len; j++) {
+			unsigned char c = s->txt[i].data[j];
 			if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\')
 				printf("\\%03o", c);
 			else
@@ -116,7 +118,7 @@ static size_t split(char *s, char sep, char **f, size_t max)
 	return n;
 }
 
-static int parse_addrs(char *s, struct avh_addr *out, size_t max, size_t *n)
+static int parse_addrs(char *s, struct dnssd_addr *out, size_t max, size_t *n)
 {
 	char *f[MAXF];
 	size_t i, k;
@@ -147,10 +149,10 @@ static void command(struct probe *p, char *line)
 	n = split(line, '\t', f, MAXF);
 
 	if (!strcmp(f[0], "set") && n >= 8) {
-		struct avh_addr addrs[MAXF];
-		struct avh_txt txt[MAXF];
+		struct dnssd_addr addrs[MAXF];
+		struct dnssd_txt txt[MAXF];
 		char *subs[MAXF];
-		struct avh_service s = {0};
+		struct dnssd_service s = {0};
 		size_t i;
 		int rc;
 

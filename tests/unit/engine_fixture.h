@@ -92,7 +92,7 @@ static struct pubcall {
 static size_t npubs;
 
 static inline int io_service_set(void *arg, const char *key,
-                                 const struct proxy_service *svc)
+                                 const struct dnssd_service *svc)
 {
 	(void)arg;
 	CU_ASSERT_FATAL(npubs < 16);

@@ -78,20 +78,72 @@ static void test_external_publisher(void)
 	CU_ASSERT(pubs[3].remove);
 }
 
+/*
+ * A service bigger than any fixed array the publisher's side ever had (300 TXT
+ * strings, 20 subtypes, 20 addresses) reaches the publisher whole.
+ */
+#define BIG_TXT 300
+#define BIG_SUB 20
+#define BIG_ADDRS 20
+static void test_publisher_takes_all(void)
+{
+	static char txtrr[BIG_TXT * 12 + 128], subs[BIG_SUB][128], addrs[BIG_ADDRS][96];
+	const char *specs[4 + BIG_SUB + BIG_ADDRS + 1];
+	size_t n = 0, at;
+
+	with_publisher = true;
+	restart(&B, cfg_brooklyn);
+	with_publisher = false;
+	npubs = 0;
+	proxy_set_external(B.px, true, now);
+
+	specs[n++] = "A:_ipp._tcp.local. 4500 IN PTR Printer\\032A._ipp._tcp.local.";
+	specs[n++] = "A:!Printer\\032A._ipp._tcp.local. 120 IN SRV 0 0 631 printer.local.";
+	at = (size_t)snprintf(txtrr, sizeof(txtrr),
+	                      "A:!Printer\\032A._ipp._tcp.local. 4500 IN TXT");
+	for (int i = 0; i < BIG_TXT; i++)
+		at += (size_t)snprintf(txtrr + at, sizeof(txtrr) - at, " \"k%d=v\"", i);
+	CU_ASSERT_FATAL(at < sizeof(txtrr));
+	specs[n++] = txtrr;
+	for (int i = 0; i < BIG_SUB; i++) {
+		snprintf(subs[i], sizeof(subs[i]),
+		         "A:_s%d._sub._ipp._tcp.local. 4500 IN PTR "
+		         "Printer\\032A._ipp._tcp.local.",
+		         i);
+		specs[n++] = subs[i];
+	}
+	for (int i = 0; i < BIG_ADDRS; i++) {
+		snprintf(addrs[i], sizeof(addrs[i]), "A:printer.local. 120 IN A 192.168.1.%d",
+		         i + 1);
+		specs[n++] = addrs[i];
+	}
+	specs[n] = NULL;
+	lan_response(&M, specs);
+	settle();
+	CU_ASSERT_EQUAL_FATAL(npubs, 1);
+	CU_ASSERT_STRING_EQUAL(pubs[0].name, "Printer A (manhattan)");
+	CU_ASSERT_EQUAL(pubs[0].ntxt, BIG_TXT);
+	CU_ASSERT_STRING_EQUAL(pubs[0].txt, "k0=v");
+	CU_ASSERT_EQUAL(pubs[0].nsub, BIG_SUB);
+	CU_ASSERT_EQUAL(pubs[0].naddrs, BIG_ADDRS);
+}
+
 /* avahi.browse: a service another browser found is exported like one heard. */
 static void test_local_service_found(void)
 {
-	static const struct proxy_txt txt[] = {{(const uint8_t *)"txtvers=1", 9},
+	static const struct dnssd_txt txt[] = {{(const uint8_t *)"txtvers=1", 9},
 	                                       {(const uint8_t *)"rp=ipp/print", 12}};
-	struct proxy_found f = {.name = "Printer A",
-	                        .type = "_ipp._tcp",
-	                        .domain = "local",
-	                        .host = "printer.local",
-	                        .port = 631,
-	                        .txt = txt,
-	                        .ntxt = 2,
-	                        .addr = {.af = AF_INET}};
-	inet_pton(AF_INET, "192.168.1.12", f.addr.a);
+	struct dnssd_addr addr = {.af = AF_INET};
+	struct dnssd_service f = {.name = "Printer A",
+	                          .type = "_ipp._tcp",
+	                          .domain = "local",
+	                          .host = "printer.local",
+	                          .port = 631,
+	                          .txt = txt,
+	                          .ntxt = 2,
+	                          .addrs = &addr,
+	                          .naddrs = 1};
+	inet_pton(AF_INET, "192.168.1.12", addr.a);
 
 	CU_ASSERT_EQUAL(proxy_local_service(M.px, 99, &f, false, now), -ENOENT);
 	CU_ASSERT_EQUAL(M.nout, 0);
@@ -121,6 +173,7 @@ static void test_local_service_found(void)
 
 static CU_TestInfo engine_tests[] = {
     {"external publisher (avahi.publish)", test_external_publisher},
+    {"a big service reaches the publisher whole", test_publisher_takes_all},
     {"services found by a browser (avahi.browse)", test_local_service_found},
     CU_TEST_INFO_NULL,
 };

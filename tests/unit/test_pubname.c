@@ -99,7 +99,7 @@ static int io_peer_questions(void *arg, unsigned peer_id, const ldns_rr *const *
 	return 0;
 }
 
-static int io_service_set(void *arg, const char *key, const struct proxy_service *svc)
+static int io_service_set(void *arg, const char *key, const struct dnssd_service *svc)
 {
 	(void)arg;
 	CU_ASSERT_FATAL(npubs < 16);
