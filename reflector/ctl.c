@@ -23,6 +23,7 @@
 #include "reflector/peer.h"
 #include "reflector/report.h"
 #include "dnssd/svcname.h"
+#include "dnssd/vec.h"
 #include "reflector/wadomain.h"
 #include "reflector/mono.h"
 #include "engine/proxy.h"
@@ -63,20 +64,61 @@ struct report {
 	int first;
 };
 
+/*
+ * The counters each peer link keeps in and out, in the order every view gives them:
+ * status JSON "word_in"/"word_out", status text "word in X out Y", metrics
+ * sitecast_peer_word_in_total / _out_total.
+ */
+static const struct peer_counter {
+	const char *word;
+	size_t in, out; /* offsets of uint64_t in struct peer_stats */
+	const char *help_in, *help_out;
+} peer_counters[] = {
+    {"records", offsetof(struct peer_stats, records_in),
+     offsetof(struct peer_stats, records_out), "Records received in RECORDS frames.",
+     "Records sent in RECORDS frames."},
+    {"withdrawn", offsetof(struct peer_stats, withdrawn_in),
+     offsetof(struct peer_stats, withdrawn_out), "Records withdrawn by the peer.",
+     "Records withdrawn towards the peer."},
+    {"questions", offsetof(struct peer_stats, questions_in),
+     offsetof(struct peer_stats, questions_out), "Questions received from the peer.",
+     "Questions sent to the peer."},
+    {"bytes", offsetof(struct peer_stats, bytes_in), offsetof(struct peer_stats, bytes_out),
+     "Peer-link frame bytes received (TLS overhead not counted).",
+     "Peer-link frame bytes sent (TLS overhead not counted)."},
+};
+#define NPEER_COUNTERS (sizeof(peer_counters) / sizeof(peer_counters[0]))
+
+static unsigned long long peer_counter(const struct peer_stats *st, size_t off)
+{
+	uint64_t v;
+	memcpy(&v, (const char *)st + off, sizeof(v));
+	return (unsigned long long)v;
+}
+
+/* The engine's side of the configured peer named name (its remote id is its index in
+ * the configuration); zeroed when no such peer is configured. */
+static void engine_peer_stats(const struct ctl *c, const char *name,
+                              struct proxy_peer_stats *ps)
+{
+	memset(ps, 0, sizeof(*ps));
+	for (size_t i = 0; i < policy_config_npeers(c->cfg); i++)
+		if (strcmp(policy_peer_name(policy_config_peer(c->cfg, i)), name) == 0) {
+			if (proxy_get_peer_stats(c->proxy, (unsigned)i, ps) < 0)
+				memset(ps, 0, sizeof(*ps));
+			return;
+		}
+}
+
 static void report_peer(void *arg, const struct peer_stats *st)
 {
 	struct report *r = arg;
 	FILE *f = r->f;
 	char since[32];
-	struct proxy_peer_stats ps = {0};
-	size_t cached = 0;
+	struct proxy_peer_stats ps;
 
 	report_time(st->since, since, sizeof(since));
-	for (size_t i = 0; i < policy_config_npeers(r->ctl->cfg); i++)
-		if (strcmp(policy_peer_name(policy_config_peer(r->ctl->cfg, i)),
-		           st->name) == 0 &&
-		    proxy_get_peer_stats(r->ctl->proxy, (unsigned)i, &ps) == 0)
-			cached = ps.cached;
+	engine_peer_stats(r->ctl, st->name, &ps);
 	if (r->json) {
 		fprintf(f, "%s{\"name\":", r->first ? "" : ",");
 		report_json_str(f, st->name);
@@ -89,37 +131,25 @@ static void report_peer(void *arg, const struct peer_stats *st)
 		/* A link that is up keeps the error of an attempt before it: say so. */
 		fprintf(f, ",\"last_error_before_up\":%s",
 		        st->state == PEER_UP && st->last_error[0] ? "true" : "false");
-		fprintf(
-		    f,
-		    ",\"records_in\":%llu,\"records_out\":%llu,\"withdrawn_in\":%llu,"
-		    "\"withdrawn_out\":%llu,\"questions_in\":%llu,\"questions_out\":%llu,"
-		    "\"bytes_in\":%llu,\"bytes_out\":%llu,\"cached\":%zu,\"grace\":%s}",
-		    (unsigned long long)st->records_in,
-		    (unsigned long long)st->records_out,
-		    (unsigned long long)st->withdrawn_in,
-		    (unsigned long long)st->withdrawn_out,
-		    (unsigned long long)st->questions_in,
-		    (unsigned long long)st->questions_out,
-		    (unsigned long long)st->bytes_in, (unsigned long long)st->bytes_out,
-		    cached, ps.grace_running ? "true" : "false");
+		for (size_t k = 0; k < NPEER_COUNTERS; k++)
+			fprintf(f, ",\"%s_in\":%llu,\"%s_out\":%llu", peer_counters[k].word,
+			        peer_counter(st, peer_counters[k].in), peer_counters[k].word,
+			        peer_counter(st, peer_counters[k].out));
+		fprintf(f, ",\"cached\":%zu,\"grace\":%s}", ps.cached,
+		        ps.grace_running ? "true" : "false");
 	} else {
 		fprintf(f, "  %-20s %-10s since %s%s%s%s\n", st->name,
 		        peer_state_name(st->state), since,
 		        st->address[0] ? (st->incoming ? " from " : " to ") : "",
 		        st->address,
 		        ps.grace_running ? " (records kept: grace period)" : "");
-		fprintf(f,
-		        "    records in %llu out %llu, withdrawn in %llu out %llu, "
-		        "questions in %llu out %llu\n",
-		        (unsigned long long)st->records_in,
-		        (unsigned long long)st->records_out,
-		        (unsigned long long)st->withdrawn_in,
-		        (unsigned long long)st->withdrawn_out,
-		        (unsigned long long)st->questions_in,
-		        (unsigned long long)st->questions_out);
-		fprintf(f, "    bytes in %llu out %llu, cached from it %zu\n",
-		        (unsigned long long)st->bytes_in,
-		        (unsigned long long)st->bytes_out, cached);
+		/* two lines: records, withdrawn and questions; then bytes and the cache */
+		for (size_t k = 0; k < NPEER_COUNTERS; k++)
+			fprintf(f, "%s%s in %llu out %llu",
+			        k == 0 ? "    " : k == NPEER_COUNTERS - 1 ? "\n    " : ", ",
+			        peer_counters[k].word, peer_counter(st, peer_counters[k].in),
+			        peer_counter(st, peer_counters[k].out));
+		fprintf(f, ", cached from it %zu\n", ps.cached);
 		if (st->last_error[0])
 			fprintf(f, "    last error%s: %s\n",
 			        st->state == PEER_UP ? " before up" : "", st->last_error);
@@ -273,10 +303,14 @@ char *ctl_status(const struct ctl *c, int json)
 
 /* ---- metrics (Prometheus text exposition format 0.0.4) ---- */
 
+struct metrics_peer {
+	struct peer_stats st;
+	size_t cached;
+};
+
 struct metrics_peers {
 	const struct ctl *ctl;
-	struct peer_stats *st;
-	size_t *cached;
+	struct metrics_peer *v;
 	size_t n, cap;
 	int oom;
 };
@@ -284,29 +318,13 @@ struct metrics_peers {
 static void metrics_peer(void *arg, const struct peer_stats *st)
 {
 	struct metrics_peers *m = arg;
-	if (m->n == m->cap) {
-		size_t cap = m->cap ? 2 * m->cap : 8;
-		struct peer_stats *ns = realloc(m->st, cap * sizeof(*ns));
-		if (ns)
-			m->st = ns;
-		size_t *nc = ns ? realloc(m->cached, cap * sizeof(*nc)) : NULL;
-		if (!nc) {
-			m->oom = 1;
-			return;
-		}
-		m->cached = nc;
-		m->cap = cap;
+	struct proxy_peer_stats ps;
+	if (dnssd_grow((void **)&m->v, &m->cap, m->n + 1, sizeof(*m->v)) < 0) {
+		m->oom = 1;
+		return;
 	}
-	m->st[m->n] = *st;
-	m->cached[m->n] = 0;
-	for (size_t i = 0; i < policy_config_npeers(m->ctl->cfg); i++) {
-		struct proxy_peer_stats ps = {0};
-		if (strcmp(policy_peer_name(policy_config_peer(m->ctl->cfg, i)),
-		           st->name) == 0 &&
-		    proxy_get_peer_stats(m->ctl->proxy, (unsigned)i, &ps) == 0)
-			m->cached[m->n] = ps.cached;
-	}
-	m->n++;
+	engine_peer_stats(m->ctl, st->name, &ps);
+	m->v[m->n++] = (struct metrics_peer){*st, ps.cached};
 }
 
 struct metrics_ifaces {
@@ -335,8 +353,7 @@ char *ctl_metrics(const struct ctl *c)
 	peer_mgr_get_stats(c->peers, &ms);
 	peer_mgr_foreach(c->peers, metrics_peer, &mp);
 	if (mp.oom || !(f = open_memstream(&buf, &len))) {
-		free(mp.st);
-		free(mp.cached);
+		free(mp.v);
 		return NULL;
 	}
 
@@ -345,46 +362,33 @@ char *ctl_metrics(const struct ctl *c)
 	report_prom_head(f, "sitecast_peer_up", "gauge",
 	                 "Whether the link to the peer is up (1) or not (0).");
 	for (size_t i = 0; i < mp.n; i++)
-		report_prom_value(f, "sitecast_peer_up", "peer", mp.st[i].name,
-		                  mp.st[i].state == PEER_UP);
-	static const struct {
-		const char *name, *help;
+		report_prom_value(f, "sitecast_peer_up", "peer", mp.v[i].st.name,
+		                  mp.v[i].st.state == PEER_UP);
+	for (size_t k = 0; k < 2 * NPEER_COUNTERS + 1; k++) {
+		const struct peer_counter *pc = &peer_counters[k / 2];
+		char name[64];
+		const char *help;
 		size_t off;
-	} pc[] = {
-	    {"sitecast_peer_records_in_total", "Records received in RECORDS frames.",
-	     offsetof(struct peer_stats, records_in)},
-	    {"sitecast_peer_records_out_total", "Records sent in RECORDS frames.",
-	     offsetof(struct peer_stats, records_out)},
-	    {"sitecast_peer_withdrawn_in_total", "Records withdrawn by the peer.",
-	     offsetof(struct peer_stats, withdrawn_in)},
-	    {"sitecast_peer_withdrawn_out_total", "Records withdrawn towards the peer.",
-	     offsetof(struct peer_stats, withdrawn_out)},
-	    {"sitecast_peer_questions_in_total", "Questions received from the peer.",
-	     offsetof(struct peer_stats, questions_in)},
-	    {"sitecast_peer_questions_out_total", "Questions sent to the peer.",
-	     offsetof(struct peer_stats, questions_out)},
-	    {"sitecast_peer_bytes_in_total",
-	     "Peer-link frame bytes received (TLS overhead not counted).",
-	     offsetof(struct peer_stats, bytes_in)},
-	    {"sitecast_peer_bytes_out_total",
-	     "Peer-link frame bytes sent (TLS overhead not counted).",
-	     offsetof(struct peer_stats, bytes_out)},
-	    {"sitecast_peer_link_ups_total", "Times the link to the peer came up.",
-	     offsetof(struct peer_stats, ups)},
-	};
-	for (size_t k = 0; k < sizeof(pc) / sizeof(pc[0]); k++) {
-		report_prom_head(f, pc[k].name, "counter", pc[k].help);
-		for (size_t i = 0; i < mp.n; i++) {
-			uint64_t v;
-			memcpy(&v, (const char *)&mp.st[i] + pc[k].off, sizeof(v));
-			report_prom_value(f, pc[k].name, "peer", mp.st[i].name, v);
+		if (k == 2 * NPEER_COUNTERS) {
+			snprintf(name, sizeof(name), "sitecast_peer_link_ups_total");
+			help = "Times the link to the peer came up.";
+			off = offsetof(struct peer_stats, ups);
+		} else {
+			snprintf(name, sizeof(name), "sitecast_peer_%s_%s_total", pc->word,
+			         k % 2 ? "out" : "in");
+			help = k % 2 ? pc->help_out : pc->help_in;
+			off = k % 2 ? pc->out : pc->in;
 		}
+		report_prom_head(f, name, "counter", help);
+		for (size_t i = 0; i < mp.n; i++)
+			report_prom_value(f, name, "peer", mp.v[i].st.name,
+			                  peer_counter(&mp.v[i].st, off));
 	}
 	report_prom_head(f, "sitecast_peer_cached_records", "gauge",
 	                 "Records from the peer held in the cache.");
 	for (size_t i = 0; i < mp.n; i++)
 		report_prom_value(f, "sitecast_peer_cached_records", "peer",
-		                  mp.st[i].name, mp.cached[i]);
+		                  mp.v[i].st.name, mp.v[i].cached);
 
 	report_prom_head(f, "sitecast_cache_records", "gauge",
 	                 "Records in the cache, by origin (this LAN or other sites).");
@@ -449,8 +453,7 @@ char *ctl_metrics(const struct ctl *c)
 	if (c->wad)
 		wad_metrics(c->wad, f);
 
-	free(mp.st);
-	free(mp.cached);
+	free(mp.v);
 	if (fclose(f) != 0) {
 		free(buf);
 		return NULL;

@@ -259,27 +259,31 @@ static void on_avahi_running(void *arg, int running)
 }
 
 /*
- * Avahi renamed an imported service on a collision: the engine follows. It may come
- * from within io_service_set (a local service holds the name already), that is from
- * within the engine: proxy_service_renamed only notes the name, nothing is run here.
+ * Avahi renamed an imported service or the address records of an imported host on
+ * a collision: the engine follows. It may come from within io_service_set (a local
+ * service holds the name already), that is from within the engine: the engine's
+ * rename calls only note the name, nothing is run here.
  */
-static void on_avahi_renamed(void *arg, const char *key, const char *name)
+typedef int engine_rename_fn(struct proxy *p, const char *from, const char *name,
+                             uint64_t now_ms);
+
+static void avahi_renamed(struct daemon *d, engine_rename_fn *fn, const char *what,
+                          const char *from, const char *name)
 {
-	struct daemon *d = arg;
-	int rc = proxy_service_renamed(d->proxy, key, name, mono_ms());
+	int rc = fn(d->proxy, from, name, mono_ms());
 	if (rc < 0)
-		log_warnx("avahi: rename of %s to \"%s\" not taken: %s", key, name,
+		log_warnx("avahi: rename of %s%s to \"%s\" not taken: %s", what, from, name,
 		          strerror(-rc));
 }
 
-/* Avahi renamed the address records of an imported host: the same. */
+static void on_avahi_renamed(void *arg, const char *key, const char *name)
+{
+	avahi_renamed(arg, proxy_service_renamed, "", key, name);
+}
+
 static void on_avahi_host_renamed(void *arg, const char *host, const char *name)
 {
-	struct daemon *d = arg;
-	int rc = proxy_host_renamed(d->proxy, host, name, mono_ms());
-	if (rc < 0)
-		log_warnx("avahi: rename of host %s to %s not taken: %s", host, name,
-		          strerror(-rc));
+	avahi_renamed(arg, proxy_host_renamed, "host ", host, name);
 }
 
 /* What Avahi's browsers find joins what is heard on the LAN, on the interfaces
