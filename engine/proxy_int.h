@@ -34,6 +34,7 @@
 #include "dnssd/encode.h"
 #include "dnssd/name.h"
 #include "dnssd/rename.h"
+#include "dnssd/rrkey.h"
 #include "dnssd/sent.h"
 #include "dnssd/svcname.h"
 #include "dnssd/vec.h"

@@ -53,8 +53,7 @@ static struct proxy_src *sender_slot(struct proxy *p, const struct policy_sender
 	} else if (s->af == AF_INET6) {
 		memcpy(b, s->addr, 16);
 	}
-	for (size_t i = 0; i < sizeof(b); i++)
-		h = (h ^ b[i]) * 0x100000001b3ULL;
+	h = dnssd_hash(b, sizeof(b), h);
 	return &p->src[(h ^ h >> 32) % SRC_SLOTS];
 }
 

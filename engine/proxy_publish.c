@@ -15,18 +15,6 @@ void proxy_pub_expired(void *arg, struct dnssd_entry *e)
 	((struct proxy *)arg)->pub_dirty = true;
 }
 
-static uint64_t fnv(uint64_t h, const void *data, size_t n)
-{
-	const uint8_t *d = data;
-	for (size_t i = 0; i < n; i++) {
-		h ^= d[i];
-		h *= 0x100000001b3ULL;
-	}
-	return h;
-}
-
-#define FNV0 0xcbf29ce484222325ULL
-
 /* The publisher's key for a renamed instance: its full name in lower case. */
 static char *pub_key(const ldns_rdf *instance)
 {
@@ -183,22 +171,26 @@ static int pub_subtypes(const struct ent_list *subs, const ldns_rdf *inst,
 	return rc;
 }
 
-/* What was set, in a hash: order of addresses and subtypes does not matter. */
+/*
+ * What was set, in a hash: order of addresses and subtypes does not matter. Each
+ * string is hashed with its NUL and each TXT string after its length, so that
+ * fields cannot run into each other.
+ */
 static uint64_t pub_hash(const char *key, const struct dnssd_service *svc)
 {
-	uint64_t h = fnv(FNV0, key, strlen(key) + 1), sum = 0;
-	h = fnv(h, svc->name, strlen(svc->name) + 1);
-	h = fnv(h, svc->host, strlen(svc->host) + 1);
-	h = fnv(h, &svc->port, sizeof(svc->port));
+	uint64_t h = dnssd_hash(key, strlen(key) + 1, 0), sum = 0;
+	h = dnssd_hash(svc->name, strlen(svc->name) + 1, h);
+	h = dnssd_hash(svc->host, strlen(svc->host) + 1, h);
+	h = dnssd_hash(&svc->port, sizeof(svc->port), h);
 	for (size_t i = 0; i < svc->ntxt; i++) {
 		uint8_t l = (uint8_t)svc->txt[i].len;
-		h = fnv(fnv(h, &l, 1), svc->txt[i].data, svc->txt[i].len);
+		h = dnssd_hash(svc->txt[i].data, svc->txt[i].len, dnssd_hash(&l, 1, h));
 	}
 	for (size_t i = 0; i < svc->naddrs; i++)
-		sum += fnv(FNV0, &svc->addrs[i], sizeof(svc->addrs[i]));
+		sum += dnssd_hash(&svc->addrs[i], sizeof(svc->addrs[i]), 0);
 	for (size_t i = 0; i < svc->nsubtypes; i++)
-		sum += fnv(fnv(FNV0, "s", 1), svc->subtypes[i], strlen(svc->subtypes[i]));
-	return fnv(h, &sum, sizeof(sum));
+		sum += dnssd_hash(svc->subtypes[i], strlen(svc->subtypes[i]), 's');
+	return dnssd_hash(&sum, sizeof(sum), h);
 }
 
 /* publish_one() with the SRV record of e built. */

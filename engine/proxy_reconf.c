@@ -254,12 +254,13 @@ long proxy_add_remote(struct proxy *p, const struct proxy_remote_cfg *rc,
 			return -EEXIST;
 	if (p->next_remote_id == UINT32_MAX)
 		return -ENOSPC;
-	proxy_enter(p, now_ms);
+	/* one more slot: the array is sized to the remotes (reconfiguration resizes it) */
 	if (!(np = realloc(p->peers, (p->npeers + 1) * sizeof(*np))))
 		return -ENOMEM;
 	p->peers = np;
 	if (!(peer = proxy_remote_new(p->cfg, p->next_remote_id, rc)))
 		return -ENOMEM;
+	proxy_enter(p, now_ms);
 	peer->ops = *ops;
 	peer->ops_arg = arg;
 	p->peers[p->npeers++] = peer;

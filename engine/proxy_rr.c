@@ -270,11 +270,9 @@ void proxy_entry_sender(const struct dnssd_entry *e, struct policy_sender *s)
 uint32_t proxy_sa_hash(const struct sockaddr *sa)
 {
 	struct policy_sender s;
-	uint32_t h = 2166136261u ^ (uint32_t)proxy_sa_port(sa);
 	proxy_sa_sender(sa, &s);
-	for (size_t i = 0; i < sizeof(s.addr); i++)
-		h = (h ^ s.addr[i]) * 16777619u;
-	return h;
+	uint64_t h = dnssd_hash(s.addr, sizeof(s.addr), (uint64_t)proxy_sa_port(sa));
+	return (uint32_t)(h ^ (h >> 32));
 }
 
 int proxy_af_fam(int af)
@@ -305,14 +303,10 @@ static size_t make_key(const ldns_rdf *name, uint16_t type, uint8_t *key)
 	return n + 2;
 }
 
-/* FNV-1a: names are short and the tables hold names we chose to keep. */
+/* Unseeded: the tables hold names the engine chose to keep, not what anyone sends. */
 static uint32_t key_hash(const uint8_t *k, size_t n)
 {
-	uint64_t h = 0xcbf29ce484222325ULL;
-	for (size_t i = 0; i < n; i++) {
-		h ^= k[i];
-		h *= 0x100000001b3ULL;
-	}
+	uint64_t h = dnssd_hash(k, n, 0);
 	return (uint32_t)(h ^ (h >> 32));
 }
 

@@ -54,14 +54,16 @@ static char *name_text(const ldns_rdf *name)
 	return s;
 }
 
-static int add_decision(struct proxy_view_service *s, const struct rpeer *rp, bool import,
+/* One decision more for s: at most one per remote of p, room for all at the first. */
+static int add_decision(const struct proxy *p, struct proxy_view_service *s,
+                        const struct rpeer *rp, bool import,
                         const struct policy_subject *subj)
 {
-	struct proxy_decision *d = realloc(s->dec, (s->ndec + 1) * sizeof(*d));
-	if (!d)
+	if (!s->dec && !(s->dec = calloc(p->npeers ? p->npeers : 1, sizeof(*s->dec))))
 		return -ENOMEM;
-	s->dec = d;
-	d += s->ndec++;
+	if (s->ndec >= p->npeers)
+		return -EINVAL;
+	struct proxy_decision *d = &s->dec[s->ndec++];
 	memset(d, 0, sizeof(*d));
 	d->remote_id = rp->id;
 	d->remote = rp->name;
@@ -255,7 +257,7 @@ static int local_service(struct proxy *p, struct walk *w, struct proxy_view *v,
 	err = -ENOMEM;
 	for (size_t i = 0; i < p->npeers; i++)
 		if (exports_to(p->peers[i]) &&
-		    add_decision(s, p->peers[i], false, &subj) < 0)
+		    add_decision(p, s, p->peers[i], false, &subj) < 0)
 			goto out;
 	err = 0;
 out:
@@ -299,7 +301,7 @@ static int remote_service(struct proxy *p, struct walk *w, struct proxy_view *v,
 	subj.instance = on.instance;
 	subj.host = host_label(ohost, &hn);
 	subj.subtype = subtype_of(w, inst, &stn);
-	if (imports_from(rp) && add_decision(s, rp, true, &subj) < 0)
+	if (imports_from(rp) && add_decision(p, s, rp, true, &subj) < 0)
 		goto out;
 	err = 0;
 out:
@@ -390,7 +392,7 @@ static int hypothetical(struct proxy *p, struct proxy_view *v, size_t *cap,
 			err = -ENOMEM;
 		subj.instance = on.instance;
 		ldns_rdf_deep_free(orig);
-		if (err || (err = add_decision(s, rp, true, &subj)) < 0)
+		if (err || (err = add_decision(p, s, rp, true, &subj)) < 0)
 			return err;
 	}
 	if (renamed)
@@ -405,7 +407,7 @@ static int hypothetical(struct proxy *p, struct proxy_view *v, size_t *cap,
 		return err;
 	for (size_t i = 0; i < p->npeers; i++)
 		if (exports_to(p->peers[i]) &&
-		    (err = add_decision(s, p->peers[i], false, &subj)) < 0)
+		    (err = add_decision(p, s, p->peers[i], false, &subj)) < 0)
 			return err;
 	return 0;
 }
