@@ -10,14 +10,11 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <sys/un.h>
-#include <unistd.h>
 
 /* ------------------------------------------------------------------ what the walk fills
  */
@@ -1415,9 +1412,11 @@ int policy_config_load_buffer(const char *name, const char *buf, size_t len,
 	return policy_config_load_buffer_checked(name, buf, len, NULL, out, errs);
 }
 
-/* One error about the file itself, at 1:1. */
-static int file_error(const char *path, struct policy_errors **errs, int rc,
-                      const char *why)
+/* The limit the daemon reads up to is the one the parser enforces. */
+_Static_assert(POLICY_CONFIG_MAX_SIZE == SCHEMA_MAX_SIZE, "one configuration size limit");
+
+int policy_config_file_error(const char *path, const char *why,
+                             struct policy_errors **errs)
 {
 	struct schema_ctx *ctx;
 
@@ -1430,62 +1429,7 @@ static int file_error(const char *path, struct policy_errors **errs, int rc,
 	schema_error(ctx, (struct schema_pos){1, 1}, "cannot read the file: %s", why);
 	schema_finish(ctx);
 	schema_ctx_free(ctx);
-	return rc;
-}
-
-int policy_config_load_checked(const char *path, const struct policy_file_check *fc,
-                               struct policy_config **out, struct policy_errors **errs)
-{
-	struct stat st;
-	char *buf;
-	size_t len = 0;
-	int fd, rc;
-
-	*out = NULL;
-	/* O_NONBLOCK: opening a FIFO must not hang; fstat then refuses it. */
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-	if (fd < 0)
-		return file_error(path, errs, -errno, strerror(errno));
-	if (fstat(fd, &st) < 0) {
-		rc = -errno;
-		close(fd);
-		return file_error(path, errs, rc, strerror(-rc));
-	}
-	if (!S_ISREG(st.st_mode)) {
-		close(fd);
-		return file_error(path, errs, -EINVAL, "not a regular file");
-	}
-	/* One byte more than allowed tells a file that is too large from one that fits.
-	 */
-	buf = malloc(SCHEMA_MAX_SIZE + 1);
-	if (!buf) {
-		close(fd);
-		return file_error(path, errs, -ENOMEM, strerror(ENOMEM));
-	}
-	while (len < SCHEMA_MAX_SIZE + 1) {
-		ssize_t n = read(fd, buf + len, SCHEMA_MAX_SIZE + 1 - len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			rc = -errno;
-			close(fd);
-			free(buf);
-			return file_error(path, errs, rc, strerror(-rc));
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-	}
-	close(fd);
-	rc = policy_config_load_buffer_checked(path, buf, len, fc, out, errs);
-	free(buf);
-	return rc;
-}
-
-int policy_config_load(const char *path, struct policy_config **out,
-                       struct policy_errors **errs)
-{
-	return policy_config_load_checked(path, NULL, out, errs);
+	return 0;
 }
 
 /* ------------------------------------------------------------------ accessors */

@@ -1,13 +1,14 @@
 /*
  * config.h: the sitecast configuration (sitecast.yaml, see sitecast.yaml(5)).
  *
- * policy_config_load() reads the whole file with libyaml through one schema
- * table and builds an immutable configuration object. Every problem it can
+ * policy_config_load_buffer() reads the whole file's bytes with libyaml through one
+ * schema table and builds an immutable configuration object (the daemon reads the
+ * file: policy/ does no I/O). Every problem it can
  * find is reported as one line "FILE:LINE:COLUMN: message" (line and column
  * 1-based); a configuration with any error is not returned. The daemon loads
  * a new configuration on SIGHUP and swaps it in only when it loaded cleanly.
  *
- * Ownership: policy_config_load*() allocate the configuration and the error
+ * Ownership: policy_config_load_buffer*() allocate the configuration and the error
  * list (free with policy_config_free() / policy_errors_free()). Everything the
  * accessors return belongs to the configuration and lives as long as it does.
  */
@@ -31,14 +32,12 @@ struct policy_dns;
 struct policy_dns_import;
 
 /*
- * Load path. Returns 0 with *out set, or a negative errno (-EINVAL for
- * configuration errors, others for I/O) with *errs listing every error.
- * errs is always set (possibly empty) and must be freed.
- */
-int policy_config_load(const char *path, struct policy_config **out, struct policy_errors **errs);
-/*
- * The same from memory; name is used as FILE in messages. Touches no file:
- * the key and the TSIG secret are only checked by the _checked variants.
+ * Load a configuration from memory, the bytes of a file that the caller read
+ * (the daemon's reflector/cfgfile.c: cfgfile_load); name is used as FILE in
+ * messages. Returns 0 with *out set, or a negative errno (-EINVAL for
+ * configuration errors) with *errs listing every error; errs is always set
+ * (possibly empty) and must be freed. Touches no file: the key and the TSIG
+ * secret are only checked, by the caller's check, in the _checked variant.
  */
 int policy_config_load_buffer(const char *name, const char *buf, size_t len,
 			      struct policy_config **out, struct policy_errors **errs);
@@ -66,14 +65,21 @@ struct policy_file_check {
 	void *arg;
 };
 
-/* policy_config_load() and _load_buffer() with fc checking the files named. */
-int policy_config_load_checked(const char *path, const struct policy_file_check *fc,
-			       struct policy_config **out, struct policy_errors **errs);
+/* policy_config_load_buffer() with fc checking the files named. */
 int policy_config_load_buffer_checked(const char *name, const char *buf, size_t len,
 				      const struct policy_file_check *fc,
 				      struct policy_config **out,
 				      struct policy_errors **errs);
 
+/* Largest configuration accepted (bytes); larger ones are refused before parsing. */
+#define POLICY_CONFIG_MAX_SIZE (1024 * 1024)
+
+/*
+ * A file that could not be read, as a load's errors: *errs gets the one line
+ * "PATH:1:1: cannot read the file: why" (caller frees). 0 or -ENOMEM.
+ */
+int policy_config_file_error(const char *path, const char *why,
+                             struct policy_errors **errs);
 
 const char *policy_config_path(const struct policy_config *c);
 const char *policy_config_site(const struct policy_config *c);

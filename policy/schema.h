@@ -35,7 +35,7 @@
 
 #include "policy/errors.h"
 
-/* Larger inputs are refused before parsing. */
+/* Larger inputs are refused before parsing (config.h's POLICY_CONFIG_MAX_SIZE). */
 #define SCHEMA_MAX_SIZE (1024 * 1024)
 /* Deepest nesting of mappings and lists accepted. */
 #define SCHEMA_MAX_DEPTH 32
@@ -104,7 +104,7 @@ struct schema_item {
 	const char *what;
 };
 
-/* An empty error list, for policy_config_load*() to hand out (policy_errors_free()). */
+/* An empty error list, for the policy_config_load_buffer*() to hand out (policy_errors_free()). */
 struct policy_errors *schema_errors_new(void);
 
 /* A context collects errors for one file; name is FILE in the messages. */

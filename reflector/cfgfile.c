@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -42,6 +43,35 @@ static int open_regular(const char *path, char *why, size_t size)
 		return fail(-EINVAL, why, size, "not a regular file");
 	}
 	return fd;
+}
+
+/*
+ * Read the regular file path into buf (cap bytes; a file that fills it is larger
+ * than the caller takes, so cap is one byte over the limit), *len set. 0, or a
+ * negative errno with why set.
+ */
+static int read_regular(const char *path, char *buf, size_t cap, size_t *len, char *why,
+                        size_t size)
+{
+	int fd = open_regular(path, why, size);
+	if (fd < 0)
+		return fd;
+	*len = 0;
+	while (*len < cap) {
+		ssize_t n = read(fd, buf + *len, cap - *len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			int rc = -errno;
+			close(fd);
+			return fail(rc, why, size, NULL);
+		}
+		if (n == 0)
+			break;
+		*len += (size_t)n;
+	}
+	close(fd);
+	return 0;
 }
 
 static bool is_b64(unsigned char c)
@@ -93,29 +123,14 @@ int cfgfile_read_tsig_secret(const char *path, struct cfgfile_secret *out, char 
 {
 	char buf[CFGFILE_SECRET_FILE_MAX + 1];
 	size_t len = 0;
-	int fd, rc;
+	int rc;
 
 	memset(out, 0, sizeof(*out));
-	fd = open_regular(path, why, size);
-	if (fd < 0)
-		return fd;
-	/* One byte more than allowed tells a file that is too large from one that fits.
-	 */
-	while (len < sizeof(buf)) {
-		ssize_t n = read(fd, buf + len, sizeof(buf) - len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			rc = -errno;
-			close(fd);
-			OPENSSL_cleanse(buf, sizeof(buf));
-			return fail(rc, why, size, NULL);
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
+	rc = read_regular(path, buf, sizeof(buf), &len, why, size);
+	if (rc < 0) {
+		OPENSSL_cleanse(buf, sizeof(buf));
+		return rc;
 	}
-	close(fd);
 	if (len > CFGFILE_SECRET_FILE_MAX) {
 		rc = fail(-EINVAL, why, size, "the file is too large for a secret");
 	} else {
@@ -150,3 +165,29 @@ int cfgfile_check_file(void *arg, enum policy_file kind, const char *path, char 
 }
 
 const struct policy_file_check cfgfile_check = {cfgfile_check_file, NULL};
+
+int cfgfile_load(const char *path, const struct policy_file_check *fc,
+                 struct policy_config **out, struct policy_errors **errs)
+{
+	char why[256];
+	size_t len = 0;
+	int rc;
+
+	*out = NULL;
+	*errs = NULL;
+	/* One byte more than allowed: the parser then tells the file is too large. */
+	char *buf = malloc(POLICY_CONFIG_MAX_SIZE + 1);
+	if (!buf)
+		rc = fail(-ENOMEM, why, sizeof(why), NULL);
+	else
+		rc = read_regular(path, buf, POLICY_CONFIG_MAX_SIZE + 1, &len, why,
+		                  sizeof(why));
+	if (rc < 0) {
+		free(buf);
+		int erc = policy_config_file_error(path, why, errs);
+		return erc < 0 ? erc : rc;
+	}
+	rc = policy_config_load_buffer_checked(path, buf, len, fc, out, errs);
+	free(buf);
+	return rc;
+}

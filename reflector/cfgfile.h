@@ -1,13 +1,15 @@
 /*
  * cfgfile.h: the daemon's side of the files a configuration names.
  *
- * policy/ does no I/O beyond reading the configuration itself; the daemon
- * passes cfgfile_check to policy_config_load_checked() so that `sitecastd
- * -n`, the start and every SIGHUP reload report a key file or a TSIG secret
- * file that cannot be used at the FILE:LINE:COLUMN of its value. What the
- * check accepts, cfgfile_read_tsig_secret() then reads for use.
+ * policy/ does no I/O: cfgfile_load() reads the configuration file and hands
+ * its bytes to policy_config_load_buffer_checked(); the daemon passes
+ * cfgfile_check so that `sitecastd -n`, the start and every SIGHUP reload
+ * report a key file or a TSIG secret file that cannot be used at the
+ * FILE:LINE:COLUMN of its value. What the check accepts,
+ * cfgfile_read_tsig_secret() then reads for use.
  *
- * Ownership: nothing is allocated; results go to caller buffers.
+ * Ownership: cfgfile_load() allocates the configuration and the error list as
+ * policy_config_load_buffer() does; otherwise results go to caller buffers.
  */
 #ifndef SITECAST_REFLECTOR_CFGFILE_H
 #define SITECAST_REFLECTOR_CFGFILE_H
@@ -39,8 +41,19 @@ struct cfgfile_secret {
 int cfgfile_check_file(void *arg, enum policy_file kind, const char *path, char *why,
                        size_t size);
 
-/* { cfgfile_check_file, NULL }, for policy_config_load_checked(). */
+/* { cfgfile_check_file, NULL }, for cfgfile_load(). */
 extern const struct policy_file_check cfgfile_check;
+
+/*
+ * Read the configuration file path (a regular file, read without blocking on a
+ * FIFO or device) and load it with fc checking the files it names (NULL: none).
+ * Returns 0 with *out set, or a negative errno (-EINVAL for configuration
+ * errors, others for I/O) with *errs listing every error, "PATH:1:1: cannot
+ * read the file: why" for a file that cannot be read. errs is always set
+ * (possibly empty) unless out of memory, and must be freed.
+ */
+int cfgfile_load(const char *path, const struct policy_file_check *fc,
+                 struct policy_config **out, struct policy_errors **errs);
 
 /*
  * Read and decode a TSIG secret file: one standard base64 string (RFC 4648,

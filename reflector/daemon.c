@@ -520,7 +520,7 @@ static void reload(struct daemon *d)
 	struct policy_config *cfg;
 	struct policy_errors *errs;
 	const char *path = d->config_path;
-	int rc = policy_config_load_checked(path, &cfgfile_check, &cfg, &errs);
+	int rc = cfgfile_load(path, &cfgfile_check, &cfg, &errs);
 
 	bool denied = rc == -EACCES;
 	for (size_t i = 0; i < policy_errors_count(errs); i++) {

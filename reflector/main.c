@@ -65,7 +65,7 @@ int main(int argc, char **argv)
 	}
 
 	/* The key and TSIG secret files are checked here, so that -n reports them too. */
-	int rc = policy_config_load_checked(opt.config_path, &cfgfile_check, &cfg, &errs);
+	int rc = cfgfile_load(opt.config_path, &cfgfile_check, &cfg, &errs);
 	print_errors(errs);
 	if (rc < 0 && policy_errors_count(errs) == 0)
 		log_errline("%s:1:1: %s", opt.config_path, strerror(-rc));

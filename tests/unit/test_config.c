@@ -1304,7 +1304,7 @@ static void test_load_file(void)
 	free(text);
 
 	reset();
-	rc = policy_config_load(path, &cfg, &errs);
+	rc = cfgfile_load(path, NULL, &cfg, &errs);
 	CU_ASSERT_EQUAL(rc, 0);
 	CU_ASSERT_EQUAL(policy_errors_count(errs), 0);
 	CU_ASSERT_FATAL(cfg != NULL);
@@ -1320,7 +1320,7 @@ static void test_load_file(void)
 	fputs("site: manhattan\nsite: manhattan\n", f);
 	fclose(f);
 	reset();
-	rc = policy_config_load(path, &cfg, &errs);
+	rc = cfgfile_load(path, NULL, &cfg, &errs);
 	CU_ASSERT_EQUAL(rc, -EINVAL);
 	CU_ASSERT_PTR_NULL(cfg);
 	CU_ASSERT_EQUAL_FATAL(policy_errors_count(errs), 4);
@@ -1330,7 +1330,7 @@ static void test_load_file(void)
 	unlink(path);
 
 	reset();
-	rc = policy_config_load(path, &cfg, &errs);
+	rc = cfgfile_load(path, NULL, &cfg, &errs);
 	CU_ASSERT_EQUAL(rc, -ENOENT);
 	CU_ASSERT_PTR_NULL(cfg);
 	CU_ASSERT_EQUAL_FATAL(policy_errors_count(errs), 1);
@@ -1339,7 +1339,7 @@ static void test_load_file(void)
 	CU_ASSERT_STRING_EQUAL(policy_errors_get(errs, 0), want);
 
 	reset();
-	rc = policy_config_load(tmpdir, &cfg, &errs);
+	rc = cfgfile_load(tmpdir, NULL, &cfg, &errs);
 	CU_ASSERT_EQUAL(rc, -EINVAL);
 	CU_ASSERT_EQUAL_FATAL(policy_errors_count(errs), 1);
 	snprintf(want, sizeof(want), "%s:1:1: cannot read the file: not a regular file",
@@ -1350,7 +1350,7 @@ static void test_load_file(void)
 	snprintf(path, sizeof(path), "%s/fifo", tmpdir);
 	CU_ASSERT_FATAL(mkfifo(path, 0600) == 0);
 	reset();
-	rc = policy_config_load(path, &cfg, &errs);
+	rc = cfgfile_load(path, NULL, &cfg, &errs);
 	CU_ASSERT_EQUAL(rc, -EINVAL);
 	CU_ASSERT_EQUAL(policy_errors_count(errs), 1);
 	unlink(path);
@@ -1363,7 +1363,7 @@ static void test_load_file(void)
 		fputs("# .....\n", f);
 	fclose(f);
 	reset();
-	rc = policy_config_load(path, &cfg, &errs);
+	rc = cfgfile_load(path, NULL, &cfg, &errs);
 	CU_ASSERT_EQUAL(rc, -EINVAL);
 	CU_ASSERT_EQUAL_FATAL(policy_errors_count(errs), 1);
 	snprintf(want, sizeof(want),
