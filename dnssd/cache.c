@@ -612,6 +612,28 @@ size_t dnssd_cache_find(struct dnssd_cache *c, const ldns_rdf *name, uint16_t ty
 	return n;
 }
 
+size_t dnssd_cache_find_all(struct dnssd_cache *c, const ldns_rdf *name, uint16_t type,
+                            uint16_t klass, uint64_t now_ms, struct dnssd_entry **buf,
+                            size_t max, struct dnssd_entry ***out)
+{
+	size_t n = dnssd_cache_find(c, name, type, klass, now_ms, buf, max);
+	*out = buf;
+	if (n <= max)
+		return n;
+	/* The cache does not change between the two walks: n stays what it is. */
+	struct dnssd_entry **v = calloc(n, sizeof(*v));
+	if (!v)
+		return max;
+	*out = v;
+	return dnssd_cache_find(c, name, type, klass, now_ms, v, n);
+}
+
+void dnssd_cache_found_free(struct dnssd_entry **found, struct dnssd_entry **buf)
+{
+	if (found != buf)
+		free(found);
+}
+
 struct dnssd_entry *dnssd_cache_get(struct dnssd_cache *c, const ldns_rr *rr)
 {
 	if (!c || dnssd_rrkey_build(&c->key, rr) < 0)

@@ -75,6 +75,18 @@ int dnssd_cache_put(struct dnssd_cache *c, const ldns_rr *rr, uint32_t origin, u
  */
 size_t dnssd_cache_find(struct dnssd_cache *c, const ldns_rdf *name, uint16_t type,
 			uint16_t klass, uint64_t now_ms, struct dnssd_entry **out, size_t max);
+/*
+ * Every entry that dnssd_cache_find() counts, however many: in buf (room for max)
+ * when they fit, else in an array allocated for them. Returns how many and sets
+ * *out to buf or to that array, which dnssd_cache_found_free(*out, buf) frees.
+ * Out of memory, only the first max are returned (in buf).
+ */
+size_t dnssd_cache_find_all(struct dnssd_cache *c, const ldns_rdf *name, uint16_t type,
+			    uint16_t klass, uint64_t now_ms, struct dnssd_entry **buf,
+			    size_t max, struct dnssd_entry ***out);
+/* Frees what dnssd_cache_find_all() allocated (nothing when found is buf). */
+void dnssd_cache_found_free(struct dnssd_entry **found, struct dnssd_entry **buf);
+
 /* The entry holding exactly this record (ignoring TTL and cache-flush bit), or NULL. */
 struct dnssd_entry *dnssd_cache_get(struct dnssd_cache *c, const ldns_rr *rr);
 

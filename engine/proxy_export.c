@@ -20,18 +20,17 @@ static bool exp_host_known(void *arg, const ldns_rdf *host)
 const ldns_rdf *proxy_local_instance_host(void *arg, const ldns_rdf *instance)
 {
 	struct proxy *p = ((struct proxy_remote_ctx *)arg)->p;
-	struct dnssd_entry *tmp[4];
-	size_t m =
-	    dnssd_cache_find(p->local, instance, LDNS_RR_TYPE_SRV, 0, p->now, tmp, 4);
+	struct dnssd_entry *buf[4], **tmp;
+	size_t m = dnssd_cache_find_all(p->local, instance, LDNS_RR_TYPE_SRV, 0, p->now,
+	                                buf, 4, &tmp);
 	/* The name is needed until the next call only (policy/filter.h). */
 	ldns_rr_free(p->host_scratch);
 	p->host_scratch = NULL;
-	for (size_t i = 0; i < m && i < 4; i++)
-		if (!dnssd_entry_is_goodbye(tmp[i])) {
+	for (size_t i = 0; i < m && !p->host_scratch; i++)
+		if (!dnssd_entry_is_goodbye(tmp[i]))
 			p->host_scratch = dnssd_entry_rr_new(tmp[i]);
-			return p->host_scratch ? dnssd_srv_target(p->host_scratch) : NULL;
-		}
-	return NULL;
+	dnssd_cache_found_free(tmp, buf);
+	return p->host_scratch ? dnssd_srv_target(p->host_scratch) : NULL;
 }
 
 /*
@@ -42,43 +41,30 @@ const ldns_rdf *proxy_local_instance_host(void *arg, const ldns_rdf *instance)
 bool proxy_instance_ready(struct proxy *p, const struct rpeer *peer, const ldns_rdf *inst,
                           const ldns_rdf **ask_host, bool *ask_srv)
 {
-	struct dnssd_entry *srv[4], *ad[16];
-	bool keep_ll = peer->rc.keep_linklocal, any_addr = false;
-	size_t ns = dnssd_cache_find(p->local, inst, LDNS_RR_TYPE_SRV, 0, p->now, srv, 4);
+	struct dnssd_entry *buf[4], **srv;
+	bool keep_ll = peer->rc.keep_linklocal, ready = false, have_srv = false;
+	size_t ns =
+	    dnssd_cache_find_all(p->local, inst, LDNS_RR_TYPE_SRV, 0, p->now, buf, 4, &srv);
 
 	*ask_host = NULL;
 	*ask_srv = false;
-	if (ns > 4)
-		ns = 4;
-	for (size_t i = 0; i < ns; i++) {
-		if (dnssd_entry_is_goodbye(srv[i]))
-			continue;
-		ldns_rr *srr = dnssd_entry_rr_new(srv[i]);
+	for (size_t i = 0; i < ns && !have_srv; i++) {
+		ldns_rr *srr =
+		    dnssd_entry_is_goodbye(srv[i]) ? NULL : dnssd_entry_rr_new(srv[i]);
 		const ldns_rdf *host = srr ? dnssd_srv_target(srr) : NULL;
 		if (!host) {
 			ldns_rr_free(srr);
 			continue;
 		}
-		bool ready = false;
-		static const uint16_t types[2] = {LDNS_RR_TYPE_A, LDNS_RR_TYPE_AAAA};
-		for (int t = 0; t < 2 && !ready; t++) {
-			size_t na =
-			    dnssd_cache_find(p->local, host, types[t], 0, p->now, ad, 16);
-			for (size_t j = 0; j < na && j < 16 && !ready; j++) {
-				int af;
-				const uint8_t *a;
-				ldns_rr *arr = dnssd_entry_is_goodbye(ad[j])
-				                   ? NULL
-				                   : dnssd_entry_rr_new(ad[j]);
-				if (arr && proxy_rr_addr(arr, &af, &a)) {
-					any_addr = true;
-					ready =
-					    keep_ll || !dnssd_addr_is_linklocal(af, a);
-				}
-				ldns_rr_free(arr);
-			}
-		}
-		if (!ready && !any_addr) {
+		/* the first live SRV decides */
+		have_srv = true;
+		struct dnssd_addr *addrs = NULL;
+		size_t na = 0, cap = 0;
+		proxy_host_addrs(p->local, host, p->now, &addrs, &na, &cap);
+		for (size_t j = 0; j < na && !ready; j++)
+			ready = keep_ll || !dnssd_addr_is_linklocal(addrs[j].af, addrs[j].a);
+		free(addrs);
+		if (!ready && !na) {
 			/* the caller asks for it: a name of our own */
 			ldns_rr_free(p->ready_scratch);
 			p->ready_scratch = srr;
@@ -86,10 +72,10 @@ bool proxy_instance_ready(struct proxy *p, const struct rpeer *peer, const ldns_
 		} else {
 			ldns_rr_free(srr);
 		}
-		return ready;
 	}
-	*ask_srv = true;
-	return false;
+	dnssd_cache_found_free(srv, buf);
+	*ask_srv = !have_srv;
+	return ready;
 }
 
 static void hold_rr(struct rpeer *peer, const ldns_rdf *inst, const ldns_rr *rr,
@@ -222,9 +208,9 @@ void proxy_send_records(struct proxy *p, struct rpeer *peer, const struct rrvec 
 static void add_cached(struct proxy *p, struct rrvec *cand, const ldns_rdf *name,
                        uint16_t type, const ldns_rdf *target)
 {
-	struct dnssd_entry *ad[32];
-	size_t na = dnssd_cache_find(p->local, name, type, 0, p->now, ad, 32);
-	for (size_t j = 0; j < na && j < 32; j++) {
+	struct dnssd_entry *buf[32], **ad;
+	size_t na = dnssd_cache_find_all(p->local, name, type, 0, p->now, buf, 32, &ad);
+	for (size_t j = 0; j < na; j++) {
 		if (dnssd_entry_is_goodbye(ad[j]))
 			continue;
 		ldns_rr *a = dnssd_entry_rr_new(ad[j]);
@@ -236,6 +222,7 @@ static void add_cached(struct proxy *p, struct rrvec *cand, const ldns_rdf *name
 		else
 			proxy_rv_push_own(cand, a);
 	}
+	dnssd_cache_found_free(ad, buf);
 }
 
 /*
@@ -245,15 +232,16 @@ static void add_cached(struct proxy *p, struct rrvec *cand, const ldns_rdf *name
  */
 static bool type_has_instances(struct proxy *p, const ldns_rr *rr)
 {
-	struct dnssd_entry *e[8];
+	struct dnssd_entry *buf[8], **e = buf;
 	const ldns_rdf *type = dnssd_rdf_name(rr, 0);
-	size_t n =
-	    type ? dnssd_cache_find(p->local, type, LDNS_RR_TYPE_PTR, 0, p->now, e, 8)
-	         : 0;
-	for (size_t i = 0; i < n && i < 8; i++)
-		if (!dnssd_entry_is_goodbye(e[i]))
-			return true;
-	return false;
+	size_t n = type ? dnssd_cache_find_all(p->local, type, LDNS_RR_TYPE_PTR, 0, p->now,
+	                                       buf, 8, &e)
+	                : 0;
+	bool any = false;
+	for (size_t i = 0; i < n && !any; i++)
+		any = !dnssd_entry_is_goodbye(e[i]);
+	dnssd_cache_found_free(e, buf);
+	return any;
 }
 
 /*
@@ -578,13 +566,8 @@ void proxy_collect_local(struct proxy *p, struct lset *ls, bool stored_ttl)
 void proxy_local_answers(struct proxy *p, const ldns_rdf *name, uint16_t type,
                           struct lset *out, int depth)
 {
-	struct dnssd_entry *stack[32], **tmp = stack;
-	size_t m = dnssd_cache_find(p->local, name, type, 0, p->now, tmp, 32);
-	if (m > 32) {
-		if (!(tmp = calloc(m, sizeof(*tmp))))
-			return;
-		m = dnssd_cache_find(p->local, name, type, 0, p->now, tmp, m);
-	}
+	struct dnssd_entry *buf[32], **tmp;
+	size_t m = dnssd_cache_find_all(p->local, name, type, 0, p->now, buf, 32, &tmp);
 	for (size_t i = 0; i < m; i++) {
 		ldns_rr *rr = dnssd_entry_rr_new(tmp[i]);
 		const ldns_rdf *t;
@@ -608,7 +591,6 @@ void proxy_local_answers(struct proxy *p, const ldns_rdf *name, uint16_t type,
 			proxy_local_answers(p, t, LDNS_RR_TYPE_AAAA, out, 2);
 		}
 	}
-	if (tmp != stack)
-		free(tmp);
+	dnssd_cache_found_free(tmp, buf);
 }
 

@@ -194,21 +194,16 @@ static void find_remote(struct proxy *p, struct rpeer *only, const ldns_rdf *nam
 {
 	for (size_t i = 0; i < p->npeers; i++) {
 		struct rpeer *peer = p->peers[i];
-		struct dnssd_entry *stack[32], **tmp = stack;
+		struct dnssd_entry *buf[32], **tmp;
 		if (only && peer != only)
 			continue;
-		size_t m = dnssd_cache_find(peer->remote, name, type, 0, p->now, tmp, 32);
-		if (m > 32) {
-			if (!(tmp = calloc(m, sizeof(*tmp))))
-				continue;
-			m = dnssd_cache_find(peer->remote, name, type, 0, p->now, tmp, m);
-		}
+		size_t m = dnssd_cache_find_all(peer->remote, name, type, 0, p->now, buf, 32,
+		                                &tmp);
 		for (size_t j = 0; j < m; j++)
 			if (!dnssd_entry_is_goodbye(tmp[j]) &&
 			    dnssd_entry_ttl_left(tmp[j], p->now))
 				av_push(av, peer, tmp[j], sec);
-		if (tmp != stack)
-			free(tmp);
+		dnssd_cache_found_free(tmp, buf);
 	}
 }
 

@@ -322,27 +322,18 @@ void proxy_lan_ask(struct proxy *p, const ldns_rdf *name, uint16_t type)
 static void add_known_from(struct proxy *p, struct dnssd_enc *enc, struct dnssd_cache *c,
                            const ldns_rr *q, size_t kmax)
 {
-	struct dnssd_entry *stack[32], **tmp = stack;
-	size_t m = dnssd_cache_find(c, ldns_rr_owner(q), proxy_rr_type(q), 0, p->now, tmp,
-	                            32);
+	struct dnssd_entry *buf[32], **tmp;
+	size_t m = dnssd_cache_find_all(c, ldns_rr_owner(q), proxy_rr_type(q), 0, p->now,
+	                                buf, 32, &tmp);
 	if (m > kmax)
 		m = kmax;
-	if (m > 32) {
-		if (!(tmp = calloc(m, sizeof(*tmp))))
-			return;
-		m = dnssd_cache_find(c, ldns_rr_owner(q), proxy_rr_type(q), 0, p->now,
-		                     tmp, m);
-		if (m > kmax)
-			m = kmax;
-	}
 	for (size_t i = 0; i < m; i++) {
 		uint32_t ttl = dnssd_entry_ttl(tmp[i]),
 		         left = dnssd_entry_ttl_left(tmp[i], p->now);
 		if (!dnssd_entry_is_goodbye(tmp[i]) && (uint64_t)left * 2 > ttl)
 			enc_entry(p, enc, DNSSD_SEC_ANSWER, tmp[i]);
 	}
-	if (tmp != stack)
-		free(tmp);
+	dnssd_cache_found_free(tmp, buf);
 }
 
 /*

@@ -28,12 +28,13 @@ static char *pub_key(const ldns_rdf *instance)
 static struct dnssd_entry *newest(struct proxy *p, struct rpeer *peer,
                                   const ldns_rdf *name, uint16_t type)
 {
-	struct dnssd_entry *v[8], *best = NULL;
-	size_t n = dnssd_cache_find(peer->remote, name, type, 0, p->now, v, 8);
-	for (size_t i = 0; i < n && i < 8; i++)
+	struct dnssd_entry *buf[8], **v, *best = NULL;
+	size_t n = dnssd_cache_find_all(peer->remote, name, type, 0, p->now, buf, 8, &v);
+	for (size_t i = 0; i < n; i++)
 		if (!dnssd_entry_is_goodbye(v[i]) &&
 		    (!best || dnssd_entry_updated(v[i]) > dnssd_entry_updated(best)))
 			best = v[i];
+	dnssd_cache_found_free(v, buf);
 	return best;
 }
 

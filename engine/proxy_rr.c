@@ -144,14 +144,8 @@ int proxy_host_addrs(struct dnssd_cache *c, const ldns_rdf *host, uint64_t now,
 	static const uint16_t types[2] = {LDNS_RR_TYPE_A, LDNS_RR_TYPE_AAAA};
 	int rc = 0;
 	for (int k = 0; k < 2 && rc == 0; k++) {
-		struct dnssd_entry *stack[16], **e = stack;
-		size_t m = dnssd_cache_find(c, host, types[k], 0, now, stack, 16);
-		/* a host with more addresses than the stack holds: all of them */
-		if (m > 16) {
-			if (!(e = calloc(m, sizeof(*e))))
-				return -ENOMEM;
-			m = dnssd_cache_find(c, host, types[k], 0, now, e, m);
-		}
+		struct dnssd_entry *buf[16], **e;
+		size_t m = dnssd_cache_find_all(c, host, types[k], 0, now, buf, 16, &e);
 		for (size_t i = 0; i < m && rc == 0; i++) {
 			ldns_rr *rr =
 			    dnssd_entry_is_goodbye(e[i]) ? NULL : dnssd_entry_rr_new(e[i]);
@@ -168,8 +162,7 @@ int proxy_host_addrs(struct dnssd_cache *c, const ldns_rdf *host, uint64_t now,
 			}
 			ldns_rr_free(rr);
 		}
-		if (e != stack)
-			free(e);
+		dnssd_cache_found_free(e, buf);
 	}
 	return rc;
 }

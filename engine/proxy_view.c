@@ -412,15 +412,17 @@ static int hypothetical(struct proxy *p, struct proxy_view *v, size_t *cap,
 	return 0;
 }
 
-/* The SRV entries of name in cache c, into e (at most max); how many. */
-static size_t srv_of(struct dnssd_cache *c, const ldns_rdf *name, uint64_t now,
-                     struct dnssd_entry **e, size_t max)
+/* The first live SRV entry of name in cache c, or NULL. */
+static struct dnssd_entry *live_srv(struct dnssd_cache *c, const ldns_rdf *name,
+                                    uint64_t now)
 {
-	size_t n = dnssd_cache_find(c, name, LDNS_RR_TYPE_SRV, 0, now, e, max), k = 0;
-	for (size_t i = 0; i < n && i < max; i++)
+	struct dnssd_entry *buf[4], **e, *live = NULL;
+	size_t n = dnssd_cache_find_all(c, name, LDNS_RR_TYPE_SRV, 0, now, buf, 4, &e);
+	for (size_t i = 0; i < n && !live; i++)
 		if (!dnssd_entry_is_goodbye(e[i]))
-			e[k++] = e[i];
-	return k;
+			live = e[i];
+	dnssd_cache_found_free(e, buf);
+	return live;
 }
 
 int proxy_view_explain(struct proxy *p, const ldns_rdf *name, uint64_t now_ms,
@@ -428,8 +430,8 @@ int proxy_view_explain(struct proxy *p, const ldns_rdf *name, uint64_t now_ms,
 {
 	struct proxy_view *v;
 	struct walk w = {.p = p, .now = now_ms};
-	struct dnssd_entry *e[4];
-	size_t cap = 0, n;
+	struct dnssd_entry *e;
+	size_t cap = 0;
 	int err = 0;
 
 	*out = NULL;
@@ -443,14 +445,13 @@ int proxy_view_explain(struct proxy *p, const ldns_rdf *name, uint64_t now_ms,
 	}
 	/* The subtype of the instance comes from its cache: walked only when the
 	 * instance is there. */
-	if ((n = srv_of(p->local, name, now_ms, e, 4)) > 0 &&
-	    (err = walk_cache(&w, p->local)) == 0)
-		err = local_service(p, &w, v, &cap, e[0]);
+	if ((e = live_srv(p->local, name, now_ms)) && (err = walk_cache(&w, p->local)) == 0)
+		err = local_service(p, &w, v, &cap, e);
 	for (size_t k = 0; k < p->npeers && !err; k++) {
 		struct rpeer *rp = p->peers[k];
-		if ((n = srv_of(rp->remote, name, now_ms, e, 4)) > 0 &&
+		if ((e = live_srv(rp->remote, name, now_ms)) &&
 		    (err = walk_cache(&w, rp->remote)) == 0)
-			err = remote_service(p, &w, v, &cap, rp, e[0]);
+			err = remote_service(p, &w, v, &cap, rp, e);
 	}
 	if (!err && v->n == 0)
 		err = hypothetical(p, v, &cap, name);

@@ -554,6 +554,43 @@ static void test_find(void)
 	dnssd_cache_free(c);
 }
 
+/* find_all: every match, in the caller's buffer when they fit, else in an array. */
+static void test_find_all(void)
+{
+	struct dnssd_cache *c = dnssd_cache_new(1000);
+	struct dnssd_entry *buf[4], **all;
+	char text[96];
+
+	for (int i = 0; i < 40; i++) {
+		snprintf(text, sizeof(text), "many.local. 120 IN A 10.0.0.%d", i + 1);
+		CU_ASSERT_EQUAL_FATAL(put(c, text, 0) > 0, 1);
+	}
+	put(c, "few.local. 120 IN A 10.0.1.1", 0);
+	ldns_rdf *many = ldns_dname_new_frm_str("many.local.");
+	ldns_rdf *few = ldns_dname_new_frm_str("few.local.");
+
+	size_t n = dnssd_cache_find_all(c, many, LDNS_RR_TYPE_A, 0, 1000, buf, 4, &all);
+	CU_ASSERT_EQUAL_FATAL(n, 40);
+	CU_ASSERT_PTR_NOT_EQUAL(all, buf);
+	bool seen[40] = {false};
+	for (size_t i = 0; i < n; i++) {
+		const uint8_t *a = ldns_rdf_data(ldns_rr_rdf(rr_of(all[i]), 0));
+		CU_ASSERT_FATAL(a[3] >= 1 && a[3] <= 40);
+		CU_ASSERT_FALSE(seen[a[3] - 1]);
+		seen[a[3] - 1] = true;
+	}
+	dnssd_cache_found_free(all, buf);
+
+	n = dnssd_cache_find_all(c, few, LDNS_RR_TYPE_A, 0, 1000, buf, 4, &all);
+	CU_ASSERT_EQUAL(n, 1);
+	CU_ASSERT_PTR_EQUAL(all, buf);
+	dnssd_cache_found_free(all, buf);
+	ldns_rdf_deep_free(many);
+	ldns_rdf_deep_free(few);
+	rr_of(NULL);
+	dnssd_cache_free(c);
+}
+
 static void test_eviction(void)
 {
 	struct dnssd_cache *c = dnssd_cache_new(3);
@@ -985,6 +1022,7 @@ static CU_TestInfo cache_tests[] = {
     {"long rdata", test_long_rdata},
     {"cache-flush bit is not in the key", test_class_bit_ignored},
     {"find by name, type, class, ANY", test_find},
+    {"find_all returns every match, however many", test_find_all},
     {"eviction order and ENOSPC", test_eviction},
     {"eviction after a refresh", test_eviction_after_refresh},
     {"eviction callback may look up", test_eviction_callback_lookup},
