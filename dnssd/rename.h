@@ -21,9 +21,10 @@
  * longest prefix that ends on a UTF-8 character boundary and leaves room for
  * the suffix; bytes that are not valid UTF-8 count as one character each.
  *
- * Sites: site is the origin site's name, [a-z0-9-]{1,32} as in the
- * configuration; anything else is -EINVAL. `{site}` is replaced wherever it
- * appears in a template, as often as it appears.
+ * Sites: site is the origin site's name, valid by dnssd_site_valid()
+ * (dnssd/site.h, the rule the configuration uses); anything else is
+ * -EINVAL. `{site}` is replaced wherever it appears in a template, as often
+ * as it appears.
  *
  * Ownership: dnssd_rename_new() allocates (dnssd_rename_free()). rename_rr
  * modifies the record in place (the replaced rdfs are freed). unrename_name

@@ -4,8 +4,8 @@
 
 #include "policy/config.h"
 #include "policy/schema.h"
-#include "policy/site.h"
 #include "dnssd/name.h"
+#include "dnssd/site.h"
 #include "dnssd/waupdate.h"
 
 #include <arpa/inet.h>
@@ -160,7 +160,7 @@ static void check_site(struct schema_ctx *ctx, const struct schema_item *it,
 	const struct schema_str *s = FIELD(base, it);
 	char q[SCHEMA_QUOTE_MAX];
 	(void)pos;
-	if (!policy_site_valid(s->v, s->len))
+	if (!dnssd_site_valid(s->v, s->len))
 		schema_error(
 		    ctx, s->pos,
 		    "invalid %s name '%s': use 1 to 32 lowercase letters, digits and '-'",
@@ -528,7 +528,7 @@ static const char *suffix_why(const struct schema_str *s, bool host)
 		if (c == '{' || c == '}') {
 			if (s->len - i < 6 || memcmp(s->v + i, "{site}", 6))
 				return "the only placeholder is {site}";
-			len += POLICY_SITE_MAX; /* the longest name {site} becomes */
+			len += DNSSD_SITE_MAX; /* the longest name {site} becomes */
 			i += 6;
 			continue;
 		}
@@ -1090,7 +1090,7 @@ static void cross_check_dns(struct schema_ctx *ctx, struct policy_config *c,
 		    ctx, d->zone.pos,
 		    "the zone must not be in .local, the domain of multicast DNS");
 	if (!d->domain.v && d->zone_name[0] && raw->site.v &&
-	    policy_site_valid(raw->site.v, raw->site.len)) {
+	    dnssd_site_valid(raw->site.v, raw->site.len)) {
 		int n = snprintf(d->domain_name, sizeof(d->domain_name), "%s.%s",
 		                 raw->site.v, d->zone_name);
 		if (n < 0 || n > 253) {
