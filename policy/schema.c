@@ -2,6 +2,7 @@
 #include <config.h> /* the build configuration, not policy/config.h */
 
 #include "policy/schema.h"
+#include "dnssd/name.h"
 #include "dnssd/svcname.h"
 #include "dnssd/vec.h"
 
@@ -222,13 +223,10 @@ const char *schema_quote(char *buf, size_t size, const char *s, size_t len)
 	return buf;
 }
 
+/* Suggestions match keys ignoring ASCII case and '_' for '-' (a common slip). */
 static int fold(unsigned char c)
 {
-	if (c == '_')
-		return '-';
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A' + 'a';
-	return c;
+	return c == '_' ? '-' : dnssd_lower(c);
 }
 
 /* Optimal string alignment distance over short strings (both at most 64 bytes). */
