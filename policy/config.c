@@ -4,6 +4,7 @@
 
 #include "policy/config.h"
 #include "policy/schema.h"
+#include "dnssd/base64.h"
 #include "dnssd/name.h"
 #include "dnssd/site.h"
 #include "dnssd/waupdate.h"
@@ -423,21 +424,6 @@ static void check_user(struct schema_ctx *ctx, const struct schema_item *it,
 		schema_error(ctx, s->pos, "invalid user name '%s'", Q(q, s));
 }
 
-static int b64val(char c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+')
-		return 62;
-	if (c == '/')
-		return 63;
-	return -1;
-}
-
 static void check_fingerprint(struct schema_ctx *ctx, const struct schema_item *it,
                               struct schema_pos pos, void *base)
 {
@@ -448,7 +434,7 @@ static void check_fingerprint(struct schema_ctx *ctx, const struct schema_item *
 	(void)pos;
 
 	for (size_t i = 0; ok && i < 43; i++)
-		ok = b64val(b[i]) >= 0;
+		ok = dnssd_b64_value((unsigned char)b[i]) >= 0;
 	if (!ok) {
 		schema_error(
 		    ctx, s->pos,
@@ -457,7 +443,7 @@ static void check_fingerprint(struct schema_ctx *ctx, const struct schema_item *
 		return;
 	}
 	/* 43 characters carry 258 bits: the last two must be zero for 32 bytes. */
-	if (b64val(b[42]) & 3)
+	if (dnssd_b64_value((unsigned char)b[42]) & 3)
 		schema_error(
 		    ctx, s->pos,
 		    "invalid fingerprint '%s': not the base64 of a 32-byte digest",
