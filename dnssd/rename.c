@@ -54,7 +54,7 @@ int dnssd_rename_check_template(const char *tmpl, int is_host, const char **why)
 		const uint8_t *p = (const uint8_t *)tmpl + i;
 		if (p[0] == '{') {
 			if (strncmp((const char *)p, PLACEHOLDER, PLACEHOLDER_LEN) != 0) {
-				msg = "'{' must begin {site}";
+				msg = "'{' must begin {site}, the only placeholder";
 				break;
 			}
 			longest += DNSSD_SITE_MAX;
@@ -76,8 +76,8 @@ int dnssd_rename_check_template(const char *tmpl, int is_host, const char **why)
 	if (!msg && is_host && n > 0 && tmpl[n - 1] == '-')
 		msg = "a host suffix must not end with '-'";
 	if (!msg && longest >= MAX_LABEL)
-		msg = "suffix too long: with a 32-character site name it must leave "
-		      "room in a 63-byte label";
+		msg = "too long to leave room in a 63-byte label with a 32-character "
+		      "site name";
 	if (msg) {
 		if (why)
 			*why = msg;

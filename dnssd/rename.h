@@ -51,7 +51,10 @@ void dnssd_rename_free(struct dnssd_rename *r);
  * {site}, and the suffix must stay under 63 bytes with a 32-character site
  * name. A host suffix may only hold letters, digits, '-' and {site}, and must
  * not end with '-'; an instance suffix must be valid UTF-8 without control
- * characters.
+ * characters. The configuration checks names.host-suffix and
+ * names.instance-suffix with this too, so that a file that loads never
+ * holds a template dnssd_rename_new() refuses; the message follows
+ * "invalid host-suffix '...': " there, so it names the problem alone.
  */
 int dnssd_rename_check_template(const char *tmpl, int is_host, const char **why);
 

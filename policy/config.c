@@ -6,6 +6,7 @@
 #include "policy/schema.h"
 #include "dnssd/base64.h"
 #include "dnssd/name.h"
+#include "dnssd/rename.h"
 #include "dnssd/site.h"
 #include "dnssd/waupdate.h"
 
@@ -505,41 +506,20 @@ static void check_linklocal(struct schema_ctx *ctx, const struct schema_item *it
 		schema_error(ctx, s->pos, "expected drop or keep for 'link-local'");
 }
 
-static const char *suffix_why(const struct schema_str *s, bool host)
-{
-	size_t len = 0;
-
-	for (size_t i = 0; i < s->len;) {
-		unsigned char c = (unsigned char)s->v[i];
-		if (c == '{' || c == '}') {
-			if (s->len - i < 6 || memcmp(s->v + i, "{site}", 6))
-				return "the only placeholder is {site}";
-			len += DNSSD_SITE_MAX; /* the longest name {site} becomes */
-			i += 6;
-			continue;
-		}
-		if (host && !((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		              (c >= '0' && c <= '9') || c == '-'))
-			return "a host name may only hold letters, digits and '-'";
-		if (c < 0x20 || c == 0x7f)
-			return "control characters are not allowed";
-		len++;
-		i++;
-	}
-	/* A label is at most 63 bytes and the original name keeps at least one. */
-	if (len > 62)
-		return "too long for a 63-byte label with a 32-character site name";
-	return NULL;
-}
-
+/*
+ * The engine renames with these templates (dnssd_rename_new), so they are
+ * checked by its own rule: one the engine would refuse must not pass here.
+ * The rule reads a C string; the walk has already refused strings holding a
+ * NUL, so it sees the whole value.
+ */
 static void check_suffix(struct schema_ctx *ctx, const struct schema_item *it,
                          struct schema_pos pos, void *base)
 {
 	const struct schema_str *s = FIELD(base, it);
 	char q[SCHEMA_QUOTE_MAX];
-	const char *why = suffix_why(s, it->key[0] == 'h');
+	const char *why = NULL;
 	(void)pos;
-	if (why)
+	if (dnssd_rename_check_template(s->v, it->key[0] == 'h', &why) < 0)
 		schema_error(ctx, s->pos, "invalid %s '%s': %s", it->key, Q(q, s), why);
 }
 
