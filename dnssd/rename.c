@@ -15,11 +15,11 @@
 
 #include "dnssd/name.h"
 #include "dnssd/rename.h"
+#include "dnssd/site.h"
 #include "dnssd/svcname.h"
 
 #define MAX_WIRE 255
 #define MAX_LABEL 63
-#define MAX_SITE 32
 #define DEFAULT_HOST "-{site}"
 #define DEFAULT_INST " ({site})"
 #define PLACEHOLDER "{site}"
@@ -35,20 +35,6 @@ struct suffixes {
 	uint8_t d[2][MAX_LABEL];
 	size_t len[2];
 };
-
-static bool valid_site(const char *site)
-{
-	size_t n = 0;
-	if (!site)
-		return false;
-	for (; site[n]; n++) {
-		char c = site[n];
-		if (n == MAX_SITE ||
-		    !((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-'))
-			return false;
-	}
-	return n > 0;
-}
 
 static bool host_char(unsigned char c)
 {
@@ -68,10 +54,10 @@ int dnssd_rename_check_template(const char *tmpl, int is_host, const char **why)
 		const uint8_t *p = (const uint8_t *)tmpl + i;
 		if (p[0] == '{') {
 			if (strncmp((const char *)p, PLACEHOLDER, PLACEHOLDER_LEN) != 0) {
-				msg = "'{' must begin {site}";
+				msg = "'{' must begin {site}, the only placeholder";
 				break;
 			}
-			longest += MAX_SITE;
+			longest += DNSSD_SITE_MAX;
 			i += PLACEHOLDER_LEN;
 			continue;
 		}
@@ -90,8 +76,8 @@ int dnssd_rename_check_template(const char *tmpl, int is_host, const char **why)
 	if (!msg && is_host && n > 0 && tmpl[n - 1] == '-')
 		msg = "a host suffix must not end with '-'";
 	if (!msg && longest >= MAX_LABEL)
-		msg = "suffix too long: with a 32-character site name it must leave "
-		      "room in a 63-byte label";
+		msg = "too long to leave room in a 63-byte label with a 32-character "
+		      "site name";
 	if (msg) {
 		if (why)
 			*why = msg;
@@ -152,9 +138,10 @@ static void expand(const char *tmpl, const char *site, size_t site_len, uint8_t 
 
 static int prepare(const struct dnssd_rename *r, const char *site, struct suffixes *sx)
 {
-	if (!r || !valid_site(site))
+	/* One byte past the longest name is enough to tell it is too long. */
+	size_t sl = site ? strnlen(site, DNSSD_SITE_MAX + 1) : 0;
+	if (!r || !dnssd_site_valid(site, sl))
 		return -EINVAL;
-	size_t sl = strlen(site);
 	expand(r->tmpl[0], site, sl, sx->d[0], &sx->len[0]);
 	expand(r->tmpl[1], site, sl, sx->d[1], &sx->len[1]);
 	return 0;

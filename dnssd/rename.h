@@ -21,9 +21,10 @@
  * longest prefix that ends on a UTF-8 character boundary and leaves room for
  * the suffix; bytes that are not valid UTF-8 count as one character each.
  *
- * Sites: site is the origin site's name, [a-z0-9-]{1,32} as in the
- * configuration; anything else is -EINVAL. `{site}` is replaced wherever it
- * appears in a template, as often as it appears.
+ * Sites: site is the origin site's name, valid by dnssd_site_valid()
+ * (dnssd/site.h, the rule the configuration uses); anything else is
+ * -EINVAL. `{site}` is replaced wherever it appears in a template, as often
+ * as it appears.
  *
  * Ownership: dnssd_rename_new() allocates (dnssd_rename_free()). rename_rr
  * modifies the record in place (the replaced rdfs are freed). unrename_name
@@ -50,7 +51,10 @@ void dnssd_rename_free(struct dnssd_rename *r);
  * {site}, and the suffix must stay under 63 bytes with a 32-character site
  * name. A host suffix may only hold letters, digits, '-' and {site}, and must
  * not end with '-'; an instance suffix must be valid UTF-8 without control
- * characters.
+ * characters. The configuration checks names.host-suffix and
+ * names.instance-suffix with this too, so that a file that loads never
+ * holds a template dnssd_rename_new() refuses; the message follows
+ * "invalid host-suffix '...': " there, so it names the problem alone.
  */
 int dnssd_rename_check_template(const char *tmpl, int is_host, const char **why);
 

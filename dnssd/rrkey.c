@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "dnssd/msg.h"
+#include "dnssd/name.h"
 
 #define WIRE_NAME_MAX 255
 #define INITIAL_SLOTS 64
@@ -94,10 +95,9 @@ static void copy_lower(uint8_t *dst, const uint8_t *src, size_t n, uint64_t *spe
 	} else {
 		uint64_t upper = 0;
 		for (size_t i = 0; i < n; i++) {
-			uint8_t b = src[i];
-			bool up = (unsigned)(b - 'A') < 26u;
-			dst[i] = (uint8_t)(up ? b + ('a' - 'A') : b);
-			upper |= (uint64_t)up << i;
+			uint8_t b = dnssd_lower(src[i]);
+			upper |= (uint64_t)(b != src[i]) << i;
+			dst[i] = b;
 		}
 		sp = fold(sp, upper);
 	}

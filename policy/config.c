@@ -4,8 +4,10 @@
 
 #include "policy/config.h"
 #include "policy/schema.h"
-#include "policy/site.h"
+#include "dnssd/base64.h"
 #include "dnssd/name.h"
+#include "dnssd/rename.h"
+#include "dnssd/site.h"
 #include "dnssd/waupdate.h"
 
 #include <arpa/inet.h>
@@ -157,7 +159,7 @@ static void check_site(struct schema_ctx *ctx, const struct schema_item *it,
 	const struct schema_str *s = FIELD(base, it);
 	char q[SCHEMA_QUOTE_MAX];
 	(void)pos;
-	if (!policy_site_valid(s->v, s->len))
+	if (!dnssd_site_valid(s->v, s->len))
 		schema_error(
 		    ctx, s->pos,
 		    "invalid %s name '%s': use 1 to 32 lowercase letters, digits and '-'",
@@ -420,21 +422,6 @@ static void check_user(struct schema_ctx *ctx, const struct schema_item *it,
 		schema_error(ctx, s->pos, "invalid user name '%s'", Q(q, s));
 }
 
-static int b64val(char c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+')
-		return 62;
-	if (c == '/')
-		return 63;
-	return -1;
-}
-
 static void check_fingerprint(struct schema_ctx *ctx, const struct schema_item *it,
                               struct schema_pos pos, void *base)
 {
@@ -445,7 +432,7 @@ static void check_fingerprint(struct schema_ctx *ctx, const struct schema_item *
 	(void)pos;
 
 	for (size_t i = 0; ok && i < 43; i++)
-		ok = b64val(b[i]) >= 0;
+		ok = dnssd_b64_value((unsigned char)b[i]) >= 0;
 	if (!ok) {
 		schema_error(
 		    ctx, s->pos,
@@ -454,7 +441,7 @@ static void check_fingerprint(struct schema_ctx *ctx, const struct schema_item *
 		return;
 	}
 	/* 43 characters carry 258 bits: the last two must be zero for 32 bytes. */
-	if (b64val(b[42]) & 3)
+	if (dnssd_b64_value((unsigned char)b[42]) & 3)
 		schema_error(
 		    ctx, s->pos,
 		    "invalid fingerprint '%s': not the base64 of a 32-byte digest",
@@ -516,41 +503,20 @@ static void check_linklocal(struct schema_ctx *ctx, const struct schema_item *it
 		schema_error(ctx, s->pos, "expected drop or keep for 'link-local'");
 }
 
-static const char *suffix_why(const struct schema_str *s, bool host)
-{
-	size_t len = 0;
-
-	for (size_t i = 0; i < s->len;) {
-		unsigned char c = (unsigned char)s->v[i];
-		if (c == '{' || c == '}') {
-			if (s->len - i < 6 || memcmp(s->v + i, "{site}", 6))
-				return "the only placeholder is {site}";
-			len += POLICY_SITE_MAX; /* the longest name {site} becomes */
-			i += 6;
-			continue;
-		}
-		if (host && !((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		              (c >= '0' && c <= '9') || c == '-'))
-			return "a host name may only hold letters, digits and '-'";
-		if (c < 0x20 || c == 0x7f)
-			return "control characters are not allowed";
-		len++;
-		i++;
-	}
-	/* A label is at most 63 bytes and the original name keeps at least one. */
-	if (len > 62)
-		return "too long for a 63-byte label with a 32-character site name";
-	return NULL;
-}
-
+/*
+ * The engine renames with these templates (dnssd_rename_new), so they are
+ * checked by its own rule: one the engine would refuse must not pass here.
+ * The rule reads a C string; the walk has already refused strings holding a
+ * NUL, so it sees the whole value.
+ */
 static void check_suffix(struct schema_ctx *ctx, const struct schema_item *it,
                          struct schema_pos pos, void *base)
 {
 	const struct schema_str *s = FIELD(base, it);
 	char q[SCHEMA_QUOTE_MAX];
-	const char *why = suffix_why(s, it->key[0] == 'h');
+	const char *why = NULL;
 	(void)pos;
-	if (why)
+	if (dnssd_rename_check_template(s->v, it->key[0] == 'h', &why) < 0)
 		schema_error(ctx, s->pos, "invalid %s '%s': %s", it->key, Q(q, s), why);
 }
 
@@ -1087,7 +1053,7 @@ static void cross_check_dns(struct schema_ctx *ctx, struct policy_config *c,
 		    ctx, d->zone.pos,
 		    "the zone must not be in .local, the domain of multicast DNS");
 	if (!d->domain.v && d->zone_name[0] && raw->site.v &&
-	    policy_site_valid(raw->site.v, raw->site.len)) {
+	    dnssd_site_valid(raw->site.v, raw->site.len)) {
 		int n = snprintf(d->domain_name, sizeof(d->domain_name), "%s.%s",
 		                 raw->site.v, d->zone_name);
 		if (n < 0 || n > 253) {

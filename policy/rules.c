@@ -677,8 +677,9 @@ static int index_build(struct policy_ruleset *rs)
 static bool mentions_sub(const char *pat)
 {
 	for (const char *p = pat; *p; p++)
-		if (p[0] == '_' && (p[1] | 0x20) == 's' && (p[2] | 0x20) == 'u' &&
-		    (p[3] | 0x20) == 'b')
+		if (p[0] == '_' && dnssd_lower((uint8_t)p[1]) == 's' &&
+		    dnssd_lower((uint8_t)p[2]) == 'u' &&
+		    dnssd_lower((uint8_t)p[3]) == 'b')
 			return true;
 	return false;
 }

@@ -2,6 +2,8 @@
 #include <config.h> /* the build configuration, not policy/config.h */
 
 #include "policy/schema.h"
+#include "dnssd/name.h"
+#include "dnssd/svcname.h"
 #include "dnssd/vec.h"
 
 #include <errno.h>
@@ -221,13 +223,10 @@ const char *schema_quote(char *buf, size_t size, const char *s, size_t len)
 	return buf;
 }
 
+/* Suggestions match keys ignoring ASCII case and '_' for '-' (a common slip). */
 static int fold(unsigned char c)
 {
-	if (c == '_')
-		return '-';
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A' + 'a';
-	return c;
+	return c == '_' ? '-' : dnssd_lower(c);
 }
 
 /* Optimal string alignment distance over short strings (both at most 64 bytes). */
@@ -285,40 +284,6 @@ const char *schema_suggest(const char *word, size_t len, const char *const *cand
 
 /* ------------------------------------------------------------------ input checks */
 
-/* Length of the valid UTF-8 sequence at s (1-4), or 0 if invalid. */
-static size_t utf8_seq(const unsigned char *s, size_t left)
-{
-	unsigned char c = s[0];
-	size_t n;
-	uint32_t cp;
-
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xc2 && c <= 0xdf) {
-		n = 2;
-		cp = c & 0x1f;
-	} else if (c >= 0xe0 && c <= 0xef) {
-		n = 3;
-		cp = c & 0x0f;
-	} else if (c >= 0xf0 && c <= 0xf4) {
-		n = 4;
-		cp = c & 0x07;
-	} else {
-		return 0;
-	}
-	if (left < n)
-		return 0;
-	for (size_t i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (s[i] & 0x3f);
-	}
-	if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
-	    (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return n;
-}
-
 /* Position of byte offset off, counting lines and characters as libyaml does. */
 static struct schema_pos offset_pos(const char *buf, size_t len, size_t off)
 {
@@ -329,7 +294,7 @@ static struct schema_pos offset_pos(const char *buf, size_t len, size_t off)
 	if (len >= 3 && s[0] == 0xef && s[1] == 0xbb && s[2] == 0xbf)
 		i = 3;
 	while (i < off && i < len) {
-		size_t n = utf8_seq(s + i, len - i);
+		size_t n = dnssd_utf8_seq(s + i, len - i);
 		if (!n)
 			n = 1;
 		if (s[i] == '\r' && i + 1 < len && s[i + 1] == '\n') {
@@ -439,7 +404,7 @@ int schema_parse(struct schema_ctx *ctx, const char *buf, size_t len,
 		return -EINVAL;
 	}
 	for (size_t i = 0; i < len;) {
-		size_t n = utf8_seq((const unsigned char *)buf + i, len - i);
+		size_t n = dnssd_utf8_seq((const uint8_t *)buf + i, len - i);
 		if (!n) {
 			schema_error(ctx, offset_pos(buf, len, i),
 			             "the file is not valid UTF-8");

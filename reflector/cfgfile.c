@@ -2,6 +2,7 @@
 #include <config.h> /* the build configuration, not policy/config.h */
 
 #include "reflector/cfgfile.h"
+#include "dnssd/base64.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -74,12 +75,6 @@ static int read_regular(const char *path, char *buf, size_t cap, size_t *len, ch
 	return 0;
 }
 
-static bool is_b64(unsigned char c)
-{
-	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-	       (c >= '0' && c <= '9') || c == '+' || c == '/';
-}
-
 static bool is_space(unsigned char c)
 {
 	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
@@ -93,7 +88,7 @@ static int decode(const char *s, size_t len, struct cfgfile_secret *out, char *w
 
 	if (len == 0)
 		return fail(-EINVAL, why, size, "the file is empty");
-	for (i = 0; i < len && is_b64((unsigned char)s[i]); i++)
+	for (i = 0; i < len && dnssd_b64_value((unsigned char)s[i]) >= 0; i++)
 		;
 	while (i < len && s[i] == '=' && pad < 2) {
 		i++;

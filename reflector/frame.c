@@ -2,7 +2,7 @@
 #include "config.h"
 
 #include "reflector/frame.h"
-#include "policy/site.h"
+#include "dnssd/site.h"
 
 #include <errno.h>
 #include <stdbool.h>
@@ -112,12 +112,9 @@ int frame_type_known(int type, size_t *min, size_t *max)
 	return 1;
 }
 
-/* Frames carry the names the configuration accepts, by the same rule. */
-_Static_assert(FRAME_SITE_MAX == POLICY_SITE_MAX, "one length for site names");
-
 int frame_site_valid(const char *s)
 {
-	return s && policy_site_valid(s, strnlen(s, FRAME_SITE_MAX + 1));
+	return s && dnssd_site_valid(s, strnlen(s, FRAME_SITE_MAX + 1));
 }
 
 void frame_clear(struct frame *f)
@@ -199,7 +196,7 @@ static int rd_site(struct rd *r, char out[FRAME_SITE_MAX + 1])
 	if (err)
 		return err;
 	/* Checked before the copy: out holds a valid site name only. */
-	if (!policy_site_valid(b, n))
+	if (!dnssd_site_valid(b, n))
 		return FRAME_E_SITE;
 	copy_str(out, b, n);
 	return 0;

@@ -24,12 +24,14 @@
 
 #include <ldns/ldns.h>
 
+#include "dnssd/site.h"
+
 #define FRAME_HEADER_LEN 4
 /* Largest frame, header included. */
 #define FRAME_MAX 65536
 #define FRAME_MAX_PAYLOAD (FRAME_MAX - FRAME_HEADER_LEN)
-/* Site names are [a-z0-9-]{1,32}. */
-#define FRAME_SITE_MAX 32
+/* Frames carry the site names the configuration accepts (dnssd/site.h). */
+#define FRAME_SITE_MAX DNSSD_SITE_MAX
 #define FRAME_REASON_MAX 255
 /* The only protocol version so far. */
 #define FRAME_VERSION 1

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "dnssd/addrmap.h"
+#include "dnssd/rename.h"
 #include "dnssd/waupdate.h"
 #include "policy/config.h"
 #include "policy/rules.h"
@@ -1201,22 +1202,51 @@ static void test_suffixes_and_others(void)
 	       "\"/run/sitecast/a-control-socket-path-that-is-much-too-long-for-a-unix-"
 	       "socket-address-to-hold-even-with-some-room-to-spare.sock\"\n"
 	       "user: \"-x\"\n",
-	       "test.yaml:8:16: invalid host-suffix '_{site}': a host name may only hold "
-	       "letters, "
-	       "digits and '-'",
-	       "test.yaml:9:20: invalid instance-suffix ' {sit}': the only placeholder "
-	       "is {site}",
+	       "test.yaml:8:16: invalid host-suffix '_{site}': a host suffix may only "
+	       "hold letters, digits, '-' and {site}",
+	       "test.yaml:9:20: invalid instance-suffix ' {sit}': '{' must begin "
+	       "{site}, the only placeholder",
 	       "test.yaml:10:10: the control socket path is too long (at most 107 bytes)",
 	       "test.yaml:11:7: invalid user name '-x'");
 	EXPECT(MIN "names:\n"
 	           "  host-suffix: \"-{site}-{site}\"\n"
 	           "  instance-suffix: \"\\t{site}\"\n",
-	       "test.yaml:8:16: invalid host-suffix '-{site}-{site}': too long for a "
-	       "63-byte label "
-	       "with a 32-character site name",
-	       "test.yaml:9:20: invalid instance-suffix '\\x09{site}': control "
-	       "characters are not "
-	       "allowed");
+	       "test.yaml:8:16: invalid host-suffix '-{site}-{site}': too long to "
+	       "leave room in a 63-byte label with a 32-character site name",
+	       "test.yaml:9:20: invalid instance-suffix '\\x09{site}': an instance "
+	       "suffix must not hold control characters");
+}
+
+/*
+ * The suffixes are the engine's renaming templates: what the engine would
+ * refuse when it starts (dnssd_rename_new) is refused here, at the key, and
+ * what loads here the engine takes.
+ */
+static void test_suffixes_engine_rule(void)
+{
+	/* The engine refuses a host suffix ending in '-' (a label must not). */
+	CU_ASSERT_PTR_NULL(dnssd_rename_new("-{site}-", NULL));
+	EXPECT(MIN "names:\n"
+	           "  host-suffix: \"-{site}-\"\n",
+	       "test.yaml:8:16: invalid host-suffix '-{site}-': a host suffix must not "
+	       "end with '-'");
+	EXPECT(MIN "names: { host-suffix: \"-\" }\n",
+	       "test.yaml:7:23: invalid host-suffix '-': a host suffix must not end "
+	       "with '-'");
+	/* The engine reads a C string: a NUL from an escape never gets that far. */
+	EXPECT(MIN "names:\n"
+	           "  instance-suffix: \" ({site})\\0x\"\n",
+	       "test.yaml:8:20: NUL characters are not allowed for 'instance-suffix'");
+
+	/* Accepted here, so accepted by the engine; a lone '}' is plain text. */
+	EXPECT_OK(MIN "names:\n"
+	              "  host-suffix: \"-at-{site}-gw\"\n"
+	              "  instance-suffix: \" } {site}\"\n");
+	CU_ASSERT_FATAL(cfg != NULL);
+	struct dnssd_rename *r = dnssd_rename_new(policy_config_host_suffix(cfg),
+	                                          policy_config_instance_suffix(cfg));
+	CU_ASSERT_PTR_NOT_NULL(r);
+	dnssd_rename_free(r);
 }
 
 /* ------------------------------------------------------------------ many errors */
@@ -1813,6 +1843,7 @@ static CU_TestInfo schema_tests[] = {
     {"dns: the secret file, checked by the daemon", test_dns_secret_file},
     {"rules", test_rules},
     {"name suffixes, control, user", test_suffixes_and_others},
+    {"name suffixes: the engine's rule", test_suffixes_engine_rule},
     {"every error of a file at once", test_all_errors_reported},
     {"error count bound", test_too_many_errors},
     {"values quoted safely", test_values_are_quoted_safely},

@@ -155,11 +155,12 @@ static void test_templates_invalid(void)
 	static const char *const letters =
 	    "a host suffix may only hold letters, digits, '-' and {site}";
 	static const char *const too_long =
-	    "suffix too long: with a 32-character site name "
-	    "it must leave room in a 63-byte label";
-	assert_template_error("-{Site}", 1, "'{' must begin {site}");
-	assert_template_error(" ({site)", 0, "'{' must begin {site}");
-	assert_template_error(" {", 0, "'{' must begin {site}");
+	    "too long to leave room in a 63-byte label with a 32-character site name";
+	assert_template_error("-{Site}", 1,
+	                      "'{' must begin {site}, the only placeholder");
+	assert_template_error(" ({site)", 0,
+	                      "'{' must begin {site}, the only placeholder");
+	assert_template_error(" {", 0, "'{' must begin {site}, the only placeholder");
 	assert_template_error(".{site}", 1, letters);
 	assert_template_error("_{site}", 1, letters);
 	assert_template_error(" ({site})", 1, letters);
