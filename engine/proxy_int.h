@@ -11,9 +11,11 @@
  *   proxy_lanout.c   LAN output queues (announcements, answers, goodbyes) and
  *                    the questions the engine asks on the LAN
  *   proxy_export.c   export -> peer out: policy, address maps, dedup, sending
+ *   proxy_forward.c  questions forwarded to the remotes that own the names
  *   proxy_import.c   peer in -> import: records and questions from remotes
  *   proxy_remote.c   remotes (remote.h): state, up (resync), down (grace)
  *   proxy_publish.c  the external publisher (Avahi) and the services it holds
+ *   proxy_pubname.c  the names the publisher chose after collisions
  *   proxy_reconf.c   a new configuration taken over while running
  * Functions shared between them carry the module prefix like the public ones;
  * ownership is as in the comment of each.
@@ -487,7 +489,13 @@ void proxy_send_questions(struct proxy *p, size_t pos, const ldns_rr *const *qs,
 void proxy_flush_ask(struct proxy *p);
 
 
-/* ------------------------------------------------------------ proxy_publish.c (names) */
+/* ------------------------------------------------------------ proxy_pubname.c */
+
+/* The publisher's key for a renamed instance: its full name in lower case (caller
+ * frees; NULL when out of memory). */
+char *proxy_pub_key(const ldns_rdf *instance);
+/* The publisher's name for inst (service or host) is forgotten, with its alias. */
+void proxy_pubname_forget(struct proxy *p, const ldns_rdf *inst);
 
 /*
  * rr (a remote record on its way to the LAN) with the owner, the target of a PTR
@@ -527,13 +535,12 @@ void proxy_local_recount(struct proxy *p);
 /* One question's token from b, at limits.queries-per-second (rate and burst). */
 bool proxy_question_token(struct proxy *p, struct proxy_bucket *b);
 
-/* Forward q to peer (asking for name there) when its cache cannot answer well. */
-void proxy_maybe_forward(struct proxy *p, struct rpeer *peer, const ldns_rr *q,
-                         const ldns_rdf *name);
+/* ------------------------------------------------------------ proxy_forward.c */
 
 /* Which peers own a name asked on the LAN, and the name there. */
 void proxy_forward_question(struct proxy *p, const ldns_rr *q);
 
+/* Send each remote the questions gathered for it (proxy_leave). */
 void proxy_flush_fwd(struct proxy *p);
 
 /* ------------------------------------------------------------ proxy_export.c */

@@ -41,20 +41,23 @@ static void note_lan_type(struct proxy *p, const ldns_rr *rr)
 		t->t = p->now;
 }
 
+/* Hosts of one IPv4 /24 (or IPv6 /120) differ in the last byte only: added to the
+ * hash of the rest, it gives each of them a slot of its own. */
+_Static_assert(SRC_SLOTS >= 256, "a slot for every last byte");
+
 /* The budget slot of a sender (the same for a local entry's stored sender). */
 static struct proxy_src *sender_slot(struct proxy *p, const struct policy_sender *s)
 {
 	static const uint8_t v4mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
 	uint8_t b[16] = {0};
-	uint64_t h = p->src_seed;
 	if (s->af == AF_INET) {
 		memcpy(b, v4mapped, 12);
 		memcpy(b + 12, s->addr, 4);
 	} else if (s->af == AF_INET6) {
 		memcpy(b, s->addr, 16);
 	}
-	h = dnssd_hash(b, sizeof(b), h);
-	return &p->src[(h ^ h >> 32) % SRC_SLOTS];
+	uint64_t h = dnssd_hash(b, sizeof(b) - 1, p->src_seed);
+	return &p->src[((h ^ h >> 32) + b[15]) % SRC_SLOTS];
 }
 
 static struct proxy_src *entry_slot(struct proxy *p, const struct dnssd_entry *e)
@@ -372,120 +375,6 @@ uint64_t proxy_shed_run(struct proxy *p)
 	}
 	p->shed_next = next;
 	return next;
-}
-
-/* Whether the peer's import rules could take services of this type name. */
-static bool import_wants(const struct rpeer *peer, const ldns_rdf *name)
-{
-	struct dnssd_svcname sn;
-	const struct policy_ruleset *rs = peer->rc.import_rules;
-	if (dnssd_svcname_parse(name, &sn) < 0)
-		return false;
-	if (sn.kind == DNSSD_NAME_ENUM)
-		return policy_ruleset_count(rs) > 0;
-	if (sn.kind != DNSSD_NAME_SERVICE_TYPE && sn.kind != DNSSD_NAME_SUBTYPE)
-		return false;
-	struct policy_subject s = {.service = sn.service,
-	                           .subtype =
-	                               sn.kind == DNSSD_NAME_SUBTYPE ? sn.subtype : NULL};
-	return policy_decide_any_instance(rs, &s) == POLICY_ALLOW;
-}
-
-/* Forward q to peer (asking for name there) when its cache cannot answer well. */
-void proxy_maybe_forward(struct proxy *p, struct rpeer *peer, const ldns_rr *q,
-                         const ldns_rdf *name)
-{
-	const ldns_rdf *qname = ldns_rr_owner(q);
-	uint16_t qtype = proxy_rr_type(q);
-	struct avec av = {0};
-	bool need;
-
-	/* An added remote without send_questions is never asked (remote.h). */
-	if (!peer->up || !proxy_remote_asks(peer))
-		return;
-	find_remote(p, peer, qname, qtype, DNSSD_SEC_ANSWER, &av);
-	need = av.n == 0;
-	for (size_t i = 0; i < av.n && !need; i++) {
-		uint64_t ttl = dnssd_entry_ttl(av.v[i].e);
-		uint64_t age = p->now - dnssd_entry_updated(av.v[i].e);
-		need = age >= ttl * NEAR_EXPIRY_PERMILLE;
-	}
-	free(av.v);
-	if (!need)
-		return;
-	struct nent *f = proxy_ntab_find(&peer->fwd, qname, qtype);
-	if (f && p->now < f->t + FWD_GAP_MS)
-		return;
-	if (!proxy_question_token(p, &peer->fwd_q)) {
-		p->st.drops[PROXY_DROP_RATE]++;
-		return;
-	}
-	if ((f = proxy_ntab_add(&peer->fwd, qname, qtype)))
-		f->t = p->now;
-	proxy_rv_push_own(&peer->fwdq, proxy_make_question(name, qtype));
-}
-
-/* Which peers own a name asked on the LAN, and the name there. */
-void proxy_forward_question(struct proxy *p, const ldns_rr *q)
-{
-	const ldns_rdf *qname = ldns_rr_owner(q);
-	enum dnssd_name_kind k = dnssd_name_kind(qname);
-	const struct nent *a = proxy_ntab_find(&p->alias, qname, 0);
-	bool done = false;
-
-	if (a && a->peer && a->name) {
-		proxy_maybe_forward(p, a->peer, q, a->name);
-		return;
-	}
-	if (k == DNSSD_NAME_ENUM || k == DNSSD_NAME_SERVICE_TYPE ||
-	    k == DNSSD_NAME_SUBTYPE) {
-		for (size_t i = 0; i < p->npeers; i++)
-			if (p->peers[i]->up && import_wants(p->peers[i], qname))
-				proxy_maybe_forward(p, p->peers[i], q, qname);
-		return;
-	}
-	if (k != DNSSD_NAME_INSTANCE && k != DNSSD_NAME_HOST)
-		return;
-	for (size_t i = 0; i < p->npeers; i++) {
-		struct rpeer *peer = p->peers[i];
-		if (!peer->up)
-			continue;
-		ldns_rdf *un = dnssd_unrename_name(p->rename, peer->name, qname);
-		if (un && !dnssd_name_eq(un, qname)) {
-			proxy_maybe_forward(p, peer, q, un);
-			done = true;
-		}
-		ldns_rdf_deep_free(un);
-	}
-	if (done)
-		return;
-	/* Names kept as they are (empty templates): whoever holds them. */
-	for (size_t i = 0; i < p->npeers; i++) {
-		struct dnssd_entry *tmp[1];
-		if (p->peers[i]->up &&
-		    dnssd_cache_find(p->peers[i]->remote, qname, LDNS_RR_TYPE_ANY, 0,
-		                     p->now, tmp, 1))
-			proxy_maybe_forward(p, p->peers[i], q, qname);
-	}
-}
-
-void proxy_flush_fwd(struct proxy *p)
-{
-	for (size_t i = 0; i < p->npeers; i++) {
-		struct rpeer *peer = p->peers[i];
-		if (!peer->fwdq.n)
-			continue;
-		int (*send)(void *, unsigned, const ldns_rr *const *, size_t);
-		void *arg = peer->pcfg ? p->io.arg : peer->ops_arg;
-		send = peer->pcfg ? p->io.peer_send_questions : peer->ops.send_questions;
-		if (send && send(arg, peer->id, peer->fwdq.v, peer->fwdq.n) >= 0) {
-			peer->questions_out += peer->fwdq.n;
-			p->st.questions_forwarded += peer->fwdq.n;
-		} else {
-			p->st.peer_send_errors++;
-		}
-		proxy_rv_free(&peer->fwdq);
-	}
 }
 
 /* Unicast answers: QU questions, unicast queries and legacy unicast (RFC 6762 §6.7). */
