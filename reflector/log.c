@@ -11,7 +11,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <syslog.h>
-#include <time.h>
 #include <unistd.h>
 
 static int log_foreground = 1;
@@ -80,10 +79,10 @@ __attribute__((format(printf, 2, 0))) static void vlog(int pri, const char *fmt,
 		fprintf(stderr, "<%d>%s\n", pri, line);
 		fflush(stderr);
 	} else if (log_foreground) {
-		/* Monotonic seconds make test logs easy to correlate. */
-		struct timespec ts;
-		clock_gettime(CLOCK_MONOTONIC, &ts);
-		fprintf(stderr, "[%ld.%03ld] %s\n", (long)ts.tv_sec, ts.tv_nsec / 1000000L, line);
+		/* Monotonic seconds (mono.h) make test logs easy to correlate. */
+		uint64_t now = mono_ms();
+		fprintf(stderr, "[%" PRIu64 ".%03u] %s\n", now / 1000,
+		        (unsigned)(now % 1000), line);
 		fflush(stderr);
 	} else {
 		syslog(pri, "%s", line);

@@ -2,8 +2,9 @@
  * mono.h: the daemon's one clock, CLOCK_MONOTONIC in milliseconds.
  *
  * The engine is fed this time (daemon.c), the control socket compares the
- * engine's record times with it (ctl.c), the DNS client's timers and the log
- * limiter run on it, so all of them must read the same clock.
+ * engine's record times with it (ctl.c), the wide-area domain's timers, the peer
+ * links' dead-peer check, the log limiter and the foreground log's time stamps
+ * run on it, so all of them must read the same clock.
  */
 #ifndef SITECAST_REFLECTOR_MONO_H
 #define SITECAST_REFLECTOR_MONO_H

@@ -23,6 +23,7 @@
 #include <openssl/err.h>
 
 #include "reflector/log.h"
+#include "reflector/mono.h"
 #include "reflector/tls.h"
 
 /* How long a closing link may take to deliver its BYE. */
@@ -71,7 +72,7 @@ struct link {
 	/* Handshake deadline, then dead-peer check, then drain limit; or "close now". */
 	struct event *timer;
 	struct event *keepalive;
-	struct timespec last_rx;
+	uint64_t last_rx; /* mono_ms() of the last bytes read: the dead-peer check */
 	char *doom; /* reason to close at the next turn of the loop */
 	char addr[64];
 	char fp[TLS_FINGERPRINT_SIZE];
@@ -139,20 +140,6 @@ static void timer_ms(struct event *ev, unsigned ms)
 	struct timeval tv;
 	timeval_ms(&tv, ms);
 	evtimer_add(ev, &tv);
-}
-
-static void now_mono(struct timespec *ts)
-{
-	clock_gettime(CLOCK_MONOTONIC, ts);
-}
-
-static uint64_t ms_since(const struct timespec *then)
-{
-	struct timespec now;
-	now_mono(&now);
-	int64_t ms = (int64_t)(now.tv_sec - then->tv_sec) * 1000 +
-	             (now.tv_nsec - then->tv_nsec) / 1000000;
-	return ms < 0 ? 0 : (uint64_t)ms;
 }
 
 static void sockaddr_str(const struct sockaddr *sa, socklen_t len, char *out,
@@ -782,7 +769,7 @@ static void link_up(struct link *l, struct peer *p)
 	p->st.ups++;
 	snprintf(p->st.address, sizeof(p->st.address), "%s", l->addr);
 
-	now_mono(&l->last_rx);
+	l->last_rx = mono_ms();
 	timer_ms(l->timer, mgr->tune.dead_ms);
 	struct timeval tv;
 	timeval_ms(&tv, mgr->tune.keepalive_ms);
@@ -953,7 +940,7 @@ static void link_read_cb(struct bufferevent *bev, void *arg)
 {
 	struct link *l = arg;
 	struct evbuffer *in = bufferevent_get_input(bev);
-	now_mono(&l->last_rx);
+	l->last_rx = mono_ms();
 
 	/* Each step re-checks the state: a callback may have closed the link. */
 	while (l->state == L_HELLO || l->state == L_UP) {
@@ -1154,7 +1141,7 @@ static void link_timer_cb(evutil_socket_t fd, short what, void *arg)
 			             l->fp, mgr->tune.handshake_ms);
 		break;
 	case L_UP: {
-		uint64_t silent = ms_since(&l->last_rx);
+		uint64_t silent = mono_ms() - l->last_rx;
 		if (silent >= mgr->tune.dead_ms) {
 			link_closef(l, true, "peer silent for %u ms", mgr->tune.dead_ms);
 			return;
