@@ -149,10 +149,7 @@ static void run_engine(struct daemon *d)
 	evtimer_del(d->timer);
 	if (next == UINT64_MAX)
 		return;
-	uint64_t wait = next > now ? next - now : 0;
-	struct timeval tv = {.tv_sec = (time_t)(wait / 1000),
-	                     .tv_usec = (suseconds_t)(wait % 1000) * 1000};
-	evtimer_add(d->timer, &tv);
+	mono_arm(d->timer, next > now ? next - now : 0);
 }
 
 static void on_timer(evutil_socket_t fd, short what, void *arg)

@@ -129,19 +129,6 @@ static void peer_schedule(struct peer *p);
 
 /* ---------------------------------------------------------------- helpers */
 
-static void timeval_ms(struct timeval *tv, unsigned ms)
-{
-	tv->tv_sec = ms / 1000;
-	tv->tv_usec = (long)(ms % 1000) * 1000;
-}
-
-static void timer_ms(struct event *ev, unsigned ms)
-{
-	struct timeval tv;
-	timeval_ms(&tv, ms);
-	evtimer_add(ev, &tv);
-}
-
 static void sockaddr_str(const struct sockaddr *sa, socklen_t len, char *out,
                          size_t outlen)
 {
@@ -397,7 +384,7 @@ static void link_close(struct link *l, const char *reason, bool bye)
 		bufferevent_disable(l->bev, EV_READ);
 		bufferevent_setcb(l->bev, NULL, drain_write_cb, drain_event_cb, l);
 		event_del(l->keepalive);
-		timer_ms(l->timer, DRAIN_MS);
+		mono_arm(l->timer, DRAIN_MS);
 	} else {
 		link_dispose(l);
 	}
@@ -534,7 +521,7 @@ static void peer_schedule(struct peer *p)
 	unsigned d = jitter(p->next_delay_ms);
 	if (d > mgr->tune.backoff_max_ms)
 		d = mgr->tune.backoff_max_ms;
-	timer_ms(p->retry, d);
+	mono_arm(p->retry, d);
 	if (p->next_delay_ms == 0)
 		p->next_delay_ms = mgr->tune.backoff_min_ms;
 	else if (p->next_delay_ms < mgr->tune.backoff_max_ms / 2)
@@ -590,7 +577,7 @@ static void peer_dial(struct peer *p)
 	p->dial = l;
 	l->state = L_CONNECTING;
 	sockaddr_str(ai->ai_addr, (socklen_t)ai->ai_addrlen, l->addr, sizeof(l->addr));
-	timer_ms(l->timer, mgr->tune.handshake_ms);
+	mono_arm(l->timer, mgr->tune.handshake_ms);
 
 	l->fd = socket(ai->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	int err = 0;
@@ -770,10 +757,8 @@ static void link_up(struct link *l, struct peer *p)
 	snprintf(p->st.address, sizeof(p->st.address), "%s", l->addr);
 
 	l->last_rx = mono_ms();
-	timer_ms(l->timer, mgr->tune.dead_ms);
-	struct timeval tv;
-	timeval_ms(&tv, mgr->tune.keepalive_ms);
-	event_add(l->keepalive, &tv);
+	mono_arm(l->timer, mgr->tune.dead_ms);
+	mono_arm(l->keepalive, mgr->tune.keepalive_ms);
 	log_info("peer %s up (%s %s)", p->name,
 	         l->outgoing ? "connected to" : "connection from", l->addr);
 	if (mgr->cb.on_up)
@@ -1146,7 +1131,7 @@ static void link_timer_cb(evutil_socket_t fd, short what, void *arg)
 			link_closef(l, true, "peer silent for %u ms", mgr->tune.dead_ms);
 			return;
 		}
-		timer_ms(l->timer, (unsigned)(mgr->tune.dead_ms - silent));
+		mono_arm(l->timer, mgr->tune.dead_ms - silent);
 		break;
 	}
 	case L_DRAINING:
@@ -1202,7 +1187,7 @@ static void accept_cb(struct evconnlistener *lis, evutil_socket_t fd, struct soc
 	l->pending = true;
 	mgr->npending++;
 	snprintf(l->addr, sizeof(l->addr), "%s", addr);
-	timer_ms(l->timer, mgr->tune.handshake_ms);
+	mono_arm(l->timer, mgr->tune.handshake_ms);
 	if (link_start_tls(l, BUFFEREVENT_SSL_ACCEPTING) < 0)
 		link_close(l, "out of memory", false);
 	else
@@ -1224,7 +1209,7 @@ static void accept_error_cb(struct evconnlistener *lis, void *arg)
 	/* Out of descriptors, most likely: pause rather than spin on the ready socket. */
 	log_warn("peer links: accept failed; pausing for a second");
 	evconnlistener_disable(lis);
-	timer_ms(mgr->listen_pause, 1000);
+	mono_arm(mgr->listen_pause, 1000);
 }
 
 void peer_mgr_unlisten(struct peer_mgr *mgr)
