@@ -484,19 +484,12 @@ static void pad(FILE *f, const char *s, size_t width, bool last)
  * Control bytes in names (a DNS label may hold any byte) shown as '?' in text, so
  * that a name cannot break a line of the answer or reach a terminal as escapes.
  */
-static void text_clean(char *s)
-{
-	for (; s && *s; s++)
-		if ((unsigned char)*s < 0x20 || (unsigned char)*s == 0x7f)
-			*s = '?';
-}
-
 static void view_clean(struct proxy_view *v)
 {
 	for (size_t i = 0; i < v->n; i++) {
-		text_clean(v->v[i].name);
-		text_clean(v->v[i].origin_name);
-		text_clean(v->v[i].lan_name);
+		log_clean(v->v[i].name, LOG_CLEAN_CONTROL);
+		log_clean(v->v[i].origin_name, LOG_CLEAN_CONTROL);
+		log_clean(v->v[i].lan_name, LOG_CLEAN_CONTROL);
 	}
 }
 
@@ -791,7 +784,7 @@ char *ctl_explain(const struct ctl *c, const char *name, int json)
 	char shown[CTL_REQ_MAX + 1];
 
 	snprintf(shown, sizeof(shown), "%s", name);
-	text_clean(shown);
+	log_clean(shown, LOG_CLEAN_CONTROL);
 	if (proxy_view_parse_name(name, &dn) < 0) {
 		char *out;
 		if (asprintf(&out,

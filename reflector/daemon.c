@@ -218,9 +218,7 @@ static void io_service_event(void *arg, unsigned peer, enum proxy_service_event 
 	if (v == LOG_LIMIT_QUIET)
 		return;
 	/* The label is any UTF-8 a responder chose: keep control bytes out of the log. */
-	for (char *c = sn.instance; *c; c++)
-		if ((unsigned char)*c < 0x20 || *c == 0x7f)
-			*c = '?';
+	log_clean(sn.instance, LOG_CLEAN_CONTROL);
 	log_debug("service \"%s\" (%s) %s %s%s", sn.instance, sn.service, what[ev][0],
 	          policy_peer_name(policy_config_peer(d->cfg, peer)), what[ev][1]);
 }

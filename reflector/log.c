@@ -200,6 +200,16 @@ void log_limit_warn(struct log_limit *ll, const char *fmt, ...)
 	va_end(ap);
 }
 
+char *log_clean(char *s, enum log_clean_mode mode)
+{
+	for (char *c = s; c && *c; c++) {
+		unsigned char ch = (unsigned char)*c;
+		if (ch < 0x20 || ch == 0x7f || (ch > 0x7f && mode == LOG_CLEAN_ASCII))
+			*c = '?';
+	}
+	return s;
+}
+
 void fatal(const char *fmt, ...)
 {
 	const char *err = strerror(errno);

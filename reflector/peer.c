@@ -153,14 +153,6 @@ static bool same_host(const char *a, const char *b)
 	return la == lb && memcmp(a, b, la) == 0;
 }
 
-/* Text from the network goes into logs: keep it printable ASCII. */
-static void sanitize(char *s)
-{
-	for (; *s; s++)
-		if ((unsigned char)*s < 0x20 || (unsigned char)*s > 0x7e)
-			*s = '?';
-}
-
 const char *peer_state_name(enum peer_state s)
 {
 	switch (s) {
@@ -839,7 +831,8 @@ static void link_protocol_error(struct link *l, const char *what)
 
 static void link_on_bye(struct link *l, struct frame *f)
 {
-	sanitize(f->reason);
+	/* The peer's free text goes into the log: printable ASCII only. */
+	log_clean(f->reason, LOG_CLEAN_ASCII);
 	if (l->state == L_UP)
 		link_closef(l, false, "closed by the peer: %s", f->reason);
 	else if (l->outgoing)
