@@ -14,6 +14,7 @@
 #include <event2/event.h>
 #include <openssl/rand.h>
 
+#include "reflector/backoff.h"
 #include "reflector/dnsclient.h"
 #include "reflector/log.h"
 #include "reflector/mono.h"
@@ -136,9 +137,8 @@ static void go_down(struct dnsc *c, int err)
 		fail_req(r, err);
 	}
 	c->reqs = NULL;
-	mono_arm(c->retry, c->backoff_ms);
-	c->backoff_ms = c->backoff_ms * 2 > DNSC_BACKOFF_MAX_MS ? DNSC_BACKOFF_MAX_MS
-	                                                        : c->backoff_ms * 2;
+	mono_arm(c->retry,
+	         backoff_next(&c->backoff_ms, DNSC_BACKOFF_MIN_MS, DNSC_BACKOFF_MAX_MS));
 	if (!c->reported) {
 		c->reported = true;
 		if (c->ev.down)

@@ -22,6 +22,7 @@
 #include <event2/util.h>
 #include <openssl/err.h>
 
+#include "reflector/backoff.h"
 #include "reflector/log.h"
 #include "reflector/mono.h"
 #include "reflector/tls.h"
@@ -92,7 +93,7 @@ struct peer {
 	struct link *link; /* the link in use */
 	struct link *dial; /* the outgoing attempt under way */
 	struct event *retry;
-	unsigned next_delay_ms;
+	uint64_t next_delay_ms; /* backoff_next(); 0: dial at once */
 	unsigned attempts;
 	unsigned fail_streak;
 	bool seen, removing, attaching;
@@ -495,12 +496,12 @@ static void peer_link_gone(struct peer *p, struct link *l, bool was_up,
 
 static void peer_retry_cb(evutil_socket_t fd, short what, void *arg);
 
-static unsigned jitter(unsigned ms)
+static uint64_t jitter(uint64_t ms)
 {
 	uint32_t r;
 	evutil_secure_rng_get_bytes(&r, sizeof(r));
 	/* 80% to 120%: peers that lost each other at once do not redial in step. */
-	return (unsigned)((uint64_t)ms * (800 + r % 401) / 1000);
+	return ms * (800 + r % 401) / 1000;
 }
 
 /* Arm the next dial attempt when the peer has neither a link nor an attempt under way. */
@@ -510,16 +511,9 @@ static void peer_schedule(struct peer *p)
 	if (p->link || p->dial || !p->host || p->removing || mgr->freeing ||
 	    evtimer_pending(p->retry, NULL))
 		return;
-	unsigned d = jitter(p->next_delay_ms);
-	if (d > mgr->tune.backoff_max_ms)
-		d = mgr->tune.backoff_max_ms;
-	mono_arm(p->retry, d);
-	if (p->next_delay_ms == 0)
-		p->next_delay_ms = mgr->tune.backoff_min_ms;
-	else if (p->next_delay_ms < mgr->tune.backoff_max_ms / 2)
-		p->next_delay_ms *= 2;
-	else
-		p->next_delay_ms = mgr->tune.backoff_max_ms;
+	uint64_t d = jitter(backoff_next(&p->next_delay_ms, mgr->tune.backoff_min_ms,
+	                                 mgr->tune.backoff_max_ms));
+	mono_arm(p->retry, d < mgr->tune.backoff_max_ms ? d : mgr->tune.backoff_max_ms);
 }
 
 static void connect_cb(evutil_socket_t fd, short what, void *arg);

@@ -17,6 +17,7 @@
 #include "engine/proxy.h"
 #include "engine/remote.h"
 #include "policy/config.h"
+#include "reflector/backoff.h"
 #include "reflector/cfgfile.h"
 #include "reflector/dnsclient.h"
 #include "reflector/log.h"
@@ -91,9 +92,7 @@ static void ex_clear_error(struct wad *w)
 
 static uint64_t ex_backoff(struct wad_export *ex)
 {
-	uint64_t b = ex->backoff_ms;
-	ex->backoff_ms = b * 2 > WAD_RETRY_MAX_MS ? WAD_RETRY_MAX_MS : b * 2;
-	return b;
+	return backoff_next(&ex->backoff_ms, WAD_RETRY_MIN_MS, WAD_RETRY_MAX_MS);
 }
 
 static void batches_free(struct wad_export *ex)
