@@ -354,17 +354,16 @@ struct avh {
 	struct avh_stats st;
 };
 
-/* Names come from other sites and the LAN: no control characters into the log. */
+/*
+ * Names come from other sites and the LAN: no control characters into the log.
+ * They are the published names, so the log gets a copy in buf (cut to n - 1 bytes).
+ */
 static const char *clean(const char *s, char *buf, size_t n)
 {
-	size_t i;
-
 	if (!s)
 		return "(null)";
-	for (i = 0; s[i] && i + 1 < n; i++)
-		buf[i] = ((unsigned char)s[i] < 0x20 || s[i] == 0x7f) ? '?' : s[i];
-	buf[i] = '\0';
-	return buf;
+	snprintf(buf, n, "%s", s);
+	return log_clean(buf, LOG_CLEAN_CONTROL);
 }
 
 /* ---------------------------------------------------------------- services, copied */

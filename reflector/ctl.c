@@ -338,6 +338,16 @@ static void metrics_iface(void *arg, int ifindex, const char *name, int up)
 	report_prom_value(m->f, "sitecast_interface_up", "interface", name, up ? 1 : 0);
 }
 
+/* A family of two samples, one count split by a label: its name given once. */
+static void metrics_split(FILE *f, const char *name, const char *type, const char *help,
+                          const char *label, const char *a, unsigned long long na,
+                          const char *b, unsigned long long nb)
+{
+	report_prom_head(f, name, type, help);
+	report_prom_value(f, name, label, a, na);
+	report_prom_value(f, name, label, b, nb);
+}
+
 char *ctl_metrics(const struct ctl *c)
 {
 	char *buf = NULL;
@@ -390,12 +400,9 @@ char *ctl_metrics(const struct ctl *c)
 		report_prom_value(f, "sitecast_peer_cached_records", "peer",
 		                  mp.v[i].st.name, mp.v[i].cached);
 
-	report_prom_head(f, "sitecast_cache_records", "gauge",
-	                 "Records in the cache, by origin (this LAN or other sites).");
-	report_prom_value(f, "sitecast_cache_records", "origin", "local",
-	                  ps.local_records);
-	report_prom_value(f, "sitecast_cache_records", "origin", "remote",
-	                  ps.remote_records);
+	metrics_split(f, "sitecast_cache_records", "gauge",
+	              "Records in the cache, by origin (this LAN or other sites).",
+	              "origin", "local", ps.local_records, "remote", ps.remote_records);
 
 	report_prom_head(f, "sitecast_interface_up", "gauge",
 	                 "Whether the LAN interface is up (1) or not (0).");
@@ -414,12 +421,9 @@ char *ctl_metrics(const struct ctl *c)
 	for (size_t k = 0; k < 5; k++)
 		report_prom_single(f, lan_names[k][0], "counter", lan_names[k][1],
 		                   lan_v[k]);
-	report_prom_head(f, "sitecast_cache_answers_total", "counter",
-	                 "Questions answered from the cache, by kind of answer.");
-	report_prom_value(f, "sitecast_cache_answers_total", "kind", "multicast",
-	                  ps.answers_multicast);
-	report_prom_value(f, "sitecast_cache_answers_total", "kind", "unicast",
-	                  ps.answers_unicast);
+	metrics_split(f, "sitecast_cache_answers_total", "counter",
+	              "Questions answered from the cache, by kind of answer.", "kind",
+	              "multicast", ps.answers_multicast, "unicast", ps.answers_unicast);
 	const struct {
 		const char *name, *type, *help;
 		unsigned long long v;
@@ -484,19 +488,12 @@ static void pad(FILE *f, const char *s, size_t width, bool last)
  * Control bytes in names (a DNS label may hold any byte) shown as '?' in text, so
  * that a name cannot break a line of the answer or reach a terminal as escapes.
  */
-static void text_clean(char *s)
-{
-	for (; s && *s; s++)
-		if ((unsigned char)*s < 0x20 || (unsigned char)*s == 0x7f)
-			*s = '?';
-}
-
 static void view_clean(struct proxy_view *v)
 {
 	for (size_t i = 0; i < v->n; i++) {
-		text_clean(v->v[i].name);
-		text_clean(v->v[i].origin_name);
-		text_clean(v->v[i].lan_name);
+		log_clean(v->v[i].name, LOG_CLEAN_CONTROL);
+		log_clean(v->v[i].origin_name, LOG_CLEAN_CONTROL);
+		log_clean(v->v[i].lan_name, LOG_CLEAN_CONTROL);
 	}
 }
 
@@ -791,7 +788,7 @@ char *ctl_explain(const struct ctl *c, const char *name, int json)
 	char shown[CTL_REQ_MAX + 1];
 
 	snprintf(shown, sizeof(shown), "%s", name);
-	text_clean(shown);
+	log_clean(shown, LOG_CLEAN_CONTROL);
 	if (proxy_view_parse_name(name, &dn) < 0) {
 		char *out;
 		if (asprintf(&out,

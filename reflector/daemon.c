@@ -149,10 +149,7 @@ static void run_engine(struct daemon *d)
 	evtimer_del(d->timer);
 	if (next == UINT64_MAX)
 		return;
-	uint64_t wait = next > now ? next - now : 0;
-	struct timeval tv = {.tv_sec = (time_t)(wait / 1000),
-	                     .tv_usec = (suseconds_t)(wait % 1000) * 1000};
-	evtimer_add(d->timer, &tv);
+	mono_arm(d->timer, next > now ? next - now : 0);
 }
 
 static void on_timer(evutil_socket_t fd, short what, void *arg)
@@ -221,9 +218,7 @@ static void io_service_event(void *arg, unsigned peer, enum proxy_service_event 
 	if (v == LOG_LIMIT_QUIET)
 		return;
 	/* The label is any UTF-8 a responder chose: keep control bytes out of the log. */
-	for (char *c = sn.instance; *c; c++)
-		if ((unsigned char)*c < 0x20 || *c == 0x7f)
-			*c = '?';
+	log_clean(sn.instance, LOG_CLEAN_CONTROL);
 	log_debug("service \"%s\" (%s) %s %s%s", sn.instance, sn.service, what[ev][0],
 	          policy_peer_name(policy_config_peer(d->cfg, peer)), what[ev][1]);
 }

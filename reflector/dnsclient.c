@@ -14,8 +14,10 @@
 #include <event2/event.h>
 #include <openssl/rand.h>
 
+#include "reflector/backoff.h"
 #include "reflector/dnsclient.h"
 #include "reflector/log.h"
+#include "reflector/mono.h"
 
 /* With nothing waiting this long, the connection is closed by us, not the server. */
 #define DNSC_IDLE_MS 4000
@@ -59,12 +61,6 @@ struct dnsc {
 	struct dnsc_stats st;
 	int connect_err; /* a connect() that failed at once, reported from the loop */
 };
-
-static void tv_ms(struct timeval *tv, uint64_t ms)
-{
-	tv->tv_sec = (time_t)(ms / 1000);
-	tv->tv_usec = (suseconds_t)(ms % 1000) * 1000;
-}
 
 static void req_free(struct dnsc_req *r)
 {
@@ -115,21 +111,18 @@ static void close_conn(struct dnsc *c)
 
 static void arm_idle(struct dnsc *c)
 {
-	struct timeval tv;
 	if (c->state != ST_UP)
 		return;
 	if (c->reqs) {
 		evtimer_del(c->idle);
 		return;
 	}
-	tv_ms(&tv, DNSC_IDLE_MS);
-	evtimer_add(c->idle, &tv);
+	mono_arm(c->idle, DNSC_IDLE_MS);
 }
 
 /* The server cannot be reached: everything waiting fails, and a later attempt. */
 static void go_down(struct dnsc *c, int err)
 {
-	struct timeval tv;
 	close_conn(c);
 	c->state = ST_DOWN;
 	c->st.failures++;
@@ -144,10 +137,8 @@ static void go_down(struct dnsc *c, int err)
 		fail_req(r, err);
 	}
 	c->reqs = NULL;
-	tv_ms(&tv, c->backoff_ms);
-	evtimer_add(c->retry, &tv);
-	c->backoff_ms = c->backoff_ms * 2 > DNSC_BACKOFF_MAX_MS ? DNSC_BACKOFF_MAX_MS
-	                                                        : c->backoff_ms * 2;
+	mono_arm(c->retry,
+	         backoff_next(&c->backoff_ms, DNSC_BACKOFF_MIN_MS, DNSC_BACKOFF_MAX_MS));
 	if (!c->reported) {
 		c->reported = true;
 		if (c->ev.down)
@@ -157,9 +148,7 @@ static void go_down(struct dnsc *c, int err)
 
 static void arm_req_timer(struct dnsc_req *r)
 {
-	struct timeval tv;
-	tv_ms(&tv, DNSC_TIMEOUT_MS);
-	evtimer_add(r->timer, &tv);
+	mono_arm(r->timer, DNSC_TIMEOUT_MS);
 }
 
 static int write_req(struct dnsc *c, struct dnsc_req *r)
@@ -290,23 +279,20 @@ static void on_event(struct bufferevent *bev, short what, void *arg)
 
 static int open_conn(struct dnsc *c)
 {
-	struct timeval tv;
 	c->bev = bufferevent_socket_new(c->base, -1, BEV_OPT_CLOSE_ON_FREE);
 	if (!c->bev)
 		return -ENOMEM;
 	bufferevent_setcb(c->bev, on_read, NULL, on_event, c);
 	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
 	c->state = ST_CONNECTING;
-	tv_ms(&tv, DNSC_TIMEOUT_MS);
-	evtimer_add(c->connect_to, &tv);
+	mono_arm(c->connect_to, DNSC_TIMEOUT_MS);
 	if (bufferevent_socket_connect(c->bev, (struct sockaddr *)&c->sa, (int)c->salen) <
 	    0) {
 		/* Reported from the loop, so that dnsc_send() never calls back. */
 		int err = EVUTIL_SOCKET_ERROR();
 		c->connect_err = err ? err : ECONNREFUSED;
 		evtimer_del(c->connect_to);
-		tv_ms(&tv, 0);
-		evtimer_add(c->connect_to, &tv);
+		mono_arm(c->connect_to, 0);
 		return -ENOTCONN;
 	}
 	return 0;
@@ -317,11 +303,8 @@ static void on_retry(evutil_socket_t fd, short what, void *arg)
 	struct dnsc *c = arg;
 	(void)fd;
 	(void)what;
-	if (c->state == ST_DOWN && open_conn(c) == -ENOMEM) {
-		struct timeval tv;
-		tv_ms(&tv, c->backoff_ms);
-		evtimer_add(c->retry, &tv);
-	}
+	if (c->state == ST_DOWN && open_conn(c) == -ENOMEM)
+		mono_arm(c->retry, c->backoff_ms);
 }
 
 static void on_idle(evutil_socket_t fd, short what, void *arg)

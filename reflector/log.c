@@ -11,7 +11,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <syslog.h>
-#include <time.h>
 #include <unistd.h>
 
 static int log_foreground = 1;
@@ -80,10 +79,10 @@ __attribute__((format(printf, 2, 0))) static void vlog(int pri, const char *fmt,
 		fprintf(stderr, "<%d>%s\n", pri, line);
 		fflush(stderr);
 	} else if (log_foreground) {
-		/* Monotonic seconds make test logs easy to correlate. */
-		struct timespec ts;
-		clock_gettime(CLOCK_MONOTONIC, &ts);
-		fprintf(stderr, "[%ld.%03ld] %s\n", (long)ts.tv_sec, ts.tv_nsec / 1000000L, line);
+		/* Monotonic seconds (mono.h) make test logs easy to correlate. */
+		uint64_t now = mono_ms();
+		fprintf(stderr, "[%" PRIu64 ".%03u] %s\n", now / 1000,
+		        (unsigned)(now % 1000), line);
 		fflush(stderr);
 	} else {
 		syslog(pri, "%s", line);
@@ -199,6 +198,16 @@ void log_limit_warn(struct log_limit *ll, const char *fmt, ...)
 	va_start(ap, fmt);
 	vlog_limited(ll, err, fmt, ap);
 	va_end(ap);
+}
+
+char *log_clean(char *s, enum log_clean_mode mode)
+{
+	for (char *c = s; c && *c; c++) {
+		unsigned char ch = (unsigned char)*c;
+		if (ch < 0x20 || ch == 0x7f || (ch > 0x7f && mode == LOG_CLEAN_ASCII))
+			*c = '?';
+	}
+	return s;
 }
 
 void fatal(const char *fmt, ...)

@@ -84,6 +84,20 @@ uint64_t log_limit_flush_at(struct log_limit *ll, int64_t now_ms);
 void log_limit_warnx(struct log_limit *ll, const char *fmt, ...) LOG_FMT(2, 3);
 void log_limit_warn(struct log_limit *ll, const char *fmt, ...) LOG_FMT(2, 3);
 
+/*
+ * Text that others chose (DNS labels, a peer's BYE reason) made safe for a log
+ * line or a terminal, in place: each byte that could break the line or reach a
+ * terminal as an escape becomes '?'. LOG_CLEAN_CONTROL replaces control bytes
+ * (below 0x20, and 0x7f) and keeps UTF-8, as names are shown; LOG_CLEAN_ASCII
+ * replaces every byte outside printable ASCII, for text no name is made of.
+ * Returns s; NULL is left as it is.
+ */
+enum log_clean_mode {
+	LOG_CLEAN_CONTROL,
+	LOG_CLEAN_ASCII,
+};
+char *log_clean(char *s, enum log_clean_mode mode);
+
 void fatal(const char *fmt, ...) LOG_FMT(1, 2) __attribute__((noreturn));
 void fatalx(const char *fmt, ...) LOG_FMT(1, 2) __attribute__((noreturn));
 

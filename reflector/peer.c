@@ -22,7 +22,9 @@
 #include <event2/util.h>
 #include <openssl/err.h>
 
+#include "reflector/backoff.h"
 #include "reflector/log.h"
+#include "reflector/mono.h"
 #include "reflector/tls.h"
 
 /* How long a closing link may take to deliver its BYE. */
@@ -71,7 +73,7 @@ struct link {
 	/* Handshake deadline, then dead-peer check, then drain limit; or "close now". */
 	struct event *timer;
 	struct event *keepalive;
-	struct timespec last_rx;
+	uint64_t last_rx; /* mono_ms() of the last bytes read: the dead-peer check */
 	char *doom; /* reason to close at the next turn of the loop */
 	char addr[64];
 	char fp[TLS_FINGERPRINT_SIZE];
@@ -91,7 +93,7 @@ struct peer {
 	struct link *link; /* the link in use */
 	struct link *dial; /* the outgoing attempt under way */
 	struct event *retry;
-	unsigned next_delay_ms;
+	uint64_t next_delay_ms; /* backoff_next(); 0: dial at once */
 	unsigned attempts;
 	unsigned fail_streak;
 	bool seen, removing, attaching;
@@ -128,33 +130,6 @@ static void peer_schedule(struct peer *p);
 
 /* ---------------------------------------------------------------- helpers */
 
-static void timeval_ms(struct timeval *tv, unsigned ms)
-{
-	tv->tv_sec = ms / 1000;
-	tv->tv_usec = (long)(ms % 1000) * 1000;
-}
-
-static void timer_ms(struct event *ev, unsigned ms)
-{
-	struct timeval tv;
-	timeval_ms(&tv, ms);
-	evtimer_add(ev, &tv);
-}
-
-static void now_mono(struct timespec *ts)
-{
-	clock_gettime(CLOCK_MONOTONIC, ts);
-}
-
-static uint64_t ms_since(const struct timespec *then)
-{
-	struct timespec now;
-	now_mono(&now);
-	int64_t ms = (int64_t)(now.tv_sec - then->tv_sec) * 1000 +
-	             (now.tv_nsec - then->tv_nsec) / 1000000;
-	return ms < 0 ? 0 : (uint64_t)ms;
-}
-
 static void sockaddr_str(const struct sockaddr *sa, socklen_t len, char *out,
                          size_t outlen)
 {
@@ -177,14 +152,6 @@ static bool same_host(const char *a, const char *b)
 	size_t la = ea ? (size_t)(ea - a) : strlen(a),
 	       lb = eb ? (size_t)(eb - b) : strlen(b);
 	return la == lb && memcmp(a, b, la) == 0;
-}
-
-/* Text from the network goes into logs: keep it printable ASCII. */
-static void sanitize(char *s)
-{
-	for (; *s; s++)
-		if ((unsigned char)*s < 0x20 || (unsigned char)*s > 0x7e)
-			*s = '?';
 }
 
 const char *peer_state_name(enum peer_state s)
@@ -410,7 +377,7 @@ static void link_close(struct link *l, const char *reason, bool bye)
 		bufferevent_disable(l->bev, EV_READ);
 		bufferevent_setcb(l->bev, NULL, drain_write_cb, drain_event_cb, l);
 		event_del(l->keepalive);
-		timer_ms(l->timer, DRAIN_MS);
+		mono_arm(l->timer, DRAIN_MS);
 	} else {
 		link_dispose(l);
 	}
@@ -529,12 +496,12 @@ static void peer_link_gone(struct peer *p, struct link *l, bool was_up,
 
 static void peer_retry_cb(evutil_socket_t fd, short what, void *arg);
 
-static unsigned jitter(unsigned ms)
+static uint64_t jitter(uint64_t ms)
 {
 	uint32_t r;
 	evutil_secure_rng_get_bytes(&r, sizeof(r));
 	/* 80% to 120%: peers that lost each other at once do not redial in step. */
-	return (unsigned)((uint64_t)ms * (800 + r % 401) / 1000);
+	return ms * (800 + r % 401) / 1000;
 }
 
 /* Arm the next dial attempt when the peer has neither a link nor an attempt under way. */
@@ -544,16 +511,9 @@ static void peer_schedule(struct peer *p)
 	if (p->link || p->dial || !p->host || p->removing || mgr->freeing ||
 	    evtimer_pending(p->retry, NULL))
 		return;
-	unsigned d = jitter(p->next_delay_ms);
-	if (d > mgr->tune.backoff_max_ms)
-		d = mgr->tune.backoff_max_ms;
-	timer_ms(p->retry, d);
-	if (p->next_delay_ms == 0)
-		p->next_delay_ms = mgr->tune.backoff_min_ms;
-	else if (p->next_delay_ms < mgr->tune.backoff_max_ms / 2)
-		p->next_delay_ms *= 2;
-	else
-		p->next_delay_ms = mgr->tune.backoff_max_ms;
+	uint64_t d = jitter(backoff_next(&p->next_delay_ms, mgr->tune.backoff_min_ms,
+	                                 mgr->tune.backoff_max_ms));
+	mono_arm(p->retry, d < mgr->tune.backoff_max_ms ? d : mgr->tune.backoff_max_ms);
 }
 
 static void connect_cb(evutil_socket_t fd, short what, void *arg);
@@ -603,7 +563,7 @@ static void peer_dial(struct peer *p)
 	p->dial = l;
 	l->state = L_CONNECTING;
 	sockaddr_str(ai->ai_addr, (socklen_t)ai->ai_addrlen, l->addr, sizeof(l->addr));
-	timer_ms(l->timer, mgr->tune.handshake_ms);
+	mono_arm(l->timer, mgr->tune.handshake_ms);
 
 	l->fd = socket(ai->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	int err = 0;
@@ -782,11 +742,9 @@ static void link_up(struct link *l, struct peer *p)
 	p->st.ups++;
 	snprintf(p->st.address, sizeof(p->st.address), "%s", l->addr);
 
-	now_mono(&l->last_rx);
-	timer_ms(l->timer, mgr->tune.dead_ms);
-	struct timeval tv;
-	timeval_ms(&tv, mgr->tune.keepalive_ms);
-	event_add(l->keepalive, &tv);
+	l->last_rx = mono_ms();
+	mono_arm(l->timer, mgr->tune.dead_ms);
+	mono_arm(l->keepalive, mgr->tune.keepalive_ms);
 	log_info("peer %s up (%s %s)", p->name,
 	         l->outgoing ? "connected to" : "connection from", l->addr);
 	if (mgr->cb.on_up)
@@ -867,7 +825,8 @@ static void link_protocol_error(struct link *l, const char *what)
 
 static void link_on_bye(struct link *l, struct frame *f)
 {
-	sanitize(f->reason);
+	/* The peer's free text goes into the log: printable ASCII only. */
+	log_clean(f->reason, LOG_CLEAN_ASCII);
 	if (l->state == L_UP)
 		link_closef(l, false, "closed by the peer: %s", f->reason);
 	else if (l->outgoing)
@@ -953,7 +912,7 @@ static void link_read_cb(struct bufferevent *bev, void *arg)
 {
 	struct link *l = arg;
 	struct evbuffer *in = bufferevent_get_input(bev);
-	now_mono(&l->last_rx);
+	l->last_rx = mono_ms();
 
 	/* Each step re-checks the state: a callback may have closed the link. */
 	while (l->state == L_HELLO || l->state == L_UP) {
@@ -1154,12 +1113,12 @@ static void link_timer_cb(evutil_socket_t fd, short what, void *arg)
 			             l->fp, mgr->tune.handshake_ms);
 		break;
 	case L_UP: {
-		uint64_t silent = ms_since(&l->last_rx);
+		uint64_t silent = mono_ms() - l->last_rx;
 		if (silent >= mgr->tune.dead_ms) {
 			link_closef(l, true, "peer silent for %u ms", mgr->tune.dead_ms);
 			return;
 		}
-		timer_ms(l->timer, (unsigned)(mgr->tune.dead_ms - silent));
+		mono_arm(l->timer, mgr->tune.dead_ms - silent);
 		break;
 	}
 	case L_DRAINING:
@@ -1215,7 +1174,7 @@ static void accept_cb(struct evconnlistener *lis, evutil_socket_t fd, struct soc
 	l->pending = true;
 	mgr->npending++;
 	snprintf(l->addr, sizeof(l->addr), "%s", addr);
-	timer_ms(l->timer, mgr->tune.handshake_ms);
+	mono_arm(l->timer, mgr->tune.handshake_ms);
 	if (link_start_tls(l, BUFFEREVENT_SSL_ACCEPTING) < 0)
 		link_close(l, "out of memory", false);
 	else
@@ -1237,7 +1196,7 @@ static void accept_error_cb(struct evconnlistener *lis, void *arg)
 	/* Out of descriptors, most likely: pause rather than spin on the ready socket. */
 	log_warn("peer links: accept failed; pausing for a second");
 	evconnlistener_disable(lis);
-	timer_ms(mgr->listen_pause, 1000);
+	mono_arm(mgr->listen_pause, 1000);
 }
 
 void peer_mgr_unlisten(struct peer_mgr *mgr)

@@ -17,6 +17,7 @@
 #include "engine/proxy.h"
 #include "engine/remote.h"
 #include "policy/config.h"
+#include "reflector/backoff.h"
 #include "reflector/cfgfile.h"
 #include "reflector/dnsclient.h"
 #include "reflector/log.h"
@@ -39,13 +40,6 @@
 #define WAD_RETRY_MAX_MS 60000
 /* The name of the export remote: not a site name, so never one of a peer. */
 #define WAD_EXPORT_REMOTE "(dns)"
-
-static void arm(struct event *ev, uint64_t ms)
-{
-	struct timeval tv = {.tv_sec = (time_t)(ms / 1000),
-	                     .tv_usec = (suseconds_t)(ms % 1000) * 1000};
-	evtimer_add(ev, &tv);
-}
 
 static void run_engine(struct wad *w)
 {
@@ -98,9 +92,7 @@ static void ex_clear_error(struct wad *w)
 
 static uint64_t ex_backoff(struct wad_export *ex)
 {
-	uint64_t b = ex->backoff_ms;
-	ex->backoff_ms = b * 2 > WAD_RETRY_MAX_MS ? WAD_RETRY_MAX_MS : b * 2;
-	return b;
+	return backoff_next(&ex->backoff_ms, WAD_RETRY_MIN_MS, WAD_RETRY_MAX_MS);
 }
 
 static void batches_free(struct wad_export *ex)
@@ -285,7 +277,7 @@ static void on_flush(evutil_socket_t fd, short what, void *arg)
 static void ex_schedule(struct wad *w, uint64_t ms)
 {
 	if (!evtimer_pending(w->ex.flush, NULL))
-		arm(w->ex.flush, ms);
+		mono_arm(w->ex.flush, ms);
 }
 
 /* The sample published with capitals, as the transfer has it: folded or not. */
@@ -346,14 +338,14 @@ static void on_export_xfr(void *arg, const struct dnsc_result *r)
 		    r->err == -ECONNREFUSED || dnsc_is_down(w->dnsc))
 			return;
 		ex_set_error(w, "AXFR", r);
-		arm(ex->retry, ex_backoff(ex));
+		mono_arm(ex->retry, ex_backoff(ex));
 		return;
 	}
 	ldns_rr_list *zone = dnssd_wa_xfr_take(r->xfr);
 	ldns_rr_list *owned = zone ? owned_of(w, zone) : NULL;
 	if (!owned) {
 		ldns_rr_list_deep_free(zone);
-		arm(ex->retry, ex_backoff(ex));
+		mono_arm(ex->retry, ex_backoff(ex));
 		return;
 	}
 	if (ex->case_sample && !ex->case_checked) {
@@ -398,7 +390,7 @@ static void ex_transfer(struct wad *w)
 	if (rc == -ENOTCONN)
 		return;
 	if (rc < 0) {
-		arm(ex->retry, ex_backoff(ex));
+		mono_arm(ex->retry, ex_backoff(ex));
 		return;
 	}
 	ex->xfr_busy = true;
@@ -581,7 +573,7 @@ static void poll_schedule(struct wad *w)
 	evtimer_del(w->poll);
 	/* The export is checked too: a server restarted on an old zone is noticed. */
 	if (w->nimports || w->ex.up)
-		arm(w->poll, (uint64_t)policy_dns_poll(w->dns) * 1000);
+		mono_arm(w->poll, (uint64_t)policy_dns_poll(w->dns) * 1000);
 }
 
 static bool conn_err(const struct dnsc_result *r)
