@@ -147,6 +147,24 @@ static void test_output(void)
 	CU_ASSERT_PTR_NOT_NULL(strstr(out, want));
 }
 
+/* Text from the network is made safe for a log line or a terminal. */
+static void test_clean(void)
+{
+	char s1[] = "Printer\n\x1b[31mA\x7f \xc3\xa9t\xc3\xa9";
+	CU_ASSERT_PTR_EQUAL(log_clean(s1, LOG_CLEAN_CONTROL), s1);
+	/* control bytes go, UTF-8 stays */
+	CU_ASSERT_STRING_EQUAL(s1, "Printer??[31mA? \xc3\xa9t\xc3\xa9");
+
+	char s2[] = "bye\r\n \xc3\xa9t\xc3\xa9~";
+	log_clean(s2, LOG_CLEAN_ASCII);
+	/* printable ASCII only */
+	CU_ASSERT_STRING_EQUAL(s2, "bye?? ??t??~");
+
+	char s3[] = "";
+	CU_ASSERT_STRING_EQUAL(log_clean(s3, LOG_CLEAN_CONTROL), "");
+	CU_ASSERT_PTR_NULL(log_clean(NULL, LOG_CLEAN_ASCII));
+}
+
 static CU_TestInfo limit_tests[] = {
     {"one line a window, the count in the next", test_one_per_window},
     {"a burst of lines a window, the last marked", test_burst},
@@ -155,8 +173,14 @@ static CU_TestInfo limit_tests[] = {
     CU_TEST_INFO_NULL,
 };
 
+static CU_TestInfo clean_tests[] = {
+    {"control bytes, or all but printable ASCII, become '?'", test_clean},
+    CU_TEST_INFO_NULL,
+};
+
 static CU_SuiteInfo suites[] = {
     {"log rate limit", NULL, NULL, NULL, NULL, limit_tests},
+    {"log text cleaning", NULL, NULL, NULL, NULL, clean_tests},
     CU_SUITE_INFO_NULL,
 };
 
