@@ -431,7 +431,7 @@ int dnssd_wa_queue_message(struct dnssd_wa_queue *q, const char *zone, uint16_t 
 static bool same_rrset(const ldns_rr *a, const ldns_rr *b)
 {
 	return ldns_rr_get_type(a) == ldns_rr_get_type(b) &&
-	       ldns_dname_compare(ldns_rr_owner(a), ldns_rr_owner(b)) == 0;
+	       dnssd_name_eq(ldns_rr_owner(a), ldns_rr_owner(b));
 }
 
 /* Whether l has a record of rr's RRset. */

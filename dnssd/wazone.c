@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dnssd/name.h"
 #include "dnssd/svcname.h"
 #include "dnssd/wazone.h"
 
@@ -21,7 +22,7 @@ static ldns_rdf *dname(const char *text)
 
 static int under(const ldns_rdf *name, const ldns_rdf *suffix)
 {
-	return ldns_dname_compare(name, suffix) == 0 ||
+	return dnssd_name_eq(name, suffix) ||
 	       ldns_dname_is_subdomain(name, suffix);
 }
 
@@ -275,7 +276,7 @@ int dnssd_wa_import(const ldns_rr_list *zone_rrs, const char *domain, ldns_rr_li
 		    t != LDNS_RR_TYPE_AAAA)
 			continue;
 		if (!ldns_dname_is_subdomain(ldns_rr_owner(rr), dom) ||
-		    ldns_dname_compare(ldns_rr_owner(rr), en) == 0)
+		    dnssd_name_eq(ldns_rr_owner(rr), en))
 			continue;
 		ldns_rr *m = move_rr(rr, dom, loc, 0, 0);
 		if (m)
@@ -310,13 +311,13 @@ int dnssd_wa_owned(const ldns_rr *rr, const ldns_rdf *domain, const ldns_rdf *zo
 	if (under(ldns_rr_owner(rr), domain))
 		return 1;
 	if (ldns_rr_get_type(rr) != LDNS_RR_TYPE_PTR || !ldns_rr_rdf(rr, 0) ||
-	    ldns_dname_compare(ldns_rr_rdf(rr, 0), domain) != 0)
+	    !dnssd_name_eq(ldns_rr_rdf(rr, 0), domain))
 		return 0;
 	int owned = 0;
 	const char *b[] = {"b._dns-sd._udp.", "lb._dns-sd._udp."};
 	for (size_t i = 0; i < 2 && !owned; i++) {
 		ldns_rdf *n = prefixed(b[i], zone);
-		owned = n && ldns_dname_compare(n, ldns_rr_owner(rr)) == 0;
+		owned = n && dnssd_name_eq(n, ldns_rr_owner(rr));
 		ldns_rdf_deep_free(n);
 	}
 	return owned;
