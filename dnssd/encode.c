@@ -212,15 +212,11 @@ int dnssd_enc_rr(struct dnssd_enc *e, enum dnssd_section s, const ldns_rr *rr)
 	return add(e, s, rr);
 }
 
-/* The hash of a suffix chains the hash of the rest of the name (FNV-1a, case-folded). */
+/* The hash of a suffix chains the hash of the rest of the name: the label with its
+ * length byte (at most 63, which folding leaves alone). */
 static uint32_t label_hash(uint32_t rest, const uint8_t *label)
 {
-	uint32_t h = rest;
-	for (size_t i = 0; i <= label[0]; i++) {
-		h ^= i ? dnssd_lower(label[i]) : label[0];
-		h *= 16777619u;
-	}
-	return h;
+	return dnssd_hash_lower32(rest, label, (size_t)label[0] + 1);
 }
 
 /* Whether the name written at off in the datagram equals the uncompressed name n. */
@@ -261,7 +257,7 @@ static bool put_name(struct dnssd_enc *e, const uint8_t *n, size_t limit)
 		p += 1 + (size_t)n[p];
 	}
 	size_t full = p + 1;
-	hash[k] = 2166136261u;
+	hash[k] = DNSSD_HASH32_INIT;
 	for (size_t i = k; i-- > 0;)
 		hash[i] = label_hash(hash[i + 1], n + label[i]);
 

@@ -1,8 +1,8 @@
 /*
  * name.h: small helpers on DNS names and records that every module needs the
  * same way: ASCII case folding (DNS compares names ignoring ASCII case only,
- * RFC 4343), name equality on the wire form, a record's name-typed rdata and
- * an SRV record's target.
+ * RFC 4343), host name characters, a case-folding hash, name equality on the
+ * wire form, a record's name-typed rdata and an SRV record's target.
  *
  * Ownership: nothing is allocated but by dnssd_rr_new(), whose record the
  * caller frees (ldns_rr_free); the rdfs returned point into the record passed
@@ -21,6 +21,28 @@
 static inline uint8_t dnssd_lower(uint8_t c)
 {
 	return (c >= 'A' && c <= 'Z') ? (uint8_t)(c + ('a' - 'A')) : c;
+}
+
+/* A letter, digit or hyphen: the characters of a host name label (RFC 952, 1123). */
+static inline bool dnssd_is_ldh(uint8_t c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       c == '-';
+}
+
+/* Where a chain of dnssd_hash_lower32() starts. */
+#define DNSSD_HASH32_INIT 2166136261u
+
+/*
+ * FNV-1a (32 bits) over n bytes folded to lower case, continuing from h: for small
+ * tables keyed by names that compare ignoring ASCII case, without a folded copy.
+ */
+static inline uint32_t dnssd_hash_lower32(uint32_t h, const void *data, size_t n)
+{
+	const uint8_t *d = data;
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ dnssd_lower(d[i])) * 16777619u;
+	return h;
 }
 
 /*

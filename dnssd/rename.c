@@ -36,12 +36,6 @@ struct suffixes {
 	size_t len[2];
 };
 
-static bool host_char(unsigned char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	       (c >= '0' && c <= '9') || c == '-';
-}
-
 int dnssd_rename_check_template(const char *tmpl, int is_host, const char **why)
 {
 	const char *msg = NULL;
@@ -61,7 +55,7 @@ int dnssd_rename_check_template(const char *tmpl, int is_host, const char **why)
 			i += PLACEHOLDER_LEN;
 			continue;
 		}
-		if (is_host && !host_char(p[0])) {
+		if (is_host && !dnssd_is_ldh((uint8_t)p[0])) {
 			msg = HOST_CHARS_MSG;
 		} else if (p[0] < 0x20 || p[0] == 0x7f) {
 			msg = "an instance suffix must not hold control characters";

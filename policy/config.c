@@ -212,8 +212,7 @@ static bool dns_name_ok(const char *s, size_t len)
 			if (label == 0 || s[i - 1] == '-')
 				return false;
 			label = 0;
-		} else if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		           (c >= '0' && c <= '9') || (c == '-' && label > 0)) {
+		} else if (dnssd_is_ldh((uint8_t)c) && (c != '-' || label > 0)) {
 			if (++label > 63)
 				return false;
 		} else {

@@ -202,10 +202,7 @@ static uint32_t utf8_next(const char *str, size_t len, size_t *i)
 
 static uint32_t hash_ascii_lower(const char *s, size_t n)
 {
-	uint32_t h = 2166136261u;
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ ascii_lower((unsigned char)s[i])) * 16777619u;
-	return h;
+	return dnssd_hash_lower32(DNSSD_HASH32_INIT, s, n);
 }
 
 /* lit is already folded; the text is folded as it is compared. */
