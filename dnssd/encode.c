@@ -233,9 +233,8 @@ static bool same_name(const uint8_t *pkt, size_t off, const uint8_t *n)
 			return false;
 		if (c == 0)
 			return true;
-		for (size_t i = 1; i <= c; i++)
-			if (dnssd_lower(pkt[off + i]) != dnssd_lower(n[i]))
-				return false;
+		if (!dnssd_wire_eq(pkt + off + 1, n + 1, c))
+			return false;
 		off += 1 + (size_t)c;
 		n += 1 + (size_t)c;
 	}
