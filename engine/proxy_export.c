@@ -33,6 +33,20 @@ const ldns_rdf *proxy_local_instance_host(void *arg, const ldns_rdf *instance)
 	return p->host_scratch ? dnssd_srv_target(p->host_scratch) : NULL;
 }
 
+struct ready_ctx {
+	bool keep_ll;
+	bool any, ready;
+};
+
+/* An address of the host: one the peer may have ends the walk. */
+static bool addr_ready(void *arg, const struct dnssd_addr *a)
+{
+	struct ready_ctx *rc = arg;
+	rc->any = true;
+	rc->ready = rc->keep_ll || !dnssd_addr_is_linklocal(a->af, a->a);
+	return !rc->ready;
+}
+
 /*
  * Whether an instance can be offered to peer: its SRV known and its host with an
  * address the peer may have. Otherwise *ask_srv or *ask_host say what the LAN
@@ -58,13 +72,10 @@ bool proxy_instance_ready(struct proxy *p, const struct rpeer *peer, const ldns_
 		}
 		/* the first live SRV decides */
 		have_srv = true;
-		struct dnssd_addr *addrs = NULL;
-		size_t na = 0, cap = 0;
-		proxy_host_addrs(p->local, host, p->now, &addrs, &na, &cap);
-		for (size_t j = 0; j < na && !ready; j++)
-			ready = keep_ll || !dnssd_addr_is_linklocal(addrs[j].af, addrs[j].a);
-		free(addrs);
-		if (!ready && !na) {
+		struct ready_ctx rc = {keep_ll, false, false};
+		proxy_host_addr_each(p->local, host, p->now, addr_ready, &rc);
+		ready = rc.ready;
+		if (!ready && !rc.any) {
 			/* the caller asks for it: a name of our own */
 			ldns_rr_free(p->ready_scratch);
 			p->ready_scratch = srr;

@@ -376,6 +376,9 @@ bool proxy_rr_addr(const ldns_rr *rr, int *af, const uint8_t **addr);
  */
 int proxy_host_addrs(struct dnssd_cache *c, const ldns_rdf *host, uint64_t now,
                      struct dnssd_addr **v, size_t *n, size_t *cap);
+/* The same one at a time, A first, until fn returns false; false when it did. */
+bool proxy_host_addr_each(struct dnssd_cache *c, const ldns_rdf *host, uint64_t now,
+                          bool (*fn)(void *arg, const struct dnssd_addr *a), void *arg);
 
 ldns_rr *proxy_clone_ttl(const ldns_rr *rr, uint32_t ttl);
 

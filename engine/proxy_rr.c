@@ -138,33 +138,52 @@ bool proxy_rr_addr(const ldns_rr *rr, int *af, const uint8_t **addr)
 	return true;
 }
 
-int proxy_host_addrs(struct dnssd_cache *c, const ldns_rdf *host, uint64_t now,
-                     struct dnssd_addr **v, size_t *n, size_t *cap)
+bool proxy_host_addr_each(struct dnssd_cache *c, const ldns_rdf *host, uint64_t now,
+                          bool (*fn)(void *arg, const struct dnssd_addr *a), void *arg)
 {
 	static const uint16_t types[2] = {LDNS_RR_TYPE_A, LDNS_RR_TYPE_AAAA};
-	int rc = 0;
-	for (int k = 0; k < 2 && rc == 0; k++) {
+	bool go = true;
+	for (int k = 0; k < 2 && go; k++) {
 		struct dnssd_entry *buf[16], **e;
 		size_t m = dnssd_cache_find_all(c, host, types[k], 0, now, buf, 16, &e);
-		for (size_t i = 0; i < m && rc == 0; i++) {
+		for (size_t i = 0; i < m && go; i++) {
 			ldns_rr *rr =
 			    dnssd_entry_is_goodbye(e[i]) ? NULL : dnssd_entry_rr_new(e[i]);
 			int af;
 			const uint8_t *a;
 			if (rr && proxy_rr_addr(rr, &af, &a)) {
-				rc = dnssd_grow((void **)v, cap, *n + 1, sizeof(**v));
-				if (rc == 0) {
-					struct dnssd_addr *d = &(*v)[(*n)++];
-					d->af = af;
-					memset(d->a, 0, sizeof(d->a));
-					memcpy(d->a, a, af == AF_INET ? 4 : 16);
-				}
+				struct dnssd_addr d = {.af = af};
+				memcpy(d.a, a, af == AF_INET ? 4 : 16);
+				go = fn(arg, &d);
 			}
 			ldns_rr_free(rr);
 		}
 		dnssd_cache_found_free(e, buf);
 	}
-	return rc;
+	return go;
+}
+
+struct addr_vec {
+	struct dnssd_addr **v;
+	size_t *n, *cap;
+	int rc;
+};
+
+static bool addr_append(void *arg, const struct dnssd_addr *a)
+{
+	struct addr_vec *av = arg;
+	av->rc = dnssd_grow((void **)av->v, av->cap, *av->n + 1, sizeof(**av->v));
+	if (av->rc == 0)
+		(*av->v)[(*av->n)++] = *a;
+	return av->rc == 0;
+}
+
+int proxy_host_addrs(struct dnssd_cache *c, const ldns_rdf *host, uint64_t now,
+                     struct dnssd_addr **v, size_t *n, size_t *cap)
+{
+	struct addr_vec av = {v, n, cap, 0};
+	proxy_host_addr_each(c, host, now, addr_append, &av);
+	return av.rc;
 }
 
 ldns_rr *proxy_clone_ttl(const ldns_rr *rr, uint32_t ttl)
