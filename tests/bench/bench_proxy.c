@@ -327,6 +327,15 @@ static void replay(const char *file, unsigned passes)
 	       first * 1e6 * passes / (double)packets,
 	       (unsigned long long)peer_out_records,
 	       (unsigned long long)st.lan_packets_out);
+	/* what the engine did not take in, beside the figure: a shortcut is not one */
+	unsigned long long decode = 0;
+	for (size_t i = 0; i < DNSSD_R_MAX; i++)
+		decode += st.decode_drops[i];
+	printf("replay: dropped undecoded %llu; by the engine:", decode);
+	for (int i = 0; i < PROXY_DROP_MAX; i++)
+		printf(" %s %llu", proxy_drop_str((enum proxy_drop)i),
+		       (unsigned long long)st.drops[i]);
+	printf("\n");
 	proxy_free(a);
 	policy_config_free(ca);
 	free(data);
