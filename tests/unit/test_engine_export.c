@@ -126,6 +126,35 @@ static void test_linklocal_host_held(void)
 	                1);
 }
 
+/*
+ * Whether the host has an address the peer can use looks at every address: the
+ * routable one is found behind more link-local ones than any fixed array held.
+ */
+#define MANY_LL 20
+static void test_linklocal_many_addresses(void)
+{
+	static char ll[MANY_LL][64];
+	const char *specs[4 + MANY_LL + 1];
+	size_t n = 0;
+	specs[n++] = "A:_ipp._tcp.local. 4500 IN PTR Many._ipp._tcp.local.";
+	specs[n++] = "A:!Many._ipp._tcp.local. 120 IN SRV 0 0 631 many.local.";
+	specs[n++] = "A:!Many._ipp._tcp.local. 4500 IN TXT \"txtvers=1\"";
+	/* the cache lists the newest first: the routable address comes last */
+	specs[n++] = "A:many.local. 120 IN A 192.168.1.78";
+	for (int i = 0; i < MANY_LL; i++) {
+		snprintf(ll[i], sizeof(ll[i]), "A:many.local. 120 IN A 169.254.9.%d", i + 1);
+		specs[n++] = ll[i];
+	}
+	specs[n] = NULL;
+	lan_response(&M, specs);
+	CU_ASSERT_EQUAL(
+	    sent_records(&M, 0, "Many._ipp._tcp.local.", LDNS_RR_TYPE_SRV, false), 1);
+	CU_ASSERT_EQUAL(sent_records(&M, 0, "many.local.", LDNS_RR_TYPE_A, false), 1);
+	CU_ASSERT_EQUAL(mcast_with(&B, 0, AF_INET, "many-manhattan.local.", LDNS_RR_TYPE_A,
+	                           NULL),
+	                1);
+}
+
 static void test_goodbye_propagates(void)
 {
 	lan_response(&M, printer);
@@ -380,6 +409,7 @@ static CU_TestInfo engine_tests[] = {
     {"announcement crosses, renamed and mapped", test_announcement_crosses},
     {"denied service not exported", test_denied_not_exported},
     {"link-local-only host held back", test_linklocal_host_held},
+    {"a usable address found among many link-local ones", test_linklocal_many_addresses},
     {"goodbye propagates", test_goodbye_propagates},
     {"question forwarded when missing", test_question_forwarded},
     {"forwarded questions rate-limited", test_question_rate_limited},

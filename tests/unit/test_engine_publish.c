@@ -171,10 +171,42 @@ static void test_local_service_found(void)
 	CU_ASSERT_EQUAL(sent_records(&M, first, "printer.local.", 0, true), 0);
 }
 
+/* A browsed service with several addresses: each becomes an address record. */
+static void test_local_service_addresses(void)
+{
+	struct dnssd_addr addrs[3] = {{.af = AF_INET}, {.af = AF_INET}, {.af = AF_INET6}};
+	inet_pton(AF_INET, "192.168.1.20", addrs[0].a);
+	inet_pton(AF_INET, "192.168.1.21", addrs[1].a);
+	inet_pton(AF_INET6, "fd00:1::20", addrs[2].a);
+	struct dnssd_service f = {.name = "Scanner",
+	                          .type = "_ipp._tcp",
+	                          .host = "scanner.local",
+	                          .port = 631,
+	                          .addrs = addrs,
+	                          .naddrs = 3};
+	CU_ASSERT_EQUAL(proxy_local_service(M.px, IF_M, &f, false, now), 0);
+	settle();
+	CU_ASSERT_EQUAL(sent_records(&M, 0, "scanner.local.", LDNS_RR_TYPE_A, false), 2);
+	CU_ASSERT_EQUAL(sent_records(&M, 0, "scanner.local.", LDNS_RR_TYPE_AAAA, false), 1);
+
+	/* a TXT string over 255 bytes is refused whole */
+	static uint8_t longtxt[256];
+	memset(longtxt, 'x', sizeof(longtxt));
+	struct dnssd_txt txt = {longtxt, sizeof(longtxt)};
+	f.name = "Scanner B";
+	f.txt = &txt;
+	f.ntxt = 1;
+	size_t first = M.nout;
+	CU_ASSERT_EQUAL(proxy_local_service(M.px, IF_M, &f, false, now), -EINVAL);
+	settle();
+	CU_ASSERT_EQUAL(M.nout, first);
+}
+
 static CU_TestInfo engine_tests[] = {
     {"external publisher (avahi.publish)", test_external_publisher},
     {"a big service reaches the publisher whole", test_publisher_takes_all},
     {"services found by a browser (avahi.browse)", test_local_service_found},
+    {"a browsed service's every address", test_local_service_addresses},
     CU_TEST_INFO_NULL,
 };
 
