@@ -20,16 +20,11 @@ static bool exp_host_known(void *arg, const ldns_rdf *host)
 const ldns_rdf *proxy_local_instance_host(void *arg, const ldns_rdf *instance)
 {
 	struct proxy *p = ((struct proxy_remote_ctx *)arg)->p;
-	struct dnssd_entry *buf[4], **tmp;
-	size_t m = dnssd_cache_find_all(p->local, instance, LDNS_RR_TYPE_SRV, 0, p->now,
-	                                buf, 4, &tmp);
+	struct dnssd_entry *srv =
+	    proxy_first_live(p->local, instance, LDNS_RR_TYPE_SRV, p->now);
 	/* The name is needed until the next call only (policy/filter.h). */
 	ldns_rr_free(p->host_scratch);
-	p->host_scratch = NULL;
-	for (size_t i = 0; i < m && !p->host_scratch; i++)
-		if (!dnssd_entry_is_goodbye(tmp[i]))
-			p->host_scratch = dnssd_entry_rr_new(tmp[i]);
-	dnssd_cache_found_free(tmp, buf);
+	p->host_scratch = srv ? dnssd_entry_rr_new(srv) : NULL;
 	return p->host_scratch ? dnssd_srv_target(p->host_scratch) : NULL;
 }
 
@@ -243,16 +238,8 @@ static void add_cached(struct proxy *p, struct rrvec *cand, const ldns_rdf *name
  */
 static bool type_has_instances(struct proxy *p, const ldns_rr *rr)
 {
-	struct dnssd_entry *buf[8], **e = buf;
 	const ldns_rdf *type = dnssd_rdf_name(rr, 0);
-	size_t n = type ? dnssd_cache_find_all(p->local, type, LDNS_RR_TYPE_PTR, 0, p->now,
-	                                       buf, 8, &e)
-	                : 0;
-	bool any = false;
-	for (size_t i = 0; i < n && !any; i++)
-		any = !dnssd_entry_is_goodbye(e[i]);
-	dnssd_cache_found_free(e, buf);
-	return any;
+	return type && proxy_first_live(p->local, type, LDNS_RR_TYPE_PTR, p->now);
 }
 
 /*

@@ -374,6 +374,9 @@ bool proxy_rr_addr(const ldns_rr *rr, int *af, const uint8_t **addr);
  * appended to *v (*n held, room for *cap, grown with dnssd_grow: the caller frees
  * *v). 0 or -ENOMEM (what was appended stays).
  */
+/* The first entry of name and type in cache c that is no goodbye, or NULL. */
+struct dnssd_entry *proxy_first_live(struct dnssd_cache *c, const ldns_rdf *name,
+                                     uint16_t type, uint64_t now);
 int proxy_host_addrs(struct dnssd_cache *c, const ldns_rdf *host, uint64_t now,
                      struct dnssd_addr **v, size_t *n, size_t *cap);
 /* The same one at a time, A first, until fn returns false; false when it did. */

@@ -100,7 +100,7 @@ struct pub_parts {
 	size_t naddrs, addrs_cap;
 	char (*subv)[64]; /* subtype labels; subp points at them */
 	const char **subp;
-	size_t nsub, sub_cap, subp_cap;
+	size_t nsub, sub_cap;
 };
 
 static void pub_parts_free(struct pub_parts *pp)
@@ -155,8 +155,7 @@ static int pub_subtypes(const struct ent_list *subs, const ldns_rdf *inst,
 		ldns_rr_free(sp);
 	}
 	/* pointers last: subv may have moved while it grew */
-	if (rc == 0 && pp->nsub &&
-	    dnssd_grow((void **)&pp->subp, &pp->subp_cap, pp->nsub, sizeof(*pp->subp)) < 0)
+	if (rc == 0 && pp->nsub && !(pp->subp = calloc(pp->nsub, sizeof(*pp->subp))))
 		rc = -ENOMEM;
 	for (size_t i = 0; rc == 0 && i < pp->nsub; i++)
 		pp->subp[i] = pp->subv[i];

@@ -61,7 +61,7 @@ static int rename_put(struct proxy *p, const ldns_rdf *from, const ldns_rdf *to)
 		struct nent *na = orig ? proxy_ntab_add(&p->alias, to, 0) : NULL;
 		if (na && (na = proxy_nent_set_name(&p->alias, na, orig))) {
 			na->peer = peer;
-			na->t = UINT64_MAX - ALIAS_KEEP_MS; /* until rename_forget */
+			na->t = UINT64_MAX - ALIAS_KEEP_MS; /* until proxy_pubname_forget */
 		}
 		ldns_rdf_deep_free(orig);
 	}

@@ -138,6 +138,18 @@ bool proxy_rr_addr(const ldns_rr *rr, int *af, const uint8_t **addr)
 	return true;
 }
 
+struct dnssd_entry *proxy_first_live(struct dnssd_cache *c, const ldns_rdf *name,
+                                     uint16_t type, uint64_t now)
+{
+	struct dnssd_entry *buf[8], **e, *live = NULL;
+	size_t n = dnssd_cache_find_all(c, name, type, 0, now, buf, 8, &e);
+	for (size_t i = 0; i < n && !live; i++)
+		if (!dnssd_entry_is_goodbye(e[i]))
+			live = e[i];
+	dnssd_cache_found_free(e, buf);
+	return live;
+}
+
 bool proxy_host_addr_each(struct dnssd_cache *c, const ldns_rdf *host, uint64_t now,
                           bool (*fn)(void *arg, const struct dnssd_addr *a), void *arg)
 {

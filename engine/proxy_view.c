@@ -412,19 +412,6 @@ static int hypothetical(struct proxy *p, struct proxy_view *v, size_t *cap,
 	return 0;
 }
 
-/* The first live SRV entry of name in cache c, or NULL. */
-static struct dnssd_entry *live_srv(struct dnssd_cache *c, const ldns_rdf *name,
-                                    uint64_t now)
-{
-	struct dnssd_entry *buf[4], **e, *live = NULL;
-	size_t n = dnssd_cache_find_all(c, name, LDNS_RR_TYPE_SRV, 0, now, buf, 4, &e);
-	for (size_t i = 0; i < n && !live; i++)
-		if (!dnssd_entry_is_goodbye(e[i]))
-			live = e[i];
-	dnssd_cache_found_free(e, buf);
-	return live;
-}
-
 int proxy_view_explain(struct proxy *p, const ldns_rdf *name, uint64_t now_ms,
                        struct proxy_view **out)
 {
@@ -445,11 +432,12 @@ int proxy_view_explain(struct proxy *p, const ldns_rdf *name, uint64_t now_ms,
 	}
 	/* The subtype of the instance comes from its cache: walked only when the
 	 * instance is there. */
-	if ((e = live_srv(p->local, name, now_ms)) && (err = walk_cache(&w, p->local)) == 0)
+	if ((e = proxy_first_live(p->local, name, LDNS_RR_TYPE_SRV, now_ms)) &&
+	    (err = walk_cache(&w, p->local)) == 0)
 		err = local_service(p, &w, v, &cap, e);
 	for (size_t k = 0; k < p->npeers && !err; k++) {
 		struct rpeer *rp = p->peers[k];
-		if ((e = live_srv(rp->remote, name, now_ms)) &&
+		if ((e = proxy_first_live(rp->remote, name, LDNS_RR_TYPE_SRV, now_ms)) &&
 		    (err = walk_cache(&w, rp->remote)) == 0)
 			err = remote_service(p, &w, v, &cap, rp, e);
 	}

@@ -338,6 +338,16 @@ static void metrics_iface(void *arg, int ifindex, const char *name, int up)
 	report_prom_value(m->f, "sitecast_interface_up", "interface", name, up ? 1 : 0);
 }
 
+/* A counter family with one sample per peer: the uint64_t at off of its stats. */
+static void metrics_peer_counter(FILE *f, const struct metrics_peers *mp, const char *name,
+                                 const char *help, size_t off)
+{
+	report_prom_head(f, name, "counter", help);
+	for (size_t i = 0; i < mp->n; i++)
+		report_prom_value(f, name, "peer", mp->v[i].st.name,
+		                  peer_counter(&mp->v[i].st, off));
+}
+
 /* A family of two samples, one count split by a label: its name given once. */
 static void metrics_split(FILE *f, const char *name, const char *type, const char *help,
                           const char *label, const char *a, unsigned long long na,
@@ -374,26 +384,17 @@ char *ctl_metrics(const struct ctl *c)
 	for (size_t i = 0; i < mp.n; i++)
 		report_prom_value(f, "sitecast_peer_up", "peer", mp.v[i].st.name,
 		                  mp.v[i].st.state == PEER_UP);
-	for (size_t k = 0; k < 2 * NPEER_COUNTERS + 1; k++) {
-		const struct peer_counter *pc = &peer_counters[k / 2];
+	for (size_t k = 0; k < NPEER_COUNTERS; k++) {
+		const struct peer_counter *pc = &peer_counters[k];
 		char name[64];
-		const char *help;
-		size_t off;
-		if (k == 2 * NPEER_COUNTERS) {
-			snprintf(name, sizeof(name), "sitecast_peer_link_ups_total");
-			help = "Times the link to the peer came up.";
-			off = offsetof(struct peer_stats, ups);
-		} else {
-			snprintf(name, sizeof(name), "sitecast_peer_%s_%s_total", pc->word,
-			         k % 2 ? "out" : "in");
-			help = k % 2 ? pc->help_out : pc->help_in;
-			off = k % 2 ? pc->out : pc->in;
-		}
-		report_prom_head(f, name, "counter", help);
-		for (size_t i = 0; i < mp.n; i++)
-			report_prom_value(f, name, "peer", mp.v[i].st.name,
-			                  peer_counter(&mp.v[i].st, off));
+		snprintf(name, sizeof(name), "sitecast_peer_%s_in_total", pc->word);
+		metrics_peer_counter(f, &mp, name, pc->help_in, pc->in);
+		snprintf(name, sizeof(name), "sitecast_peer_%s_out_total", pc->word);
+		metrics_peer_counter(f, &mp, name, pc->help_out, pc->out);
 	}
+	metrics_peer_counter(f, &mp, "sitecast_peer_link_ups_total",
+	                     "Times the link to the peer came up.",
+	                     offsetof(struct peer_stats, ups));
 	report_prom_head(f, "sitecast_peer_cached_records", "gauge",
 	                 "Records from the peer held in the cache.");
 	for (size_t i = 0; i < mp.n; i++)
